@@ -1,0 +1,154 @@
+// `herald up` and `herald work`: the worker side of the stack in one
+// process. `up` first starts a local redis-server when redis.url is empty.
+#include "app/commands.hpp"
+#include "app/local_redis.hpp"
+#include "app/setup.hpp"
+#include "core/capture_transport.hpp"
+#include "core/log.hpp"
+#include "queue/library.hpp"
+#include "queue/worker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+namespace herald::app {
+namespace {
+
+namespace asio = boost::asio;
+namespace po = boost::program_options;
+
+std::string consumer_name() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return std::string(host) + ":" + std::to_string(::getpid());
+}
+
+asio::awaitable<void> serve(redis::client& redis, queue::worker& w, const config& cfg, int& rc) {
+    if (auto r = co_await queue::load_library(redis); !r) {
+        log::error("startup.failed", {{"step", "function load"}, {"error", r.error().to_string()}});
+        rc = 1;
+        co_return;
+    }
+    if (auto r = co_await queue::init_shards(redis, cfg.queue); !r) {
+        log::error("startup.failed", {{"step", "shard init"}, {"error", r.error().to_string()}});
+        rc = 1;
+        co_return;
+    }
+    co_await w.run();
+}
+
+int run_stack(const config& cfg, const std::string& url) {
+    auto ep = redis::endpoint::parse(url);
+    if (!ep) {
+        std::cerr << "herald: " << ep.error().to_string() << "\n";
+        return 1;
+    }
+    std::unique_ptr<transport> t;
+    if (cfg.transport.kind == "capture")
+        t = std::make_unique<capture_transport>(cfg.transport.capture_dir);
+
+    asio::io_context ioc(1);
+    redis::client redis(ioc.get_executor(), *ep,
+                        {std::chrono::milliseconds(cfg.redis.timeout_ms),
+                         std::chrono::milliseconds(cfg.redis.connect_timeout_ms)});
+    wall_clock clk;
+    queue::worker w(ioc.get_executor(), redis, *t, clk, {consumer_name(), cfg.queue, {}});
+
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    std::function<void(boost::system::error_code, int)> on_signal =
+        [&](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            log::info("signal", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+            w.stop();
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+
+    int rc = 0;
+    redis.start();
+    asio::co_spawn(ioc, serve(redis, w, cfg, rc), [&](std::exception_ptr e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                log::error("worker.crashed", {{"error", ex.what()}});
+            }
+            rc = 1;
+        }
+        redis.stop();
+        signals.cancel();
+    });
+    ioc.run();
+    return rc;
+}
+
+struct run_flags {
+    std::string config;
+};
+
+std::optional<run_flags> parse_run_flags(const args& a, const char* what) {
+    run_flags f;
+    po::options_description opts(what);
+    opts.add_options()("help,h", "this help")(
+        "config,c", po::value(&f.config), "configuration file (default ./herald.toml if present)");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(a).options(opts).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "herald: " << e.what() << "\n" << opts;
+        return std::nullopt;
+    }
+    if (vm.count("help")) {
+        std::cout << opts;
+        return std::nullopt;
+    }
+    return f;
+}
+
+}  // namespace
+
+int cmd_work(const args& a) {
+    auto f = parse_run_flags(a, "herald work [options]");
+    if (!f) return 2;
+    auto cfg = load_or_report(f->config);
+    if (!cfg) return 1;
+    return run_stack(*cfg, redis_url(*cfg));
+}
+
+int cmd_up(const args& a) {
+    auto f = parse_run_flags(a, "herald up [options]");
+    if (!f) return 2;
+    auto cfg = load_or_report(f->config);
+    if (!cfg) return 1;
+    std::optional<local_redis> server;
+    if (cfg->redis.url.empty()) {
+        auto started = local_redis::start(cfg->local);
+        if (!started) {
+            std::cerr << "herald: " << started.error().to_string() << "\n";
+            return 1;
+        }
+        server.emplace(std::move(*started));
+    }
+    const std::string url = redis_url(*cfg);
+    std::cout << "herald up\n"
+              << "  redis    " << mask_url_password(url)
+              << (server ? "  (local, data in " + cfg->local.data_dir + ")" : "") << "\n"
+              << "  capture  " << std::filesystem::absolute(cfg->transport.capture_dir).string()
+              << "\n"
+              << "  enqueue  build/herald enqueue --tenant demo --from app@example.com "
+                 "--to you@example.com --subject hi --text hello\n"
+              << "  stop     Ctrl-C (drains in-flight work first)\n"
+              << std::flush;
+    return run_stack(*cfg, url);
+}
+
+}  // namespace herald::app

@@ -1,0 +1,40 @@
+// herald: one binary, one subcommand per job (DESIGN.md "Processes").
+#include "app/commands.hpp"
+
+#include <iostream>
+#include <string_view>
+
+namespace {
+
+constexpr std::string_view usage = R"(usage: herald <command> [options]
+
+  up        the whole stack on this machine: a local redis-server (unless
+            redis.url is set), workers, scheduler and reclaimer
+  work      workers, scheduler and reclaimer against redis.url
+  enqueue   enqueue one message from flags or a JSON file; prints its id
+  config    check | show: validate or print the effective configuration
+
+Every command takes --config FILE (default: ./herald.toml when present).
+`herald <command> --help` lists a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << usage;
+        return 2;
+    }
+    const std::string_view cmd = argv[1];
+    herald::app::args rest(argv + 2, argv + argc);
+    if (cmd == "up") return herald::app::cmd_up(rest);
+    if (cmd == "work") return herald::app::cmd_work(rest);
+    if (cmd == "enqueue") return herald::app::cmd_enqueue(rest);
+    if (cmd == "config") return herald::app::cmd_config(rest);
+    if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+        std::cout << usage;
+        return 0;
+    }
+    std::cerr << "herald: unknown command '" << cmd << "'\n\n" << usage;
+    return 2;
+}

@@ -1,0 +1,33 @@
+#include "app/setup.hpp"
+
+#include "app/local_redis.hpp"
+#include "core/log.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+namespace herald::app {
+
+std::string config_path(const std::string& flag) {
+    if (!flag.empty()) return flag;
+    return std::filesystem::exists("herald.toml") ? "herald.toml" : "";
+}
+
+std::optional<config> load_or_report(const std::string& flag) {
+    auto loaded = load_config(config_path(flag));
+    if (!loaded.ok()) {
+        for (const auto& p : loaded.problems)
+            std::cerr << p.where << ": " << p.message << "\n";
+        std::cerr << "herald: configuration has " << loaded.problems.size() << " problem(s)\n";
+        return std::nullopt;
+    }
+    log::configure(log::parse_level(loaded.cfg.log.level).value_or(log::level::info),
+                   loaded.cfg.log.format == "json");
+    return loaded.cfg;
+}
+
+std::string redis_url(const config& c) {
+    return c.redis.url.empty() ? local_url(c.local) : c.redis.url;
+}
+
+}  // namespace herald::app

@@ -1,0 +1,23 @@
+// Start-up shared by every subcommand: find and load the configuration
+// (refusing to run on any problem), and configure logging from it.
+#pragma once
+
+#include "core/config.hpp"
+
+#include <optional>
+#include <string>
+
+namespace herald::app {
+
+// The config file to use: --config's value, else ./herald.toml if it
+// exists, else none (defaults and environment only).
+std::string config_path(const std::string& flag);
+
+// Loads and validates; prints every problem to stderr and returns nothing
+// when there is one. Configures logging on success.
+std::optional<config> load_or_report(const std::string& flag);
+
+// redis.url, or the local stack's Redis when it is empty.
+std::string redis_url(const config& c);
+
+}  // namespace herald::app

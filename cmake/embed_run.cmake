@@ -1,0 +1,5 @@
+file(READ "${IN}" content HEX)
+string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," bytes "${content}")
+string(LENGTH "${content}" hexlen)
+math(EXPR len "${hexlen} / 2")
+file(WRITE "${OUT}" "#include <string_view>\nnamespace herald::embedded {\nstatic const char ${SYMBOL}_data[] = {${bytes} 0};\nextern const std::string_view ${SYMBOL}{${SYMBOL}_data, ${len}};\n}\n")

@@ -1,0 +1,491 @@
+#include "core/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace herald {
+namespace {
+
+// ---------------------------------------------------------------------------
+// The table of settings: adding a key is one line in k_fields.
+
+struct field_spec {
+    std::string_view section;
+    std::string_view key;
+    bool is_text = false;
+    // Integer fields. `max` is already capped to the field's type.
+    std::uint64_t min = 0;
+    std::uint64_t max = 0;
+    void (*set_int)(config&, std::uint64_t) = nullptr;
+    std::uint64_t (*get_int)(const config&) = nullptr;
+    // Text fields.
+    std::span<const std::string_view> choices;  // empty: any value
+    bool nonempty = false;
+    bool masked_url = false;  // describe() hides the password
+    void (*set_text)(config&, std::string) = nullptr;
+    const std::string& (*get_text)(const config&) = nullptr;
+};
+
+template <auto Section, auto Member>
+constexpr field_spec int_field(std::string_view section, std::string_view key,
+                               std::uint64_t min = 0,
+                               std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
+    using T = std::remove_cvref_t<decltype((std::declval<config&>().*Section).*Member)>;
+    static_assert(std::is_unsigned_v<T>);
+    field_spec f;
+    f.section = section;
+    f.key = key;
+    f.min = min;
+    f.max = std::min<std::uint64_t>(max, std::numeric_limits<T>::max());
+    f.set_int = [](config& c, std::uint64_t v) { (c.*Section).*Member = static_cast<T>(v); };
+    f.get_int = [](const config& c) -> std::uint64_t { return (c.*Section).*Member; };
+    return f;
+}
+
+struct text_rules {
+    std::span<const std::string_view> choices = {};
+    bool nonempty = false;
+    bool masked_url = false;
+};
+
+template <auto Section, auto Member>
+constexpr field_spec text_field(std::string_view section, std::string_view key,
+                                text_rules rules = {}) {
+    field_spec f;
+    f.section = section;
+    f.key = key;
+    f.is_text = true;
+    f.choices = rules.choices;
+    f.nonempty = rules.nonempty;
+    f.masked_url = rules.masked_url;
+    f.set_text = [](config& c, std::string v) { (c.*Section).*Member = std::move(v); };
+    f.get_text = [](const config& c) -> const std::string& { return (c.*Section).*Member; };
+    return f;
+}
+
+constexpr std::array<std::string_view, 1> k_transport_kinds{"capture"};  // "smtp", "sms" later
+constexpr std::array<std::string_view, 4> k_log_levels{"debug", "info", "warn", "error"};
+constexpr std::array<std::string_view, 2> k_log_formats{"kv", "json"};
+
+constexpr std::uint64_t k_u32_max = std::numeric_limits<std::uint32_t>::max();
+// Redis refuses bulk strings above proto-max-bulk-len (512 MB by default).
+constexpr std::uint64_t k_max_message_bytes = 512ull * 1024 * 1024;
+
+using C = config;
+constexpr std::array k_fields{
+    text_field<&C::redis, &redis_config::url>("redis", "url", {.masked_url = true}),
+    int_field<&C::redis, &redis_config::timeout_ms>("redis", "timeout_ms", 1),
+    int_field<&C::redis, &redis_config::connect_timeout_ms>("redis", "connect_timeout_ms", 1),
+
+    int_field<&C::queue, &queue_config::shards>("queue", "shards", 1, 16384),
+    int_field<&C::queue, &queue_config::batch>("queue", "batch", 1, 10000),
+    // 0 would make XREADGROUP block forever and never notice shutdown.
+    int_field<&C::queue, &queue_config::block_ms>("queue", "block_ms", 1),
+    int_field<&C::queue, &queue_config::inflight>("queue", "inflight", 1),
+    int_field<&C::queue, &queue_config::lease_ms>("queue", "lease_ms", 1),
+    int_field<&C::queue, &queue_config::reclaim_idle_ms>("queue", "reclaim_idle_ms", 1),
+    int_field<&C::queue, &queue_config::reclaim_interval_ms>("queue", "reclaim_interval_ms", 1),
+    int_field<&C::queue, &queue_config::schedule_interval_ms>("queue", "schedule_interval_ms", 1),
+    int_field<&C::queue, &queue_config::max_attempts>("queue", "max_attempts", 1),
+    int_field<&C::queue, &queue_config::backoff_base_ms>("queue", "backoff_base_ms"),
+    int_field<&C::queue, &queue_config::backoff_cap_ms>("queue", "backoff_cap_ms"),
+    int_field<&C::queue, &queue_config::max_age_s>("queue", "max_age_s", 1),
+    int_field<&C::queue, &queue_config::delivered_ttl_s>("queue", "delivered_ttl_s", 1),
+    int_field<&C::queue, &queue_config::dead_max>("queue", "dead_max"),
+    int_field<&C::queue, &queue_config::max_message_bytes>("queue", "max_message_bytes", 1,
+                                                           k_max_message_bytes),
+    int_field<&C::queue, &queue_config::drain_timeout_ms>("queue", "drain_timeout_ms"),
+
+    text_field<&C::transport, &transport_config::kind>("transport", "kind",
+                                                       {.choices = k_transport_kinds}),
+    text_field<&C::transport, &transport_config::capture_dir>("transport", "capture_dir",
+                                                              {.nonempty = true}),
+
+    text_field<&C::local, &local_config::data_dir>("local", "data_dir", {.nonempty = true}),
+    int_field<&C::local, &local_config::port>("local", "port", 1, 65535),
+    text_field<&C::local, &local_config::redis_server>("local", "redis_server", {.nonempty = true}),
+
+    text_field<&C::log, &log_config::level>("log", "level", {.choices = k_log_levels}),
+    text_field<&C::log, &log_config::format>("log", "format", {.choices = k_log_formats}),
+};
+
+// Rules spanning two integer keys: lhs < rhs (strict) or lhs <= rhs.
+struct relation {
+    std::string_view lhs;
+    std::string_view rhs;
+    bool strict;
+    std::string_view why;
+};
+
+constexpr std::array k_relations{
+    relation{"queue.lease_ms", "queue.reclaim_idle_ms", true,
+             "a live worker's messages would be reclaimed and sent twice"},
+    relation{"queue.backoff_base_ms", "queue.backoff_cap_ms", false,
+             "the first retry would already exceed the cap"},
+    relation{"queue.block_ms", "redis.timeout_ms", true,
+             "every blocking read would time out the Redis connection"},
+};
+
+constexpr std::array<std::string_view, 5> k_sections{"redis", "queue", "transport", "local", "log"};
+
+// Joins message parts with one allocation; it also avoids GCC 12's false
+// -Wrestrict error on long `"literal" + std::string` chains at -O2.
+std::string cat(std::initializer_list<std::string_view> parts) {
+    std::size_t n = 0;
+    for (const auto p : parts)
+        n += p.size();
+    std::string s;
+    s.reserve(n);
+    for (const auto p : parts)
+        s += p;
+    return s;
+}
+
+std::string full_name(const field_spec& f) {
+    return cat({f.section, ".", f.key});
+}
+
+std::optional<std::size_t> find_field(std::string_view section, std::string_view key) {
+    for (std::size_t i = 0; i < k_fields.size(); ++i)
+        if (k_fields[i].section == section && k_fields[i].key == key) return i;
+    return std::nullopt;
+}
+
+std::optional<std::size_t> find_field(std::string_view dotted) {
+    const auto dot = dotted.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    return find_field(dotted.substr(0, dot), dotted.substr(dot + 1));
+}
+
+std::string join(std::span<const std::string_view> items) {
+    std::string s;
+    for (const auto& i : items) {
+        if (!s.empty()) s += ", ";
+        s += i;
+    }
+    return s;
+}
+
+// ---------------------------------------------------------------------------
+// Validation of one value, whatever its source.
+
+bool in_range(const field_spec& f, std::uint64_t v) {
+    return v >= f.min && v <= f.max;
+}
+
+std::string range_error(const field_spec& f, std::string_view shown) {
+    return cat({full_name(f), " = ", shown, " is out of range ", std::to_string(f.min), "..",
+                std::to_string(f.max)});
+}
+
+std::optional<std::string> text_error(const field_spec& f, const std::string& v) {
+    if (f.nonempty && v.empty()) return cat({full_name(f), " must not be empty"});
+    if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), v) == f.choices.end())
+        return cat({full_name(f), " = \"", v, "\" must be one of: ", join(f.choices)});
+    return std::nullopt;
+}
+
+// Collects problems and remembers where each field got its value, so that
+// rules spanning several fields can point at the right place.
+class loader {
+public:
+    explicit loader(const std::string& path) : path_(path) {}
+
+    config_load finish() &&;
+    void load_file();
+    void apply_env(const std::function<const char*(const char*)>& getenv);
+
+private:
+    struct located {
+        std::uint32_t line;
+        std::uint32_t column;
+        config_problem problem;
+    };
+
+    std::string at(const toml::source_region& r) const;
+    void add(const toml::source_region& r, std::string message);
+    void walk_section(std::string_view section, const toml::table& t);
+    void apply_toml(std::size_t index, const toml::node& v);
+    void apply_env_value(std::size_t index, const std::string& var, const std::string& value);
+    void check_relations();
+
+    std::string path_;
+    config cfg_;
+    std::vector<located> file_problems_;
+    std::vector<config_problem> other_problems_;
+    std::array<std::string, k_fields.size()> origin_;  // empty: default
+};
+
+std::string loader::at(const toml::source_region& r) const {
+    if (r.begin.line == 0) return path_;
+    return cat({path_, ":", std::to_string(r.begin.line), ":", std::to_string(r.begin.column)});
+}
+
+void loader::add(const toml::source_region& r, std::string message) {
+    file_problems_.push_back({r.begin.line, r.begin.column, {at(r), std::move(message)}});
+}
+
+// ---------------------------------------------------------------------------
+// The TOML file.
+
+std::string_view type_name(toml::node_type t) {
+    switch (t) {
+        case toml::node_type::none:
+            return "nothing";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+    }
+    return "an unknown type";
+}
+
+void loader::load_file() {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) {
+        other_problems_.push_back({path_, std::string("cannot open: ") + std::strerror(errno)});
+        return;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    toml::table root;
+    try {
+        root = toml::parse(text.str(), path_);
+    } catch (const toml::parse_error& e) {
+        add(e.source(), std::string(e.description()));
+        return;
+    }
+    for (auto&& [key, node] : root) {
+        const std::string_view name = key.str();
+        if (std::find(k_sections.begin(), k_sections.end(), name) == k_sections.end()) {
+            add(key.source(),
+                cat({"unknown section '", name, "' (sections are: ", join(k_sections), ")"}));
+        } else if (const auto* t = node.as_table()) {
+            walk_section(name, *t);
+        } else {
+            add(node.source(), cat({"'", name, "' must be a table, not ", type_name(node.type())}));
+        }
+    }
+}
+
+void loader::walk_section(std::string_view section, const toml::table& t) {
+    for (auto&& [key, node] : t) {
+        const auto index = find_field(section, key.str());
+        if (!index) {
+            add(key.source(), cat({"unknown key '", section, ".", key.str(), "'"}));
+            continue;
+        }
+        apply_toml(*index, node);
+    }
+}
+
+void loader::apply_toml(std::size_t index, const toml::node& v) {
+    const auto& f = k_fields[index];
+    if (f.is_text) {
+        const auto* s = v.as_string();
+        if (!s) {
+            add(v.source(), cat({full_name(f), " must be a string, not ", type_name(v.type())}));
+            return;
+        }
+        if (auto err = text_error(f, s->get())) return add(v.source(), std::move(*err));
+        f.set_text(cfg_, s->get());
+    } else {
+        const auto* i = v.as_integer();
+        if (!i) {
+            add(v.source(), cat({full_name(f), " must be an integer, not ", type_name(v.type())}));
+            return;
+        }
+        const std::int64_t raw = i->get();
+        if (raw < 0 || !in_range(f, static_cast<std::uint64_t>(raw)))
+            return add(v.source(), range_error(f, std::to_string(raw)));
+        f.set_int(cfg_, static_cast<std::uint64_t>(raw));
+    }
+    origin_[index] = at(v.source());
+}
+
+// ---------------------------------------------------------------------------
+// Environment overrides.
+
+std::string env_name(const field_spec& f) {
+    std::string name = cat({"HERALD_", full_name(f)});
+    for (auto& ch : name) {
+        if (ch == '.') ch = '_';
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+    return name;
+}
+
+void loader::apply_env(const std::function<const char*(const char*)>& getenv) {
+    for (std::size_t i = 0; i < k_fields.size(); ++i) {
+        const std::string var = env_name(k_fields[i]);
+        if (const char* value = getenv(var.c_str())) apply_env_value(i, var, value);
+    }
+}
+
+void loader::apply_env_value(std::size_t index, const std::string& var, const std::string& value) {
+    const auto& f = k_fields[index];
+    const std::string where = cat({"env ", var});
+    if (f.is_text) {
+        if (auto err = text_error(f, value)) {
+            other_problems_.push_back({where, std::move(*err)});
+            return;
+        }
+        f.set_text(cfg_, value);
+    } else {
+        std::uint64_t v = 0;
+        const auto* end = value.data() + value.size();
+        const auto [ptr, ec] = std::from_chars(value.data(), end, v);
+        if (value.empty() || ptr != end || ec == std::errc::invalid_argument) {
+            other_problems_.push_back(
+                {where, cat({full_name(f), " = \"", value, "\" is not an unsigned integer"})});
+            return;
+        }
+        if (ec == std::errc::result_out_of_range || !in_range(f, v)) {
+            other_problems_.push_back({where, range_error(f, value)});
+            return;
+        }
+        f.set_int(cfg_, v);
+    }
+    origin_[index] = where;
+}
+
+// ---------------------------------------------------------------------------
+// Rules spanning several keys, checked on the effective values.
+
+void loader::check_relations() {
+    for (const auto& r : k_relations) {
+        const auto li = find_field(r.lhs);
+        const auto ri = find_field(r.rhs);
+        const auto lv = k_fields[*li].get_int(cfg_);
+        const auto rv = k_fields[*ri].get_int(cfg_);
+        if (r.strict ? lv < rv : lv <= rv) continue;
+        std::string where = !origin_[*li].empty() ? origin_[*li] : origin_[*ri];
+        if (where.empty()) where = path_.empty() ? "defaults" : path_;
+        other_problems_.push_back(
+            {std::move(where), cat({r.lhs, " (", std::to_string(lv), ") must be ",
+                                    r.strict ? "less than " : "at most ", r.rhs, " (",
+                                    std::to_string(rv), "): otherwise ", r.why})});
+    }
+}
+
+config_load loader::finish() && {
+    check_relations();
+    // toml::table iterates by key, not by position: report in file order.
+    std::stable_sort(file_problems_.begin(), file_problems_.end(),
+                     [](const located& a, const located& b) {
+                         return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+                     });
+    config_load out{std::move(cfg_), {}};
+    for (auto& p : file_problems_)
+        out.problems.push_back(std::move(p.problem));
+    for (auto& p : other_problems_)
+        out.problems.push_back(std::move(p));
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// describe()
+
+std::string toml_quote(std::string_view s) {
+    std::string out = "\"";
+    for (const char ch : s) {
+        const auto u = static_cast<unsigned char>(ch);
+        if (ch == '"' || ch == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (u < 0x20 || u == 0x7f) {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            out += "\\u00";
+            out += hex[u >> 4];
+            out += hex[u & 0xf];
+        } else {
+            out += ch;
+        }
+    }
+    out += '"';
+    return out;
+}
+
+}  // namespace
+
+config_load load_config(const std::string& path,
+                        const std::function<const char*(const char*)>& getenv) {
+    loader l(path);
+    if (!path.empty()) l.load_file();
+    l.apply_env(getenv);
+    return std::move(l).finish();
+}
+
+std::string mask_url_password(const std::string& url) {
+    std::string out = url;
+    const auto scheme = out.find("://");
+    const std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+    // The last '@' ends the userinfo: an unencoded password may itself
+    // contain '/', '?' or '@', and masking too much is better than leaking.
+    const auto at = out.rfind('@');
+    std::size_t rest = start;
+    if (at != std::string::npos && at >= start) {
+        const auto colon = out.find(':', start);
+        const std::size_t from = colon < at ? colon + 1 : start;
+        if (at > from) {
+            out.replace(from, at - from, "***");
+            rest = from + 3 + 1;
+        }
+    }
+    // redis://host/0?password=pw is also accepted by some clients.
+    for (auto q = out.find_first_of("?&", rest); q != std::string::npos; q = out.find('&', q + 1)) {
+        static constexpr std::string_view key = "password=";
+        if (out.compare(q + 1, key.size(), key) != 0) continue;
+        const auto from = q + 1 + key.size();
+        const auto to = std::min(out.find_first_of("&#", from), out.size());
+        out.replace(from, to - from, "***");
+    }
+    return out;
+}
+
+std::string describe(const config& c) {
+    std::string out;
+    for (const auto& f : k_fields) {
+        out += full_name(f);
+        out += " = ";
+        if (!f.is_text)
+            out += std::to_string(f.get_int(c));
+        else if (f.masked_url)
+            out += toml_quote(mask_url_password(f.get_text(c)));
+        else
+            out += toml_quote(f.get_text(c));
+        out += '\n';
+    }
+    return out;
+}
+
+}  // namespace herald

@@ -1,0 +1,100 @@
+// herald's configuration: one TOML file plus HERALD_<SECTION>_<KEY>
+// environment overrides, validated once at start-up and then shared
+// read-only. The defaults run everything on a single machine.
+//
+// Errors: load_config never throws for bad input; it returns the config it
+// could build together with *every* problem found (syntax, unknown keys,
+// wrong types, out-of-range values, bad environment values), each located
+// as "file:line:col" or "env HERALD_X". A caller must refuse to start
+// unless ok().
+//
+// Limits: a TOML syntax error stops parsing, so only the first one is
+// reported. Integers that do not fit their field are errors, never
+// truncated. Unknown HERALD_* variables cannot be detected (getenv cannot
+// enumerate) and are ignored.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace herald {
+
+struct redis_config {
+    std::string url;  // empty = `herald up` starts its own redis-server (see local_config)
+    std::uint32_t timeout_ms = 5000;  // must exceed queue.block_ms, or every BLOCK times out
+    std::uint32_t connect_timeout_ms = 2000;
+};
+
+struct queue_config {
+    std::uint32_t shards = 16;
+    std::uint32_t batch = 128;
+    std::uint32_t block_ms = 200;
+    std::uint32_t inflight = 256;
+    std::uint32_t lease_ms = 30000;
+    std::uint32_t reclaim_idle_ms = 60000;  // > lease_ms, or two workers send one message
+    std::uint32_t reclaim_interval_ms = 5000;
+    std::uint32_t schedule_interval_ms = 200;
+    std::uint32_t max_attempts = 8;
+    std::uint32_t backoff_base_ms = 1000;
+    std::uint32_t backoff_cap_ms = 3600000;
+    std::uint64_t max_age_s = 86400;
+    std::uint64_t delivered_ttl_s = 604800;
+    std::uint32_t dead_max = 100000;
+    std::uint64_t max_message_bytes = 10485760;
+    std::uint32_t drain_timeout_ms = 10000;
+};
+
+struct transport_config {
+    std::string kind = "capture";  // "capture" for now; "smtp" and "sms" later
+    std::string capture_dir = "var/capture";
+};
+
+struct local_config {
+    std::string data_dir = "var/redis";
+    std::uint16_t port = 6390;
+    std::string redis_server = "redis-server";
+};
+
+struct log_config {
+    std::string level = "info";  // debug, info, warn, error
+    std::string format = "kv";   // kv, json
+};
+
+struct config {
+    redis_config redis;
+    queue_config queue;
+    transport_config transport;
+    local_config local;
+    log_config log;
+};
+
+struct config_problem {
+    std::string where;  // "file:line:col", "file" or "env HERALD_X"
+    std::string message;
+};
+
+struct config_load {
+    config cfg;  // defaults, overridden by every value that was valid
+    std::vector<config_problem> problems;
+    bool ok() const { return problems.empty(); }
+};
+
+// Loads `path` (empty = defaults only), then applies HERALD_<SECTION>_<KEY>
+// overrides (upper case, e.g. HERALD_REDIS_URL, HERALD_QUEUE_SHARDS) read
+// through `getenv`, then checks the rules that span several keys.
+config_load load_config(const std::string& path,
+                        const std::function<const char*(const char*)>& getenv = ::getenv);
+
+// Every effective setting as `section.key = value` lines (strings quoted
+// TOML-style, so the output is itself a valid config file), for
+// `herald config show`. The password in redis.url is masked as ***.
+std::string describe(const config& c);
+
+// The URL with its password (userinfo after ':', or the whole userinfo
+// when it has no ':', and any `password=` query value) replaced by ***.
+std::string mask_url_password(const std::string& url);
+
+}  // namespace herald

@@ -1,0 +1,65 @@
+// Errors as values. Every failure herald reports is an `error`: a
+// std::error_code from one folder's category (admission, queue, smtp, ...)
+// plus a human detail. The category gives each code a stable snake_case
+// name, the string producers and the HTTP API see, and the HTTP status
+// the API answers with, so a caller can act on the code alone.
+#pragma once
+
+#include <boost/system/result.hpp>
+
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace herald {
+
+// A category that can name its codes stably and map them to HTTP.
+class error_category : public std::error_category {
+public:
+    virtual std::string_view code_name(int ev) const noexcept = 0;
+    virtual int http_status(int ev) const noexcept = 0;
+};
+
+struct error {
+    std::error_code code;
+    std::string detail;
+
+    std::string_view name() const noexcept;
+    int http_status() const noexcept;
+    std::string to_string() const;  // "name: detail"
+};
+
+template <class T>
+using result = boost::system::result<T, error>;
+
+// Codes shared by every entry point: what a producer did wrong, or what
+// the platform refuses right now. Names are part of the public contract.
+enum class errc {
+    invalid_message = 1,  // 400: the message fails validation
+    invalid_argument,     // 400: a bad flag, file or setting
+    payload_too_large,    // 413
+    wrong_shard,          // 400: the shard key does not match the tenant
+    not_initialized,      // 503: the shard has not been set up by herald
+    backpressure,         // 503: refused before Redis fills up
+    unavailable,          // 503: a backend is down or timing out
+    internal,             // 500
+};
+
+const error_category& admission_category() noexcept;
+std::error_code make_error_code(errc e) noexcept;
+error make_error(errc e, std::string detail);
+
+// Finds the code registered under a stable name (as returned by the
+// admission function); unknown names map to errc::internal.
+error error_from_name(std::string_view name, std::string detail);
+
+}  // namespace herald
+
+template <>
+struct std::is_error_code_enum<herald::errc> : std::true_type {};
+
+namespace boost::system {
+// result<T, herald::error>::value() throws this on error.
+[[noreturn]] void throw_exception_from_error(const herald::error& e,
+                                             const boost::source_location& loc);
+}  // namespace boost::system

@@ -1,0 +1,74 @@
+// The message model for both channels, and its JSON form: the form
+// producers send (`herald enqueue --file`, later the HTTP API) and the form
+// carried in the stream's `payload` field. Parsing never trusts the input:
+// every field is type-checked and bounded, and the first problem is
+// reported as `invalid_message` with the field's path.
+#pragma once
+
+#include "core/error.hpp"
+
+#include <boost/json/fwd.hpp>
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace herald {
+
+enum class channel { email, sms };
+std::string_view to_string(channel c) noexcept;
+std::optional<channel> parse_channel(std::string_view s) noexcept;
+
+struct attachment {
+    std::string filename;
+    std::string content_type;  // e.g. "application/pdf"
+    std::string content_b64;   // base64, kept encoded: MIME needs it so
+    std::string content_id;    // set for inline parts referenced by cid:
+};
+
+struct email_message {
+    std::string from;
+    std::vector<std::string> to, cc, bcc;
+    std::string reply_to;
+    std::string subject;
+    std::string text, html;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra, in order
+    std::vector<attachment> attachments;
+};
+
+struct sms_message {
+    std::string from;  // sender id or number
+    std::string to;    // E.164
+    std::string body;
+};
+
+struct message {
+    std::variant<email_message, sms_message> content;
+    std::vector<std::string> tags;
+    std::map<std::string, std::string> metadata;
+
+    channel kind() const noexcept {
+        return std::holds_alternative<email_message>(content) ? channel::email : channel::sms;
+    }
+};
+
+// Bounds on what one message may hold; oversize input is refused, never
+// truncated.
+struct message_limits {
+    std::size_t max_recipients = 100;
+    std::size_t max_field_bytes = 998;  // one header line (RFC 5322)
+    std::size_t max_tags = 16;
+    std::size_t max_metadata = 32;
+    std::size_t max_sms_bytes = 1600;  // 10 concatenated segments of 160
+};
+
+result<message> parse_message(channel ch, std::string_view json, const message_limits& = {});
+result<message> parse_message(channel ch, const boost::json::value& v, const message_limits& = {});
+std::string serialize(const message& m);
+
+}  // namespace herald

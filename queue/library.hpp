@@ -1,0 +1,22 @@
+// Installs herald's server-side library (queue/lua/herald.lua) and lays out
+// the shards: each shard's meta hash and its ingress streams with the
+// "workers" consumer group. Idempotent; run by every herald process at
+// start-up, so a restarted or new Redis is usable at once.
+#pragma once
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "queue/redis_client.hpp"
+
+namespace herald::queue {
+
+std::string_view library_source();
+
+boost::asio::awaitable<result<void>> load_library(redis::client& redis);
+boost::asio::awaitable<result<void>> init_shards(redis::client& redis, const queue_config& q);
+
+// True when a reply says FCALL found no such function (a Redis that lost
+// its functions, e.g. restarted without persistence).
+bool is_function_missing(const error& e);
+
+}  // namespace herald::queue

@@ -1,0 +1,66 @@
+// Writes outcomes back to Redis. Outcomes queue up here as they happen and
+// go out as one herald_settle call per shard and channel, pipelined, in the
+// next round trip: a delivered message is marked within one round trip of
+// its send (the window in which a crash could cause a resend), while a busy
+// worker still pays one round trip for many messages.
+//
+// Settling is idempotent (a second XACK/XDEL/SET changes nothing, a
+// deferral whose entry is gone is skipped), so a batch whose answer was
+// lost is simply sent again until Redis takes it.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/message.hpp"
+#include "queue/redis_client.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+
+namespace herald::queue {
+
+struct settle_record {
+    enum class kind : char {
+        delivered = 'D',
+        ack = 'A',       // seen delivered before: acknowledge only
+        deferred = 'R',  // extra = "<due_ms>|<history line>"
+        dead = 'X',      // extra = "<reason>|<detail>"
+        release = 'U',   // release the lease only; the entry is reclaimed later
+    };
+    kind what;
+    std::string entry_id;
+    std::string id;
+    std::string extra = "-";
+};
+
+struct settle_options {
+    std::uint64_t delivered_ttl_s = 604800;
+    std::uint32_t dead_max = 100000;
+    std::size_t max_records_per_call = 256;
+};
+
+class settler {
+public:
+    settler(boost::asio::any_io_executor ex, redis::client& redis, const clock& clk,
+            settle_options opt);
+
+    void add(std::uint32_t shard, channel ch, settle_record r);
+    // Runs until close() was called and everything queued is written.
+    boost::asio::awaitable<void> run();
+    void close();
+    std::size_t pending() const { return pending_; }
+
+private:
+    using group_key = std::pair<std::uint32_t, channel>;
+    boost::asio::awaitable<bool> flush(std::map<group_key, std::vector<settle_record>>& work);
+
+    redis::client& redis_;
+    const clock& clock_;
+    settle_options opt_;
+    std::map<group_key, std::vector<settle_record>> queue_;
+    std::size_t pending_ = 0;
+    boost::asio::steady_timer signal_;
+    bool closed_ = false;
+};
+
+}  // namespace herald::queue

@@ -1,0 +1,44 @@
+// The ingress stream's entry schema (version 1) and its decoding. Fields:
+//
+//   v        "1"                schema version
+//   tenant   tenant id
+//   payload  the message as JSON (core/message.hpp)
+//   created  admission time, ms since the epoch (Redis TIME)
+//   expires  created + max age; past it the message is dead-lettered
+//   attempt  delivery attempts so far
+//   id       message id; absent on first admission, where it is the entry
+//            id plus the shard ("<ms>-<seq>-<shard>")
+//   history  one line per failed attempt: "<ms> <code> <detail>", last 10
+//
+// Decoding never trusts the entry (any client can write to Redis): a
+// missing or malformed field is an error naming it, and the worker
+// dead-letters the entry with that reason.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/message.hpp"
+#include "core/message_id.hpp"
+#include "queue/redis_reply.hpp"
+
+namespace herald::queue {
+
+struct queued_message {
+    std::uint32_t shard = 0;
+    channel ch = channel::email;
+    std::string entry_id;
+    message_id id;
+    std::string tenant;
+    message msg;
+    millis created = 0;
+    millis expires = 0;
+    int attempt = 0;
+};
+
+// The entry's id as a message id even when the rest is unreadable, so a
+// dead letter can still name it.
+message_id fallback_id(std::uint32_t shard, std::string_view entry_id);
+
+result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string entry_id,
+                                    const redis::reply& fields, const message_limits& limits);
+
+}  // namespace herald::queue

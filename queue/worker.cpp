@@ -1,0 +1,299 @@
+#include "queue/worker.hpp"
+
+#include "core/log.hpp"
+#include "queue/backoff.hpp"
+#include "queue/keys.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace herald::queue {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+
+namespace {
+
+// A printable, bounded excerpt of a peer's or parser's words for history
+// lines and dead letters: they end up in logs and dashboards.
+std::string excerpt(std::string_view s, std::size_t max = 200) {
+    std::string out;
+    for (char c : s.substr(0, max))
+        out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    return out;
+}
+
+}  // namespace
+
+worker::worker(asio::any_io_executor ex, redis::client& redis, transport& t, const clock& clk,
+               worker_options opt)
+    : ex_(ex),
+      redis_(redis),
+      transport_(t),
+      clock_(clk),
+      opt_(std::move(opt)),
+      settler_(ex, redis, clk, {opt_.q.delivered_ttl_s, opt_.q.dead_max}),
+      wake_(ex) {
+    for (std::uint32_t s = 0; s < opt_.q.shards; ++s)
+        for (auto ch : {channel::email, channel::sms}) {
+            streams_.push_back(ingress_key(s, ch));
+            stream_refs_.emplace(streams_.back(), stream_ref{s, ch});
+        }
+}
+
+void worker::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    wake_.notify_all();
+    log::info("worker.draining", {{"in_flight", static_cast<std::int64_t>(in_flight_.size())}});
+}
+
+asio::awaitable<void> worker::run() {
+    using namespace asio::experimental::awaitable_operators;
+    log::info("worker.started", {{"consumer", opt_.consumer},
+                                 {"streams", static_cast<std::int64_t>(streams_.size())},
+                                 {"transport", transport_.name()}});
+    co_await ((read_loop() && reclaim_loop() && schedule_loop()) && settler_.run());
+    log::info("worker.stopped", {{"consumer", opt_.consumer},
+                                 {"delivered", static_cast<std::int64_t>(counters_.delivered)},
+                                 {"released", static_cast<std::int64_t>(counters_.released)}});
+}
+
+asio::awaitable<void> worker::wait_for_capacity() {
+    while (!stopping_ && in_flight_.size() >= opt_.q.inflight)
+        co_await wake_.wait_for(1s);
+}
+
+// ---- reading ------------------------------------------------------------------
+
+asio::awaitable<void> worker::read_loop() {
+    while (!stopping_) {
+        co_await wait_for_capacity();
+        if (stopping_) break;
+        auto room = std::min<std::size_t>(opt_.q.batch, opt_.q.inflight - in_flight_.size());
+        redis::command cmd{
+            "XREADGROUP",         "GROUP", std::string(group_name),         opt_.consumer, "COUNT",
+            std::to_string(room), "BLOCK", std::to_string(opt_.q.block_ms), "STREAMS"};
+        cmd.insert(cmd.end(), streams_.begin(), streams_.end());
+        cmd.insert(cmd.end(), streams_.size(), ">");
+        auto r = co_await redis_.exec(std::move(cmd), milliseconds(opt_.q.block_ms));
+        if (!r) {
+            log::warn("worker.read_failed", {{"error", r.error().to_string()}});
+            co_await wake_.wait_for(200ms);
+            continue;
+        }
+        if (r->is_nil()) continue;  // BLOCK expired with nothing new
+        for (const auto& stream : r->elements) {
+            if (stream.size() == 2) co_await take(stream[0].str, stream[1]);
+        }
+    }
+    co_await drain();
+}
+
+// Turns raw entries into messages; what cannot be decoded or has expired
+// goes to the dead-letter stream at once.
+asio::awaitable<void> worker::take(const std::string& stream, const redis::reply& entries) {
+    auto ref = stream_refs_.find(stream);
+    if (ref == stream_refs_.end()) co_return;
+    const auto [shard, ch] = ref->second;
+    std::vector<queued_message> batch;
+    const millis now = clock_.now_ms();
+    for (const auto& e : entries.elements) {
+        if (e.size() != 2) continue;
+        const std::string& entry_id = e[0].str;
+        auto m = decode_entry(shard, ch, entry_id, e[1], opt_.limits);
+        if (!m) {
+            queued_message broken;
+            broken.shard = shard;
+            broken.ch = ch;
+            broken.entry_id = entry_id;
+            broken.id = fallback_id(shard, entry_id);
+            dead(broken, "malformed", m.error().detail);
+            continue;
+        }
+        if (now >= m->expires) {
+            dead(*m, "expired", "max age reached before delivery");
+            continue;
+        }
+        if (in_flight_.contains(m->id.str())) continue;  // our own send, still running
+        batch.push_back(std::move(*m));
+    }
+    if (!batch.empty()) co_await lease_and_send(std::move(batch));
+}
+
+asio::awaitable<void> worker::lease_and_send(std::vector<queued_message> batch) {
+    redis::command cmd{"FCALL",       "herald_claim",
+                       "1",           shard_prefix(batch.front().shard),
+                       opt_.consumer, std::to_string(opt_.q.lease_ms)};
+    for (const auto& m : batch)
+        cmd.push_back(m.id.str());
+    auto r = co_await redis_.exec(std::move(cmd));
+    if (!r || !r->is_array() || r->size() != batch.size()) {
+        // Nothing leased: the entries stay pending and come back by reclaim.
+        log::warn("worker.claim_failed", {{"error", r ? "bad answer" : r.error().to_string()}});
+        co_return;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto& m = batch[i];
+        const auto& verdict = (*r)[i].str;
+        if (verdict == "done") {
+            ++counters_.skipped_done;
+            settler_.add(m.shard, m.ch, {settle_record::kind::ack, m.entry_id, m.id.str()});
+        } else if (verdict == "busy") {
+            ++counters_.busy;
+        } else {
+            in_flight_.emplace(m.id.str(), in_flight_entry{m.shard, m.ch, m.entry_id});
+            asio::co_spawn(ex_, deliver(std::move(m)), asio::detached);
+        }
+    }
+}
+
+// ---- sending ------------------------------------------------------------------
+
+asio::awaitable<void> worker::deliver(queued_message m) {
+    const std::string id = m.id.str();
+    outcome o;
+    try {
+        o = co_await transport_.send(delivery{m.id, m.tenant, m.msg, m.attempt});
+    } catch (const std::exception& e) {
+        o = outcome::deferred("internal", e.what());
+    }
+    auto it = in_flight_.find(id);
+    const bool released = it == in_flight_.end() || it->second.released;
+    if (it != in_flight_.end()) in_flight_.erase(it);
+    if (!released) settler_.add(m.shard, m.ch, decide(m, o));
+    wake_.notify_all();
+}
+
+settle_record worker::decide(const queued_message& m, const outcome& o) {
+    const std::string id = m.id.str();
+    switch (o.kind) {
+        case outcome_kind::unknown:
+            // The peer may have the message: never resend blindly. Later the
+            // tenant chooses; until then unknown counts as delivered.
+            log::warn("delivery.unknown", {{"id", id}, {"tenant", m.tenant}, {"code", o.code}});
+            [[fallthrough]];
+        case outcome_kind::delivered:
+            ++counters_.delivered;
+            return {settle_record::kind::delivered, m.entry_id, id};
+        case outcome_kind::bounced:
+            ++counters_.dead;
+            log::info("delivery.bounced", {{"id", id}, {"tenant", m.tenant}, {"code", o.code}});
+            return {settle_record::kind::dead, m.entry_id, id,
+                    "bounced|" + o.code + " " + excerpt(o.detail)};
+        case outcome_kind::deferred:
+            break;
+    }
+    const millis now = clock_.now_ms();
+    const int attempt = m.attempt + 1;
+    const std::string line = std::to_string(now) + " " + o.code + " " + excerpt(o.detail);
+    if (attempt >= static_cast<int>(opt_.q.max_attempts)) {
+        ++counters_.dead;
+        return {settle_record::kind::dead, m.entry_id, id, "attempts_exhausted|" + line};
+    }
+    millis due = o.retry_at.value_or(
+        now + backoff_delay(attempt, opt_.q.backoff_base_ms, opt_.q.backoff_cap_ms, rng_));
+    if (due >= m.expires) {
+        ++counters_.dead;
+        return {settle_record::kind::dead, m.entry_id, id,
+                "expired|max age reached before the next attempt; last: " + line};
+    }
+    ++counters_.deferred;
+    return {settle_record::kind::deferred, m.entry_id, id, std::to_string(due) + "|" + line};
+}
+
+void worker::dead(const queued_message& m, std::string reason, std::string detail) {
+    ++counters_.dead;
+    log::warn("message.dead", {{"id", m.id.str()},
+                               {"tenant", m.tenant},
+                               {"reason", reason},
+                               {"detail", excerpt(detail)}});
+    settler_.add(
+        m.shard, m.ch,
+        {settle_record::kind::dead, m.entry_id, m.id.str(), reason + "|" + excerpt(detail)});
+}
+
+// ---- reclaim and schedule -------------------------------------------------------
+
+asio::awaitable<void> worker::reclaim_loop() {
+    while (!stopping_) {
+        for (const auto& stream : streams_) {
+            std::string cursor = "0-0";
+            do {
+                co_await wait_for_capacity();
+                if (stopping_) co_return;
+                redis::command cmd{"XAUTOCLAIM",
+                                   stream,
+                                   std::string(group_name),
+                                   opt_.consumer,
+                                   std::to_string(opt_.q.reclaim_idle_ms),
+                                   cursor,
+                                   "COUNT",
+                                   std::to_string(opt_.q.batch)};
+                auto r = co_await redis_.exec(std::move(cmd));
+                if (!r || !r->is_array() || r->size() < 2) break;
+                cursor = (*r)[0].str;
+                counters_.reclaimed += (*r)[1].size();
+                if ((*r)[1].size() > 0)
+                    log::info(
+                        "worker.reclaimed",
+                        {{"stream", stream}, {"count", static_cast<std::int64_t>((*r)[1].size())}});
+                co_await take(stream, (*r)[1]);
+                // Entries deleted while pending: nothing to send, just forget them.
+                if (r->size() > 2 && (*r)[2].size() > 0) {
+                    redis::command ack{"XACK", stream, std::string(group_name)};
+                    for (const auto& gone : (*r)[2].elements)
+                        ack.push_back(gone.str);
+                    co_await redis_.exec(std::move(ack));
+                }
+            } while (cursor != "0-0");
+        }
+        co_await wake_.wait_for(milliseconds(opt_.q.reclaim_interval_ms));
+    }
+}
+
+asio::awaitable<void> worker::schedule_loop() {
+    const std::string limit = std::to_string(opt_.q.batch);
+    while (!stopping_) {
+        std::vector<redis::command> cmds;
+        const std::string now = std::to_string(clock_.now_ms());
+        for (std::uint32_t s = 0; s < opt_.q.shards; ++s)
+            cmds.push_back({"FCALL", "herald_promote", "1", shard_prefix(s), now, limit,
+                            std::to_string(opt_.q.dead_max)});
+        auto r = co_await redis_.pipeline(std::move(cmds));
+        bool more = false;
+        if (r) {
+            for (const auto& rep : *r) {
+                if (rep.is_array() && rep.size() == 3) {
+                    auto moved = rep[0].as_int().value_or(0);
+                    more = more || moved >= static_cast<std::int64_t>(opt_.q.batch);
+                    if (auto expired = rep[1].as_int().value_or(0); expired > 0)
+                        counters_.dead += static_cast<std::uint64_t>(expired);
+                }
+            }
+        }
+        if (!more) co_await wake_.wait_for(milliseconds(opt_.q.schedule_interval_ms));
+    }
+}
+
+// ---- drain --------------------------------------------------------------------
+
+asio::awaitable<void> worker::drain() {
+    const auto deadline = std::chrono::steady_clock::now() + milliseconds(opt_.q.drain_timeout_ms);
+    while (!in_flight_.empty() && std::chrono::steady_clock::now() < deadline)
+        co_await wake_.wait_until(deadline);
+    for (auto& [id, e] : in_flight_) {
+        e.released = true;
+        ++counters_.released;
+        settler_.add(e.shard, e.ch, {settle_record::kind::release, e.entry_id, id});
+    }
+    if (counters_.released > 0)
+        log::warn("worker.released", {{"count", static_cast<std::int64_t>(counters_.released)}});
+    settler_.close();
+}
+
+}  // namespace herald::queue

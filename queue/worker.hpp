@@ -1,0 +1,93 @@
+// The worker: reads its shards' ingress streams through the consumer
+// group, takes a send lease per message, hands it to the transport, and
+// settles the outcome. Alongside it run the retry scheduler (deferred
+// messages back into their stream when due) and the reclaimer (entries
+// left pending by a crashed worker, via XAUTOCLAIM).
+//
+// A message is sent at most once per lease and never after its delivered
+// marker exists; see DESIGN.md "Delivery semantics" for the one window
+// that remains (peer accepted, marker not yet written).
+//
+// stop() drains: no new reads, in-flight sends get `drain_timeout` to
+// finish, leases of those that did not are released (the entries stay
+// pending and are reclaimed by another worker), queued outcomes are
+// written, then run() returns.
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/event.hpp"
+#include "core/transport.hpp"
+#include "queue/redis_client.hpp"
+#include "queue/settler.hpp"
+#include "queue/stream_entry.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <random>
+#include <unordered_map>
+
+namespace herald::queue {
+
+struct worker_options {
+    std::string consumer;  // unique per process, e.g. host:pid
+    queue_config q;
+    message_limits limits;
+};
+
+struct worker_counters {
+    std::uint64_t delivered = 0, deferred = 0, dead = 0, skipped_done = 0, busy = 0, reclaimed = 0,
+                  released = 0;
+};
+
+class worker {
+public:
+    worker(boost::asio::any_io_executor ex, redis::client& redis, transport& t, const clock& clk,
+           worker_options opt);
+
+    boost::asio::awaitable<void> run();
+    void stop();
+
+    const worker_counters& counters() const { return counters_; }
+    std::size_t in_flight() const { return in_flight_.size(); }
+
+private:
+    struct stream_ref {
+        std::uint32_t shard;
+        channel ch;
+    };
+
+    boost::asio::awaitable<void> read_loop();
+    boost::asio::awaitable<void> reclaim_loop();
+    boost::asio::awaitable<void> schedule_loop();
+    boost::asio::awaitable<void> drain();
+
+    boost::asio::awaitable<void> take(const std::string& stream, const redis::reply& entries);
+    boost::asio::awaitable<void> lease_and_send(std::vector<queued_message> batch);
+    boost::asio::awaitable<void> deliver(queued_message m);
+    settle_record decide(const queued_message& m, const outcome& o);
+    void dead(const queued_message& m, std::string reason, std::string detail);
+    boost::asio::awaitable<void> wait_for_capacity();
+
+    boost::asio::any_io_executor ex_;
+    redis::client& redis_;
+    transport& transport_;
+    const clock& clock_;
+    worker_options opt_;
+    settler settler_;
+    std::vector<std::string> streams_;
+    std::unordered_map<std::string, stream_ref> stream_refs_;
+    struct in_flight_entry {
+        std::uint32_t shard;
+        channel ch;
+        std::string entry_id;
+        bool released = false;  // drain gave up on it: its outcome is not settled
+    };
+    std::unordered_map<std::string, in_flight_entry> in_flight_;  // by message id
+    event wake_;  // capacity freed, a send finished, or stop requested
+    bool stopping_ = false;
+    std::mt19937_64 rng_{std::random_device{}()};
+    worker_counters counters_;
+};
+
+}  // namespace herald::queue

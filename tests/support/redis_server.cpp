@@ -1,0 +1,115 @@
+#include "tests/support/redis_server.hpp"
+
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+namespace herald::test {
+
+std::uint16_t free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+redis_server::redis_server(std::vector<std::string> extra_args) : extra_(std::move(extra_args)) {
+    char tmpl[] = "/tmp/herald-redis-XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+    port_ = free_port();
+    start();
+}
+
+redis_server::~redis_server() {
+    stop();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+}
+
+void redis_server::start() {
+    std::vector<std::string> args{"redis-server",
+                                  "--bind",
+                                  "127.0.0.1",
+                                  "--port",
+                                  std::to_string(port_),
+                                  "--dir",
+                                  dir_.string(),
+                                  "--appendonly",
+                                  "yes",
+                                  "--save",
+                                  "",
+                                  "--maxmemory-policy",
+                                  "noeviction",
+                                  "--logfile",
+                                  (dir_ / "redis.log").string()};
+    args.insert(args.end(), extra_.begin(), extra_.end());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execvp(argv[0], argv.data());
+        ::_exit(127);
+    }
+    for (int i = 0; i < 200; ++i) {
+        timeval tv{0, 100000};
+        redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+        bool up = c && !c->err;
+        if (c) redisFree(c);
+        if (up) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    throw std::runtime_error("redis-server did not start on port " + std::to_string(port_));
+}
+
+void redis_server::stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+void redis_server::kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+redis::reply redis_server::cmd(const std::vector<std::string>& argv) const {
+    timeval tv{5, 0};
+    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+    if (!c || c->err) {
+        if (c) redisFree(c);
+        throw std::runtime_error("cannot connect to test redis");
+    }
+    std::vector<const char*> a;
+    std::vector<std::size_t> l;
+    for (const auto& s : argv)
+        a.push_back(s.data()), l.push_back(s.size());
+    auto* r = static_cast<redisReply*>(
+        redisCommandArgv(c, static_cast<int>(a.size()), a.data(), l.data()));
+    redis::reply out = r ? redis::reply::from(*r) : redis::reply{};
+    if (r) freeReplyObject(r);
+    redisFree(c);
+    return out;
+}
+
+}  // namespace herald::test
