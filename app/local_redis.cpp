@@ -70,6 +70,9 @@ result<local_redis> local_redis::start(const local_config& cfg) {
     pid_t pid = ::fork();
     if (pid < 0) return make_error(errc::internal, "fork failed");
     if (pid == 0) {
+        // Its own process group: Ctrl-C reaches herald only, which drains
+        // first and stops the server last.
+        ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGTERM);
         std::vector<char*> argv;
         for (auto& a : args)

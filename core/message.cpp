@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace herald {
 namespace json = boost::json;
 
@@ -210,7 +212,21 @@ result<message> parse_message(channel ch, const json::value& v, const message_li
     return m;
 }
 
+result<void> validate_tenant(std::string_view tenant) {
+    auto allowed = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '.' || c == '-';
+    };
+    if (tenant.empty() || tenant.size() > 64 || !std::all_of(tenant.begin(), tenant.end(), allowed))
+        return make_error(errc::invalid_message, "tenant must be 1-64 characters of [A-Za-z0-9_.-]");
+    return {};
+}
+
 result<message> parse_message(channel ch, std::string_view text, const message_limits& lim) {
+    if (text.size() > lim.max_message_bytes)
+        return make_error(errc::payload_too_large, "message is " + std::to_string(text.size()) +
+                                                       " bytes, limit " +
+                                                       std::to_string(lim.max_message_bytes));
     boost::system::error_code ec;
     json::value v = json::parse(text, ec);
     if (ec) return make_error(errc::invalid_message, "not valid JSON: " + ec.message());

@@ -65,7 +65,12 @@ struct message_limits {
     std::size_t max_tags = 16;
     std::size_t max_metadata = 32;
     std::size_t max_sms_bytes = 1600;  // 10 concatenated segments of 160
+    std::size_t max_message_bytes = 10 << 20;  // the whole JSON form
 };
+
+// Tenant ids: 1-64 characters of [A-Za-z0-9_.-] (they appear in keys,
+// file names and metrics labels).
+result<void> validate_tenant(std::string_view tenant);
 
 result<message> parse_message(channel ch, std::string_view json, const message_limits& = {});
 result<message> parse_message(channel ch, const boost::json::value& v, const message_limits& = {});

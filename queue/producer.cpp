@@ -33,26 +33,29 @@ boost::asio::awaitable<result<message_id>> producer::admit(std::string_view tena
 
 boost::asio::awaitable<std::vector<result<message_id>>> producer::admit_batch(
     const std::vector<admission>& batch) {
+    std::vector<result<message_id>> out(batch.size(), make_error(errc::internal, "not sent"));
     std::vector<redis::command> cmds;
+    std::vector<std::size_t> sent;  // the batch index of each command
     cmds.reserve(batch.size());
-    for (const auto& a : batch)
-        cmds.push_back(admit_command(a, shards_));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (auto ok = validate_tenant(batch[i].tenant); !ok) {
+            out[i] = ok.error();
+            continue;
+        }
+        cmds.push_back(admit_command(batch[i], shards_));
+        sent.push_back(i);
+    }
+    if (cmds.empty()) co_return out;
     auto replies = co_await redis_.pipeline(cmds);
     // A Redis that lost its functions (restarted without persistence) gets
     // them back once; nothing ran, so the batch is safe to send again.
     if (replies && !replies->empty() && replies->front().is_error() &&
         is_function_missing(redis::error_from_reply(replies->front()))) {
-        if (auto loaded = co_await load_library(redis_); loaded)
-            replies = co_await redis_.pipeline(std::move(cmds));
+        auto loaded = co_await load_library(redis_);
+        if (loaded) replies = co_await redis_.pipeline(std::move(cmds));
     }
-    std::vector<result<message_id>> out;
-    out.reserve(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (!replies)
-            out.push_back(replies.error());
-        else
-            out.push_back(parse_answer((*replies)[i]));
-    }
+    for (std::size_t j = 0; j < sent.size(); ++j)
+        out[sent[j]] = replies ? parse_answer((*replies)[j]) : result<message_id>(replies.error());
     co_return out;
 }
 

@@ -121,7 +121,7 @@ struct client::impl : std::enable_shared_from_this<impl> {
         }
         ac_ = nullptr;
         ++gen_;
-        if (connected_) log::warn("redis.disconnected", {{"redis", ep_.str()}});
+        if (connected_ && !stopped_) log::warn("redis.disconnected", {{"redis", ep_.str()}});
         connected_ = false;
         down_.cancel();
     }

@@ -69,7 +69,7 @@ result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string
         q.id = *derived;
     }
     auto m = parse_message(ch, *payload, limits);
-    if (!m) return malformed("field payload: " + m.error().detail);
+    if (!m) return malformed("field payload: " + m.error().to_string());
     q.msg = std::move(*m);
     q.entry_id = std::move(entry_id);
     return q;

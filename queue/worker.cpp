@@ -29,6 +29,12 @@ std::string excerpt(std::string_view s, std::size_t max = 200) {
 
 }  // namespace
 
+message_limits limits_from(const queue_config& q) {
+    message_limits l;
+    l.max_message_bytes = q.max_message_bytes;
+    return l;
+}
+
 worker::worker(asio::any_io_executor ex, redis::client& redis, transport& t, const clock& clk,
                worker_options opt)
     : ex_(ex),

@@ -35,6 +35,8 @@ struct worker_options {
     message_limits limits;
 };
 
+message_limits limits_from(const queue_config& q);
+
 struct worker_counters {
     std::uint64_t delivered = 0, deferred = 0, dead = 0, skipped_done = 0, busy = 0, reclaimed = 0,
                   released = 0;

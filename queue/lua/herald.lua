@@ -14,21 +14,28 @@ local HISTORY_MAX = 10 -- attempt lines kept per message
 
 -- ---- helpers ---------------------------------------------------------------
 
-local CRC_TABLE = {}
-for i = 0, 255 do
-  local c = i
-  for _ = 1, 8 do
-    if bit.band(c, 1) == 1 then
-      c = bit.bxor(bit.rshift(c, 1), 0xEDB88320)
-    else
-      c = bit.rshift(c, 1)
+-- Built on first use: the `bit` library is not there while a library loads.
+local CRC_TABLE = nil
+
+local function crc_table()
+  local t = {}
+  for i = 0, 255 do
+    local c = i
+    for _ = 1, 8 do
+      if bit.band(c, 1) == 1 then
+        c = bit.bxor(bit.rshift(c, 1), 0xEDB88320)
+      else
+        c = bit.rshift(c, 1)
+      end
     end
+    t[i] = c
   end
-  CRC_TABLE[i] = c
+  return t
 end
 
 -- CRC-32 (IEEE, as zlib's crc32) of s, as an unsigned number.
 local function crc32(s)
+  CRC_TABLE = CRC_TABLE or crc_table()
   local c = 0xFFFFFFFF
   for i = 1, #s do
     c = bit.bxor(bit.rshift(c, 8), CRC_TABLE[bit.band(bit.bxor(c, s:byte(i)), 0xFF)])
