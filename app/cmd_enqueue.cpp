@@ -110,7 +110,8 @@ int cmd_enqueue(const args& a) {
     auto cfg = load_or_report(f->config);
     if (!cfg) return 1;
     // A one-shot command answers on stdout; connection chatter is noise.
-    if (!log::enabled(log::level::debug)) log::configure(log::level::warn, cfg->log.format == "json");
+    if (!log::enabled(log::level::debug))
+        log::configure(log::level::warn, cfg->log.format == "json");
     auto ch = parse_channel(f->channel);
     if (!ch) return fail(make_error(errc::invalid_argument, "--channel must be email or sms"));
     auto text = message_json(*f);

@@ -60,7 +60,8 @@ int run_stack(const config& cfg, const std::string& url) {
                         {std::chrono::milliseconds(cfg.redis.timeout_ms),
                          std::chrono::milliseconds(cfg.redis.connect_timeout_ms)});
     wall_clock clk;
-    queue::worker w(ioc.get_executor(), redis, *t, clk, {consumer_name(), cfg.queue, queue::limits_from(cfg.queue)});
+    queue::worker w(ioc.get_executor(), redis, *t, clk,
+                    {consumer_name(), cfg.queue, queue::limits_from(cfg.queue)});
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     std::function<void(boost::system::error_code, int)> on_signal =

@@ -7,16 +7,6 @@
 namespace herald {
 namespace json = boost::json;
 
-std::string_view to_string(channel c) noexcept {
-    return c == channel::email ? "email" : "sms";
-}
-
-std::optional<channel> parse_channel(std::string_view s) noexcept {
-    if (s == "email") return channel::email;
-    if (s == "sms") return channel::sms;
-    return std::nullopt;
-}
-
 namespace {
 
 // Reads one JSON object field by field, keeping the first problem with the
@@ -218,7 +208,8 @@ result<void> validate_tenant(std::string_view tenant) {
                c == '_' || c == '.' || c == '-';
     };
     if (tenant.empty() || tenant.size() > 64 || !std::all_of(tenant.begin(), tenant.end(), allowed))
-        return make_error(errc::invalid_message, "tenant must be 1-64 characters of [A-Za-z0-9_.-]");
+        return make_error(errc::invalid_message,
+                          "tenant must be 1-64 characters of [A-Za-z0-9_.-]");
     return {};
 }
 

@@ -5,6 +5,7 @@
 // reported as `invalid_message` with the field's path.
 #pragma once
 
+#include "core/channel.hpp"
 #include "core/error.hpp"
 
 #include <boost/json/fwd.hpp>
@@ -19,10 +20,6 @@
 #include <vector>
 
 namespace herald {
-
-enum class channel { email, sms };
-std::string_view to_string(channel c) noexcept;
-std::optional<channel> parse_channel(std::string_view s) noexcept;
 
 struct attachment {
     std::string filename;
@@ -64,7 +61,7 @@ struct message_limits {
     std::size_t max_field_bytes = 998;  // one header line (RFC 5322)
     std::size_t max_tags = 16;
     std::size_t max_metadata = 32;
-    std::size_t max_sms_bytes = 1600;  // 10 concatenated segments of 160
+    std::size_t max_sms_bytes = 1600;          // 10 concatenated segments of 160
     std::size_t max_message_bytes = 10 << 20;  // the whole JSON form
 };
 

@@ -17,9 +17,9 @@ bool to_number(const std::string& s, T& out) {
 
 }  // namespace
 
-message_id fallback_id(std::uint32_t shard, std::string_view entry_id) {
-    if (auto id = message_id::from_entry(entry_id, shard)) return *id;
-    return message_id{0, 0, shard};
+message_id fallback_id(std::uint32_t shard, channel ch, std::string_view entry_id) {
+    if (auto id = message_id::from_entry(entry_id, ch, shard)) return *id;
+    return message_id{0, 0, ch, shard};
 }
 
 result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string entry_id,
@@ -64,7 +64,7 @@ result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string
         if (!parsed) return malformed("field id is not a message id");
         q.id = *parsed;
     } else {
-        auto derived = message_id::from_entry(entry_id, shard);
+        auto derived = message_id::from_entry(entry_id, ch, shard);
         if (!derived) return malformed("entry id " + entry_id + " is not a stream id");
         q.id = *derived;
     }

@@ -7,7 +7,7 @@
 //   expires  created + max age; past it the message is dead-lettered
 //   attempt  delivery attempts so far
 //   id       message id; absent on first admission, where it is the entry
-//            id plus the shard ("<ms>-<seq>-<shard>")
+//            id, the channel letter and the shard ("<ms>-<seq>-e<shard>")
 //   history  one line per failed attempt: "<ms> <code> <detail>", last 10
 //
 // Decoding never trusts the entry (any client can write to Redis): a
@@ -36,7 +36,7 @@ struct queued_message {
 
 // The entry's id as a message id even when the rest is unreadable, so a
 // dead letter can still name it.
-message_id fallback_id(std::uint32_t shard, std::string_view entry_id);
+message_id fallback_id(std::uint32_t shard, channel ch, std::string_view entry_id);
 
 result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string entry_id,
                                     const redis::reply& fields, const message_limits& limits);

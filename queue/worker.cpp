@@ -117,7 +117,7 @@ asio::awaitable<void> worker::take(const std::string& stream, const redis::reply
             broken.shard = shard;
             broken.ch = ch;
             broken.entry_id = entry_id;
-            broken.id = fallback_id(shard, entry_id);
+            broken.id = fallback_id(shard, ch, entry_id);
             dead(broken, "malformed", m.error().detail);
             continue;
         }

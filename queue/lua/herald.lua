@@ -112,15 +112,20 @@ local function admit(keys, args)
   if #payload > tonumber(meta[3]) then
     return err('payload_too_large', 'payload is ' .. #payload .. ' bytes, limit ' .. meta[3])
   end
+  -- A structural check only (herald's producer and worker validate in
+  -- full): a JSON object with a sender and a recipient.
   local ok, decoded = pcall(cjson.decode, payload)
-  if not ok or type(decoded) ~= 'table' then
+  if not ok or type(decoded) ~= 'table' or decoded[1] ~= nil then
     return err('invalid_message', 'payload must be a JSON object')
+  end
+  if decoded['from'] == nil or (decoded['to'] == nil and decoded['cc'] == nil and decoded['bcc'] == nil) then
+    return err('invalid_message', 'payload needs a sender and a recipient')
   end
   local now = now_ms()
   local entry = redis.call('XADD', shard .. ':in:' .. ch, '*',
     'v', SCHEMA, 'tenant', tenant, 'payload', payload,
     'created', now, 'expires', now + tonumber(meta[4]), 'attempt', 0)
-  return {'ok', entry .. '-' .. n}
+  return {'ok', entry .. '-' .. ch:sub(1, 1) .. n}
 end
 
 -- ---- worker side ---------------------------------------------------------------

@@ -1,0 +1,106 @@
+#include "tests/support/queue_fixture.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+
+namespace herald::test {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+std::string email_json(const std::string& to, const std::string& subject) {
+    return R"({"from":"app@example.com","to":[")" + to + R"("],"subject":")" + subject +
+           R"(","text":"hi"})";
+}
+
+queue_fixture::queue_fixture()
+    : client(ioc.get_executor(), *redis::endpoint::parse(server.url()),
+             redis::client_options{2000ms, 500ms, 20ms, 200ms}),
+      clk(wall_clock().now_ms()) {
+    q.shards = 4;
+    q.batch = 16;
+    q.block_ms = 20;
+    q.inflight = 64;
+    q.schedule_interval_ms = 10;
+    q.reclaim_interval_ms = 50;
+    q.reclaim_idle_ms = 200;
+    q.lease_ms = 100;
+    q.backoff_base_ms = 1000;
+    q.backoff_cap_ms = 60000;
+    q.max_attempts = 4;
+    q.max_age_s = 3600;
+    q.drain_timeout_ms = 2000;
+}
+
+void queue_fixture::SetUp() {
+    client.start();
+    auto loaded = run(ioc, queue::load_library(client));
+    ASSERT_TRUE(loaded) << loaded.error().to_string();
+    auto init = run(ioc, queue::init_shards(client, q));
+    ASSERT_TRUE(init) << init.error().to_string();
+}
+
+result<message_id> queue_fixture::try_admit(const std::string& tenant, const std::string& json,
+                                            channel ch) {
+    queue::producer p(client, q.shards);
+    std::vector<queue::admission> one{{tenant, ch, json}};
+    auto r = run(ioc, p.admit_batch(one));
+    return r.front();
+}
+
+message_id queue_fixture::admit(const std::string& tenant, const std::string& json, channel ch) {
+    auto r = try_admit(tenant, json, ch);
+    if (!r) throw std::runtime_error("admission refused: " + r.error().to_string());
+    return *r;
+}
+
+bool queue_fixture::run_worker(transport& t, const std::function<bool()>& done,
+                               std::chrono::milliseconds limit, const std::string& consumer) {
+    queue::worker w(ioc.get_executor(), client, t, clk, {consumer, q, queue::limits_from(q)});
+    bool finished = false;
+    asio::co_spawn(ioc, w.run(), [&](std::exception_ptr) { finished = true; });
+    ioc.restart();
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    bool held = false;
+    while (!(held = done()) && std::chrono::steady_clock::now() < deadline)
+        ioc.run_one_for(5ms);
+    w.stop();
+    const auto drain_deadline = std::chrono::steady_clock::now() + 10s;
+    while (!finished && std::chrono::steady_clock::now() < drain_deadline)
+        ioc.run_one_for(5ms);
+    EXPECT_TRUE(finished) << "worker did not drain";
+    return held;
+}
+
+std::int64_t queue_fixture::count(const std::vector<std::string>& argv) const {
+    return server.cmd(argv).integer;
+}
+
+std::int64_t queue_fixture::total_len(channel ch) const {
+    std::int64_t n = 0;
+    for (std::uint32_t s = 0; s < q.shards; ++s)
+        n += count({"XLEN", queue::ingress_key(s, ch)});
+    return n;
+}
+
+std::int64_t queue_fixture::dead_count() const {
+    std::int64_t n = 0;
+    for (std::uint32_t s = 0; s < q.shards; ++s)
+        n += count({"XLEN", queue::dead_key(s)});
+    return n;
+}
+
+std::vector<std::map<std::string, std::string>> queue_fixture::dead_letters() const {
+    std::vector<std::map<std::string, std::string>> out;
+    for (std::uint32_t s = 0; s < q.shards; ++s) {
+        auto r = server.cmd({"XRANGE", queue::dead_key(s), "-", "+"});
+        for (const auto& e : r.elements) {
+            std::map<std::string, std::string> f;
+            for (std::size_t i = 0; i + 1 < e[1].size(); i += 2)
+                f[e[1][i].str] = e[1][i + 1].str;
+            out.push_back(std::move(f));
+        }
+    }
+    return out;
+}
+
+}  // namespace herald::test

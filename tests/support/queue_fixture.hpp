@@ -1,0 +1,76 @@
+// A queue on a real redis-server for worker tests: the library loaded,
+// the shards laid out, a test clock, small intervals so tests run fast,
+// and helpers to admit messages and to run a worker until a condition
+// holds (bounded in time).
+#pragma once
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/transport.hpp"
+#include "queue/keys.hpp"
+#include "queue/library.hpp"
+#include "queue/producer.hpp"
+#include "queue/worker.hpp"
+#include "tests/support/redis_server.hpp"
+#include "tests/support/run.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+
+namespace herald::test {
+
+// A transport whose answers a test scripts; it records every call.
+class scripted_transport final : public transport {
+public:
+    std::function<outcome(const delivery&)> script = [](const delivery&) {
+        return outcome::delivered("ok");
+    };
+    std::vector<std::string> calls;  // message ids, one per send
+    std::map<std::string, int> attempts_seen;
+
+    std::string_view name() const override { return "scripted"; }
+    boost::asio::awaitable<outcome> send(const delivery& d) override {
+        calls.push_back(d.id.str());
+        attempts_seen[d.id.str()] = d.attempt;
+        co_return script(d);
+    }
+    int calls_for(const std::string& id) const {
+        return static_cast<int>(std::count(calls.begin(), calls.end(), id));
+    }
+};
+
+class queue_fixture : public ::testing::Test {
+protected:
+    queue_fixture();
+    void SetUp() override;
+
+    // Admits one message given as JSON; fails the test on refusal.
+    message_id admit(const std::string& tenant, const std::string& json,
+                     channel ch = channel::email);
+    result<message_id> try_admit(const std::string& tenant, const std::string& json,
+                                 channel ch = channel::email);
+
+    // Runs a worker until `done()` holds or `limit` passes, then drains it.
+    // Returns whether `done()` held.
+    bool run_worker(transport& t, const std::function<bool()>& done,
+                    std::chrono::milliseconds limit = std::chrono::seconds(10),
+                    const std::string& consumer = "test-worker");
+
+    std::int64_t count(const std::vector<std::string>& argv) const;
+    std::int64_t total_len(channel ch) const;  // entries in all ingress streams
+    std::int64_t dead_count() const;
+    // All dead letters as field maps.
+    std::vector<std::map<std::string, std::string>> dead_letters() const;
+
+    redis_server server;
+    boost::asio::io_context ioc;
+    redis::client client;
+    test_clock clk;
+    queue_config q;
+};
+
+std::string email_json(const std::string& to, const std::string& subject = "hello");
+
+}  // namespace herald::test
