@@ -4,6 +4,7 @@
 #include "app/commands.hpp"
 #include "app/setup.hpp"
 #include "core/log.hpp"
+#include "dedupe/content_hash.hpp"
 #include "queue/producer.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -32,7 +33,7 @@ int fail(const error& e) {
 }
 
 struct enqueue_flags {
-    std::string config, tenant, channel = "email", file;
+    std::string config, tenant, channel = "email", file, idempotency_key;
     std::string from, reply_to, subject, text, html, body;
     std::vector<std::string> to, cc, bcc, tags;
 };
@@ -86,7 +87,9 @@ std::optional<enqueue_flags> parse_flags(const args& a) {
         "bcc", po::value(&f.bcc), "bcc")("reply-to", po::value(&f.reply_to), "reply-to address")(
         "subject", po::value(&f.subject), "subject")("text", po::value(&f.text), "plain text body")(
         "html", po::value(&f.html), "HTML body")("body", po::value(&f.body), "SMS text")(
-        "tag", po::value(&f.tags), "tag (repeat for more)");
+        "tag", po::value(&f.tags), "tag (repeat for more)")(
+        "idempotency-key", po::value(&f.idempotency_key),
+        "repeat-safe key: the same key answers the first request again");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(a).options(opts).run(), vm);
@@ -126,21 +129,26 @@ int cmd_enqueue(const args& a) {
                         {std::chrono::milliseconds(cfg->redis.timeout_ms),
                          std::chrono::milliseconds(cfg->redis.connect_timeout_ms)});
     queue::producer producer(redis, cfg->queue.shards);
-    std::optional<result<message_id>> answer;
+    std::vector<queue::admission> one{{f->tenant, *ch, serialize(*msg),
+                                       dedupe::content_hash(f->tenant, *msg), f->idempotency_key}};
+    std::optional<result<queue::admitted>> answer;
     redis.start();
     asio::co_spawn(
         ioc,
         [&]() -> asio::awaitable<void> {
-            auto r = co_await producer.admit(f->tenant, *msg);
-            answer = std::move(r);
+            auto r = co_await producer.admit_batch(one);
+            answer = std::move(r.front());
             redis.stop();
         },
         asio::detached);
     ioc.run();
     if (!answer || !*answer)
         return fail(answer ? answer->error() : make_error(errc::internal, "no answer"));
-    std::cout << json::serialize(json::object{{"id", (*answer)->str()}, {"tenant", f->tenant}})
-              << "\n";
+    const auto& got = **answer;
+    json::object out{{"id", got.id.str()}, {"tenant", f->tenant}};
+    if (got.duplicate) out["duplicate_of"] = got.id.str();
+    if (got.replay) out["idempotent_replay"] = true;
+    std::cout << json::serialize(out) << "\n";
     return 0;
 }
 

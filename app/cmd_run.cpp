@@ -1,11 +1,11 @@
 // `herald up` and `herald work`: the worker side of the stack in one
 // process. `up` first starts a local redis-server when redis.url is empty.
+#include "app/bootstrap.hpp"
 #include "app/commands.hpp"
 #include "app/local_redis.hpp"
 #include "app/setup.hpp"
 #include "core/capture_transport.hpp"
 #include "core/log.hpp"
-#include "queue/library.hpp"
 #include "queue/worker.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -32,13 +32,9 @@ std::string consumer_name() {
 }
 
 asio::awaitable<void> serve(redis::client& redis, queue::worker& w, const config& cfg, int& rc) {
-    if (auto r = co_await queue::load_library(redis); !r) {
-        log::error("startup.failed", {{"step", "function load"}, {"error", r.error().to_string()}});
-        rc = 1;
-        co_return;
-    }
-    if (auto r = co_await queue::init_shards(redis, cfg.queue); !r) {
-        log::error("startup.failed", {{"step", "shard init"}, {"error", r.error().to_string()}});
+    auto ready = co_await prepare_redis(redis, cfg);
+    if (!ready) {
+        log::error("startup.failed", {{"error", ready.error().to_string()}});
         rc = 1;
         co_return;
     }

@@ -111,6 +111,20 @@ constexpr std::array k_fields{
                                                            k_max_message_bytes),
     int_field<&C::queue, &queue_config::drain_timeout_ms>("queue", "drain_timeout_ms"),
 
+    int_field<&C::dedupe, &dedupe_config::window_ms>("dedupe", "window_ms"),
+    int_field<&C::dedupe, &dedupe_config::idempotency_ttl_s>("dedupe", "idempotency_ttl_s", 1),
+
+    int_field<&C::breaker, &breaker_config::content_max>("breaker", "content_max", 1),
+    int_field<&C::breaker, &breaker_config::content_window_s>("breaker", "content_window_s", 1),
+    int_field<&C::breaker, &breaker_config::recipient_max>("breaker", "recipient_max", 1),
+    int_field<&C::breaker, &breaker_config::recipient_window_s>("breaker", "recipient_window_s", 1),
+    int_field<&C::breaker, &breaker_config::rate_factor>("breaker", "rate_factor", 1),
+    int_field<&C::breaker, &breaker_config::rate_floor_per_min>("breaker", "rate_floor_per_min", 1),
+    int_field<&C::breaker, &breaker_config::rate_baseline_min>("breaker", "rate_baseline_min", 1),
+    int_field<&C::breaker, &breaker_config::cooloff_s>("breaker", "cooloff_s", 1),
+    int_field<&C::breaker, &breaker_config::halfopen_interval_s>("breaker", "halfopen_interval_s",
+                                                                 1),
+
     text_field<&C::transport, &transport_config::kind>("transport", "kind",
                                                        {.choices = k_transport_kinds}),
     text_field<&C::transport, &transport_config::capture_dir>("transport", "capture_dir",
@@ -141,7 +155,8 @@ constexpr std::array k_relations{
              "every blocking read would time out the Redis connection"},
 };
 
-constexpr std::array<std::string_view, 5> k_sections{"redis", "queue", "transport", "local", "log"};
+constexpr std::array<std::string_view, 7> k_sections{"redis",     "queue", "dedupe", "breaker",
+                                                     "transport", "local", "log"};
 
 // Joins message parts with one allocation; it also avoids GCC 12's false
 // -Wrestrict error on long `"literal" + std::string` chains at -O2.

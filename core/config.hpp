@@ -47,6 +47,25 @@ struct queue_config {
     std::uint32_t drain_timeout_ms = 10000;
 };
 
+// Admission guards (dedupe/): defaults for every tenant, published into
+// Redis at start-up; `herald tenant set` overrides them per tenant.
+struct dedupe_config {
+    std::uint64_t window_ms = 600000;  // 0 turns dedupe off
+    std::uint64_t idempotency_ttl_s = 86400;
+};
+
+struct breaker_config {
+    std::uint32_t content_max = 20;  // repeats of one message per window
+    std::uint64_t content_window_s = 3600;
+    std::uint32_t recipient_max = 100;  // messages to one recipient per window
+    std::uint64_t recipient_window_s = 3600;
+    std::uint32_t rate_factor = 10;            // x the tenant's own baseline
+    std::uint32_t rate_floor_per_min = 10000;  // never trips below this
+    std::uint32_t rate_baseline_min = 60;      // the baseline's span
+    std::uint64_t cooloff_s = 300;             // open, then half-open as long
+    std::uint64_t halfopen_interval_s = 10;    // one message per interval
+};
+
 struct transport_config {
     std::string kind = "capture";  // "capture" for now; "smtp" and "sms" later
     std::string capture_dir = "var/capture";
@@ -66,6 +85,8 @@ struct log_config {
 struct config {
     redis_config redis;
     queue_config queue;
+    dedupe_config dedupe;
+    breaker_config breaker;
     transport_config transport;
     local_config local;
     log_config log;

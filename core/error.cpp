@@ -18,6 +18,11 @@ constexpr std::array k_codes{
     code_info{errc::payload_too_large, "payload_too_large", 413},
     code_info{errc::wrong_shard, "wrong_shard", 400},
     code_info{errc::not_initialized, "not_initialized", 503},
+    code_info{errc::idempotency_key_reused, "idempotency_key_reused", 422},
+    code_info{errc::idempotency_in_flight, "idempotency_in_flight", 409},
+    code_info{errc::circuit_open, "circuit_open", 429},
+    code_info{errc::quota_exceeded, "quota_exceeded", 429},
+    code_info{errc::storage_quota_exceeded, "storage_quota_exceeded", 507},
     code_info{errc::backpressure, "backpressure", 503},
     code_info{errc::unavailable, "unavailable", 503},
     code_info{errc::internal, "internal", 500},
@@ -57,13 +62,13 @@ std::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), admission_category()};
 }
 
-error make_error(errc e, std::string detail) {
-    return {make_error_code(e), std::move(detail)};
+error make_error(errc e, std::string detail, int retry_after_s) {
+    return {make_error_code(e), std::move(detail), retry_after_s};
 }
 
-error error_from_name(std::string_view name, std::string detail) {
+error error_from_name(std::string_view name, std::string detail, int retry_after_s) {
     for (const auto& c : k_codes)
-        if (c.name == name) return make_error(c.code, std::move(detail));
+        if (c.name == name) return make_error(c.code, std::move(detail), retry_after_s);
     return make_error(errc::internal, std::string(name) + ": " + detail);
 }
 

@@ -23,6 +23,7 @@ public:
 struct error {
     std::error_code code;
     std::string detail;
+    int retry_after_s = 0;  // > 0: when trying again makes sense (HTTP Retry-After)
 
     std::string_view name() const noexcept;
     int http_status() const noexcept;
@@ -35,23 +36,28 @@ using result = boost::system::result<T, error>;
 // Codes shared by every entry point: what a producer did wrong, or what
 // the platform refuses right now. Names are part of the public contract.
 enum class errc {
-    invalid_message = 1,  // 400: the message fails validation
-    invalid_argument,     // 400: a bad flag, file or setting
-    payload_too_large,    // 413
-    wrong_shard,          // 400: the shard key does not match the tenant
-    not_initialized,      // 503: the shard has not been set up by herald
-    backpressure,         // 503: refused before Redis fills up
-    unavailable,          // 503: a backend is down or timing out
-    internal,             // 500
+    invalid_message = 1,     // 400: the message fails validation
+    invalid_argument,        // 400: a bad flag, file or setting
+    payload_too_large,       // 413
+    wrong_shard,             // 400: the shard key does not match the tenant
+    not_initialized,         // 503: the shard has not been set up by herald
+    idempotency_key_reused,  // 422: the key was used for another message
+    idempotency_in_flight,   // 409: a request with the key is still running
+    circuit_open,            // 429: a loop breaker refuses (detail names it)
+    quota_exceeded,          // 429: a volume quota is used up
+    storage_quota_exceeded,  // 507: the tenant's queued bytes or messages are at the limit
+    backpressure,            // 503: refused before Redis fills up
+    unavailable,             // 503: a backend is down or timing out
+    internal,                // 500
 };
 
 const error_category& admission_category() noexcept;
 std::error_code make_error_code(errc e) noexcept;
-error make_error(errc e, std::string detail);
+error make_error(errc e, std::string detail, int retry_after_s = 0);
 
 // Finds the code registered under a stable name (as returned by the
 // admission function); unknown names map to errc::internal.
-error error_from_name(std::string_view name, std::string detail);
+error error_from_name(std::string_view name, std::string detail, int retry_after_s = 0);
 
 }  // namespace herald
 

@@ -47,6 +47,23 @@ boost::asio::awaitable<result<void>> init_shards(redis::client& redis, const que
     co_return result<void>{};
 }
 
+boost::asio::awaitable<result<void>> publish_settings(
+    redis::client& redis, std::uint32_t shards,
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::vector<redis::command> cmds;
+    for (std::uint32_t s = 0; s < shards; ++s) {
+        redis::command c{"HSET", shard_prefix(s) + ":meta"};
+        for (const auto& [k, v] : fields)
+            c.insert(c.end(), {k, v});
+        cmds.push_back(std::move(c));
+    }
+    auto r = co_await redis.pipeline(std::move(cmds));
+    if (!r) co_return r.error();
+    for (const auto& rep : *r)
+        if (rep.is_error()) co_return redis::error_from_reply(rep);
+    co_return result<void>{};
+}
+
 bool is_function_missing(const error& e) {
     return e.detail.find("Function not found") != std::string::npos;
 }

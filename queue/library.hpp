@@ -15,6 +15,12 @@ std::string_view library_source();
 boost::asio::awaitable<result<void>> load_library(redis::client& redis);
 boost::asio::awaitable<result<void>> init_shards(redis::client& redis, const queue_config& q);
 
+// Writes tenant-setting defaults (name -> value) into every shard's meta
+// hash, where the admission guards read them.
+boost::asio::awaitable<result<void>> publish_settings(
+    redis::client& redis, std::uint32_t shards,
+    const std::vector<std::pair<std::string, std::string>>& fields);
+
 // True when a reply says FCALL found no such function (a Redis that lost
 // its functions, e.g. restarted without persistence).
 bool is_function_missing(const error& e);

@@ -6,34 +6,34 @@
 
 namespace herald::queue {
 
-redis::command producer::admit_command(const admission& a, std::uint32_t shards) {
-    return {"FCALL",  "herald_admit",
-            "1",      shard_prefix(shard_of(a.tenant, shards)),
-            a.tenant, std::string(to_string(a.ch)),
-            a.payload};
+redis::command producer::admit_command(const admission& a) const {
+    redis::command c{"FCALL",  "herald_admit",
+                     "1",      shard_prefix(shard_of(a.tenant, shards_)),
+                     a.tenant, std::string(to_string(a.ch)),
+                     a.payload};
+    if (!a.content_hash.empty()) c.insert(c.end(), {"hash", a.content_hash});
+    if (!a.idempotency_key.empty()) c.insert(c.end(), {"idem", a.idempotency_key});
+    if (clock_) c.insert(c.end(), {"now", std::to_string(clock_->now_ms())});
+    return c;
 }
 
-result<message_id> producer::parse_answer(const redis::reply& r) {
+result<admitted> producer::parse_answer(const redis::reply& r) {
     if (r.is_error()) return redis::error_from_reply(r);
     if (!r.is_array() || r.size() < 2)
         return make_error(queue_errc::protocol, "unexpected admission answer");
-    if (r[0].str == "ok") {
-        if (auto id = message_id::parse(r[1].str)) return *id;
-        return make_error(queue_errc::protocol, "bad message id " + r[1].str);
+    const std::string& status = r[0].str;
+    if (status == "ok" || status == "duplicate") {
+        auto id = message_id::parse(r[1].str);
+        if (!id) return make_error(queue_errc::protocol, "bad message id " + r[1].str);
+        return admitted{*id, status == "duplicate", r.size() > 2 && r[2].str == "replay"};
     }
-    return error_from_name(r[1].str, r.size() > 2 ? r[2].str : std::string());
+    const int retry_after = r.size() > 3 ? static_cast<int>(r[3].as_int().value_or(0)) : 0;
+    return error_from_name(r[1].str, r.size() > 2 ? r[2].str : std::string(), retry_after);
 }
 
-boost::asio::awaitable<result<message_id>> producer::admit(std::string_view tenant,
-                                                           const message& m) {
-    std::vector<admission> one{{std::string(tenant), m.kind(), serialize(m)}};
-    auto r = co_await admit_batch(one);
-    co_return std::move(r.front());
-}
-
-boost::asio::awaitable<std::vector<result<message_id>>> producer::admit_batch(
+boost::asio::awaitable<std::vector<result<admitted>>> producer::admit_batch(
     const std::vector<admission>& batch) {
-    std::vector<result<message_id>> out(batch.size(), make_error(errc::internal, "not sent"));
+    std::vector<result<admitted>> out(batch.size(), make_error(errc::internal, "not sent"));
     std::vector<redis::command> cmds;
     std::vector<std::size_t> sent;  // the batch index of each command
     cmds.reserve(batch.size());
@@ -42,7 +42,7 @@ boost::asio::awaitable<std::vector<result<message_id>>> producer::admit_batch(
             out[i] = ok.error();
             continue;
         }
-        cmds.push_back(admit_command(batch[i], shards_));
+        cmds.push_back(admit_command(batch[i]));
         sent.push_back(i);
     }
     if (cmds.empty()) co_return out;
@@ -55,7 +55,7 @@ boost::asio::awaitable<std::vector<result<message_id>>> producer::admit_batch(
         if (loaded) replies = co_await redis_.pipeline(std::move(cmds));
     }
     for (std::size_t j = 0; j < sent.size(); ++j)
-        out[sent[j]] = replies ? parse_answer((*replies)[j]) : result<message_id>(replies.error());
+        out[sent[j]] = replies ? parse_answer((*replies)[j]) : result<admitted>(replies.error());
     co_return out;
 }
 

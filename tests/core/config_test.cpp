@@ -387,7 +387,9 @@ TEST(config, describe_lists_every_setting) {
     EXPECT_NE(text.find("transport.kind = \"capture\"\n"), std::string::npos) << text;
     EXPECT_NE(text.find("local.port = 6390\n"), std::string::npos) << text;
     EXPECT_NE(text.find("log.format = \"kv\"\n"), std::string::npos) << text;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 26);
+    EXPECT_NE(text.find("dedupe.window_ms = 600000\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("breaker.content_max = 20\n"), std::string::npos) << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 37);
 }
 
 TEST(config, describe_output_loads_back_as_the_same_config) {

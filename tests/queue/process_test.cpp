@@ -84,17 +84,23 @@ struct process_test : test::queue_fixture {
     }
     void TearDown() override { fs::remove_all(dir); }
 
-    // Admits n messages, tagged with their sequence number, pipelined.
+    // Message i: its own tenant (of 7), recipient and sequence number.
+    static queue::admission numbered(int i) {
+        const std::string n = std::to_string(i);
+        return {.tenant = "tenant" + std::to_string(i % 7),
+                .ch = channel::email,
+                .payload = R"({"from":"app@example.com","to":["u)" + n +
+                           R"(@example.com"],"subject":"s","text":"t","metadata":{"seq":")" + n +
+                           R"("}})"};
+    }
+
+    // Admits n messages, pipelined.
     void admit_many(int n) {
         queue::producer p(client, q.shards);
         for (int from = 0; from < n; from += 500) {
             std::vector<queue::admission> batch;
             for (int i = from; i < std::min(n, from + 500); ++i)
-                batch.push_back(
-                    {"tenant" + std::to_string(i % 7), channel::email,
-                     R"({"from":"app@example.com","to":["u)" + std::to_string(i) +
-                         R"(@example.com"],"subject":"s","text":"t","metadata":{"seq":")" +
-                         std::to_string(i) + R"("}})"});
+                batch.push_back(numbered(i));
             auto r = test::run(ioc, p.admit_batch(batch));
             for (auto& x : r)
                 ASSERT_TRUE(x) << x.error().to_string();
@@ -219,10 +225,7 @@ TEST_F(process_test, redis_restart_under_a_running_worker_loses_nothing) {
     {
         queue::producer p(fresh, q.shards);
         for (int i = n / 2; i < n; ++i) {
-            std::vector<queue::admission> one{
-                {"tenant" + std::to_string(i % 7), channel::email,
-                 R"({"from":"app@example.com","to":["u@example.com"],"metadata":{"seq":")" +
-                     std::to_string(i) + R"("}})"}};
+            std::vector<queue::admission> one{numbered(i)};
             auto r = test::run(ioc, p.admit_batch(one));
             ASSERT_TRUE(r.front()) << r.front().error().to_string();
         }

@@ -1,5 +1,7 @@
 #include "tests/support/queue_fixture.hpp"
 
+#include "app/bootstrap.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 
 namespace herald::test {
@@ -33,24 +35,27 @@ queue_fixture::queue_fixture()
 
 void queue_fixture::SetUp() {
     client.start();
-    auto loaded = run(ioc, queue::load_library(client));
-    ASSERT_TRUE(loaded) << loaded.error().to_string();
-    auto init = run(ioc, queue::init_shards(client, q));
-    ASSERT_TRUE(init) << init.error().to_string();
+    cfg.queue = q;
+    auto ready = run(ioc, app::prepare_redis(client, cfg));
+    ASSERT_TRUE(ready) << ready.error().to_string();
 }
 
-result<message_id> queue_fixture::try_admit(const std::string& tenant, const std::string& json,
-                                            channel ch) {
-    queue::producer p(client, q.shards);
-    std::vector<queue::admission> one{{tenant, ch, json}};
+result<queue::admitted> queue_fixture::try_admit(const queue::admission& a) {
+    queue::producer p(client, q.shards, &clk);
+    std::vector<queue::admission> one{a};
     auto r = run(ioc, p.admit_batch(one));
     return r.front();
+}
+
+result<queue::admitted> queue_fixture::try_admit(const std::string& tenant, const std::string& json,
+                                                 channel ch) {
+    return try_admit({.tenant = tenant, .ch = ch, .payload = json});
 }
 
 message_id queue_fixture::admit(const std::string& tenant, const std::string& json, channel ch) {
     auto r = try_admit(tenant, json, ch);
     if (!r) throw std::runtime_error("admission refused: " + r.error().to_string());
-    return *r;
+    return r->id;
 }
 
 bool queue_fixture::run_worker(transport& t, const std::function<bool()>& done,

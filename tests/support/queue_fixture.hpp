@@ -49,8 +49,9 @@ protected:
     // Admits one message given as JSON; fails the test on refusal.
     message_id admit(const std::string& tenant, const std::string& json,
                      channel ch = channel::email);
-    result<message_id> try_admit(const std::string& tenant, const std::string& json,
-                                 channel ch = channel::email);
+    result<queue::admitted> try_admit(const std::string& tenant, const std::string& json,
+                                      channel ch = channel::email);
+    result<queue::admitted> try_admit(const queue::admission& a);
 
     // Runs a worker until `done()` holds or `limit` passes, then drains it.
     // Returns whether `done()` held.
@@ -69,6 +70,7 @@ protected:
     redis::client client;
     test_clock clk;
     queue_config q;
+    config cfg;  // q is copied into cfg.queue at SetUp
 };
 
 std::string email_json(const std::string& to, const std::string& subject = "hello");

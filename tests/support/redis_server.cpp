@@ -31,8 +31,16 @@ redis_server::redis_server(std::vector<std::string> extra_args) : extra_(std::mo
     char tmpl[] = "/tmp/herald-redis-XXXXXX";
     if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
-    port_ = free_port();
-    start();
+    // Another test may take the free port before redis binds it: try anew.
+    for (int attempt = 0;; ++attempt) {
+        port_ = free_port();
+        try {
+            start();
+            return;
+        } catch (const std::exception&) {
+            if (attempt == 4) throw;
+        }
+    }
 }
 
 redis_server::~redis_server() {
@@ -69,6 +77,11 @@ void redis_server::start() {
         ::_exit(127);
     }
     for (int i = 0; i < 200; ++i) {
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("redis-server exited at start; see " +
+                                     (dir_ / "redis.log").string());
+        }
         timeval tv{0, 100000};
         redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
         bool up = c && !c->err;

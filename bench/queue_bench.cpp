@@ -1,0 +1,430 @@
+// Queue benchmarks (issue 2): what one connection to Redis sustains for
+// admission (FCALL herald_admit, pipelined) and for consumption
+// (XREADGROUP, herald_claim, a no-op send, herald_settle), next to plain
+// XADD of the same payload through the same client, so the cost of
+// herald's server-side work is a ratio measured in one run.
+//
+// One redis-server per process, set up as in production: AOF on
+// (appendfsync everysec), noeviction, the library loaded, 16 shards.
+// Everything is flushed outside the timed region every `reset_every`
+// messages, so memory stays bounded (Redis rewrites the AOF by itself).
+//
+// Rates are per wall-clock second (UseRealTime / UseManualTime): the
+// client thread mostly waits for Redis, so CPU time would overstate them.
+// Beside them, `redis_cpu_us_per_msg` is the CPU Redis' main thread spent
+// per message (from INFO cpu, flushes excluded), and the CPU column is the
+// client's: together they show which side a rate is bound by.
+// scripts/bench-queue runs this next to redis-benchmark and prints the
+// ratios; `queue_bench --print_payload` prints the message used.
+
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "core/message.hpp"
+#include "core/transport.hpp"
+#include "queue/keys.hpp"
+#include "queue/library.hpp"
+#include "queue/producer.hpp"
+#include "queue/worker.hpp"
+#include "tests/support/redis_server.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <optional>
+
+namespace herald::bench {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+constexpr std::size_t payload_bytes = 2048;
+// Messages appended between two flushes: about 100 MB of stream.
+constexpr std::int64_t reset_every = 50000;
+// Messages one consume iteration drains.
+constexpr std::size_t consume_messages = 20000;
+// A run that takes longer than this is broken, not slow.
+constexpr auto drive_limit = 120s;
+
+// ---- the message ----------------------------------------------------------------
+
+// A transactional email as producers send it, padded to `payload_bytes`
+// of JSON with plain words in the text part.
+std::string email_payload() {
+    namespace json = boost::json;
+    json::object o;
+    o["from"] = "Acme Billing <billing@acme.example>";
+    o["to"] = json::array{"Jane Doe <jane.doe@example.com>"};
+    o["reply_to"] = "support@acme.example";
+    o["subject"] = "Your invoice INV-2024-000123 is ready";
+    o["headers"] = json::object{{"List-Unsubscribe", "<https://acme.example/u/8f3a2c91>"}};
+    o["tags"] = json::array{"invoice", "billing"};
+    o["metadata"] = json::object{{"customer_id", "c_000123"}, {"invoice_id", "INV-2024-000123"}};
+    o["html"] =
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello Jane,</p>"
+        "<p>Your invoice <b>INV-2024-000123</b> for <b>EUR 49.00</b> is ready. It will be "
+        "charged to the card ending in 4242 on 1 March.</p><p><a "
+        "href=\"https://acme.example/invoices/INV-2024-000123\">View invoice</a></p><table>"
+        "<tr><td>Pro plan (monthly)</td><td>EUR 39.00</td></tr><tr><td>Extra seats x2</td>"
+        "<td>EUR 10.00</td></tr></table><p>Thank you for your business.<br>Acme Billing</p>"
+        "</body></html>";
+    std::string text =
+        "Hello Jane,\n\nYour invoice INV-2024-000123 for EUR 49.00 is ready. It will be "
+        "charged to the card ending in 4242 on 1 March.\n\nView it at "
+        "https://acme.example/invoices/INV-2024-000123\n\n";
+    o["text"] = text;
+    const std::string filler =
+        "Questions about this invoice? Reply to this email and our team will help. ";
+    const std::size_t have = json::serialize(o).size();
+    for (std::size_t i = 0; have + i < payload_bytes; ++i)
+        text += filler[i % filler.size()];
+    o["text"] = text;
+    return json::serialize(o);
+}
+
+// One tenant per shard, so admissions spread over all shards.
+std::vector<std::string> tenants_covering(std::uint32_t shards) {
+    std::vector<std::string> out(shards);
+    std::uint32_t found = 0;
+    for (int i = 0; found < shards && i < 100000; ++i) {
+        auto t = "tenant-" + std::to_string(i);
+        auto& slot = out[queue::shard_of(t, shards)];
+        if (slot.empty()) slot = std::move(t), ++found;
+    }
+    if (found < shards) throw std::runtime_error("no tenant set covers every shard");
+    return out;
+}
+
+// ---- the environment ------------------------------------------------------------
+
+struct environment {
+    environment();
+
+    test::redis_server server{{"--appendfsync", "everysec"}};
+    asio::io_context ioc;
+    redis::client client;
+    queue_config q;  // the defaults: 16 shards, batch 128, inflight 256
+    std::string payload = email_payload();
+    std::vector<std::string> tenants = tenants_covering(q.shards);
+};
+
+std::optional<environment> the_env;
+
+// Runs `co` on `ioc` until it finishes. A coroutine still running after
+// `drive_limit` holds references to the caller's frame: that is fatal.
+void drive(asio::io_context& ioc, asio::awaitable<void> co) {
+    bool done = false;
+    std::exception_ptr err;
+    asio::co_spawn(ioc, std::move(co), [&](std::exception_ptr e) {
+        done = true;
+        err = e;
+        ioc.stop();
+    });
+    ioc.restart();
+    ioc.run_for(drive_limit);
+    if (err) std::rethrow_exception(err);
+    if (!done) {
+        std::fprintf(stderr, "queue_bench: a benchmark did not finish in time\n");
+        std::_Exit(2);
+    }
+}
+
+asio::awaitable<result<void>> reset_queue(environment& e) {
+    auto flushed = co_await e.client.exec(redis::cmd("FLUSHALL"));
+    if (!flushed) co_return flushed.error();
+    auto init = co_await queue::init_shards(e.client, e.q);
+    co_return init;
+}
+
+asio::awaitable<void> set_up(environment& e, result<void>& out) {
+    auto loaded = co_await queue::load_library(e.client);
+    if (!loaded) {
+        out = loaded.error();
+        co_return;
+    }
+    out = co_await reset_queue(e);
+}
+
+environment::environment()
+    : client(ioc.get_executor(), *redis::endpoint::parse(server.url()), redis::client_options{}) {
+    if (auto m = parse_message(channel::email, payload); !m)
+        throw std::runtime_error("bench payload is invalid: " + m.error().to_string());
+    client.start();
+    result<void> ready = make_error(errc::internal, "set-up did not run");
+    drive(ioc, set_up(*this, ready));
+    if (!ready) throw std::runtime_error("bench set-up failed: " + ready.error().to_string());
+}
+
+void skip(benchmark::State& state, const std::string& why) {
+    state.SkipWithError(why.c_str());
+}
+
+// ---- admission --------------------------------------------------------------------
+
+std::vector<queue::admission> admission_batch(const environment& e, std::size_t depth) {
+    std::vector<queue::admission> out;
+    out.reserve(depth);
+    for (std::size_t i = 0; i < depth; ++i)
+        out.push_back({e.tenants[i % e.tenants.size()], channel::email, e.payload});
+    return out;
+}
+
+// ---- Redis' share ------------------------------------------------------------------
+
+// Seconds of CPU Redis' main thread has used (it runs every command and
+// function, so it is what saturates), or a negative value if unknown.
+double main_thread_cpu(const redis::reply& info) {
+    double total = 0;
+    int found = 0;
+    for (std::string_view key : {"used_cpu_user_main_thread:", "used_cpu_sys_main_thread:"}) {
+        const auto at = info.str.find(key);
+        if (at == std::string::npos) continue;
+        total += std::strtod(info.str.c_str() + at + key.size(), nullptr);
+        ++found;
+    }
+    return found == 2 ? total : -1;
+}
+
+asio::awaitable<double> main_thread_cpu(environment& e) {
+    auto info = co_await e.client.exec(redis::cmd("INFO", "cpu"));
+    co_return info ? main_thread_cpu(*info) : -1;
+}
+
+// What a timed loop keeps beside the timer: messages since the last flush,
+// and Redis' CPU minus what the flushes cost.
+struct loop_books {
+    std::int64_t since_flush = reset_every;  // flush before the first timed batch
+    double redis_cpu_at_start = -1;
+    double redis_cpu_flushing = 0;
+};
+
+// Flushes outside the timed region once enough messages have piled up.
+asio::awaitable<bool> bound_memory(benchmark::State& state, environment& e, loop_books& b) {
+    if (b.since_flush < reset_every) co_return true;
+    state.PauseTiming();
+    const double before = co_await main_thread_cpu(e);
+    if (b.redis_cpu_at_start < 0) b.redis_cpu_at_start = before;
+    auto reset = co_await reset_queue(e);
+    const double after = co_await main_thread_cpu(e);
+    state.ResumeTiming();
+    b.redis_cpu_flushing += after - before;
+    b.since_flush = 0;
+    if (!reset) skip(state, "reset failed: " + reset.error().to_string());
+    co_return static_cast<bool>(reset);
+}
+
+// Rates per message, against real time: messages/s, payload bytes/s, and
+// the microseconds of Redis' main thread each message cost.
+asio::awaitable<void> report(benchmark::State& state, environment& e, const loop_books& b,
+                             std::int64_t per_iteration) {
+    const double end = co_await main_thread_cpu(e);
+    state.SetItemsProcessed(state.iterations() * per_iteration);
+    state.SetBytesProcessed(state.items_processed() * static_cast<std::int64_t>(e.payload.size()));
+    if (end >= 0 && b.redis_cpu_at_start >= 0 && state.items_processed() > 0)
+        state.counters["redis_cpu_us_per_msg"] =
+            (end - b.redis_cpu_at_start - b.redis_cpu_flushing) * 1e6 /
+            static_cast<double>(state.items_processed());
+}
+
+asio::awaitable<void> admit_loop(benchmark::State& state, environment& e) {
+    const auto depth = static_cast<std::size_t>(state.range(0));
+    const auto batch = admission_batch(e, depth);
+    queue::producer producer(e.client, e.q.shards);
+    loop_books books;
+    for (auto _ : state) {
+        auto ok = co_await bound_memory(state, e, books);
+        if (!ok) co_return;
+        auto results = co_await producer.admit_batch(batch);
+        for (const auto& r : results) {
+            if (!r) {
+                skip(state, "admission failed: " + r.error().to_string());
+                co_return;
+            }
+        }
+        books.since_flush += static_cast<std::int64_t>(depth);
+    }
+    co_await report(state, e, books, static_cast<std::int64_t>(depth));
+}
+
+void BM_admit_pipelined(benchmark::State& state) {
+    drive(the_env->ioc, admit_loop(state, *the_env));
+}
+
+// ---- the baseline: plain XADD through the same client -----------------------------
+
+asio::awaitable<void> xadd_loop(benchmark::State& state, environment& e) {
+    const auto depth = static_cast<std::size_t>(state.range(0));
+    const std::string key = "bench:xadd";
+    loop_books books;
+    for (auto _ : state) {
+        auto ok = co_await bound_memory(state, e, books);
+        if (!ok) co_return;
+        // Built per batch, as admit_batch builds its commands.
+        std::vector<redis::command> cmds;
+        cmds.reserve(depth);
+        for (std::size_t i = 0; i < depth; ++i)
+            cmds.push_back(redis::cmd("XADD", key, "*", "payload", e.payload));
+        auto replies = co_await e.client.pipeline(std::move(cmds));
+        if (!replies) {
+            skip(state, "XADD failed: " + replies.error().to_string());
+            co_return;
+        }
+        for (const auto& r : *replies) {
+            if (r.is_error()) {
+                skip(state, "XADD failed: " + r.str);
+                co_return;
+            }
+        }
+        books.since_flush += static_cast<std::int64_t>(depth);
+    }
+    co_await report(state, e, books, static_cast<std::int64_t>(depth));
+}
+
+void BM_redis_xadd_baseline(benchmark::State& state) {
+    drive(the_env->ioc, xadd_loop(state, *the_env));
+}
+
+// ---- consume + ack ----------------------------------------------------------------
+
+// Accepts every message at once, like the tests' scripted transport; stops
+// the worker after the `target`-th send.
+class noop_transport final : public transport {
+public:
+    std::size_t target = 0;
+    std::size_t sent = 0;
+    std::function<void()> on_target;
+
+    std::string_view name() const override { return "noop"; }
+    asio::awaitable<outcome> send(const delivery&) override {
+        if (++sent == target && on_target) on_target();
+        co_return outcome::delivered("ok");
+    }
+};
+
+asio::awaitable<void> prefill(environment& e, std::size_t n, result<void>& out) {
+    out = co_await reset_queue(e);
+    if (!out) co_return;
+    queue::producer producer(e.client, e.q.shards);
+    const auto batch = admission_batch(e, 256);
+    for (std::size_t done = 0; done < n; done += batch.size()) {
+        auto results = co_await producer.admit_batch(batch);
+        for (const auto& r : results) {
+            if (!r) {
+                out = r.error();
+                co_return;
+            }
+        }
+    }
+}
+
+// What the worker left behind: entries still in the streams or pending.
+std::int64_t leftovers(const environment& e) {
+    std::int64_t n = 0;
+    for (std::uint32_t s = 0; s < e.q.shards; ++s) {
+        for (auto ch : {channel::email, channel::sms}) {
+            const auto key = queue::ingress_key(s, ch);
+            n += e.server.cmd({"XLEN", key}).integer;
+            auto pending = e.server.cmd({"XPENDING", key, std::string(queue::group_name)});
+            if (pending.size() > 0) n += pending[0].integer;
+        }
+    }
+    return n;
+}
+
+void BM_consume_ack(benchmark::State& state) {
+    auto& e = *the_env;
+    static const wall_clock clk;
+    queue_config q = e.q;
+    // Only the tail depends on it: the worker's last XREADGROUP blocks this
+    // long on an empty queue, and the last settle waits behind it on the
+    // same connection. 10 ms keeps that out of the rate; with data waiting,
+    // XREADGROUP returns at once whatever the value.
+    q.block_ms = 10;
+    const std::size_t n = (consume_messages + 255) / 256 * 256;  // whole prefill batches
+    double redis_cpu = 0;
+    for (auto _ : state) {
+        result<void> filled;
+        drive(e.ioc, prefill(e, n, filled));
+        if (!filled) return skip(state, "prefill failed: " + filled.error().to_string());
+        noop_transport t;
+        queue::worker w(e.ioc.get_executor(), e.client, t, clk,
+                        {"bench-worker", q, queue::limits_from(q)});
+        t.target = n;
+        t.on_target = [&] { asio::post(e.ioc, [&w] { w.stop(); }); };
+        const double cpu_before = main_thread_cpu(e.server.cmd({"INFO", "cpu"}));
+        const auto start = steady::now();
+        drive(e.ioc, w.run());
+        const std::chrono::duration<double> took = steady::now() - start;
+        state.SetIterationTime(took.count());
+        redis_cpu += main_thread_cpu(e.server.cmd({"INFO", "cpu"})) - cpu_before;
+        if (t.sent != n || w.counters().delivered != n)
+            return skip(state, "sent " + std::to_string(t.sent) + " of " + std::to_string(n));
+        if (auto left = leftovers(e); left != 0)
+            return skip(state, std::to_string(left) + " entries left unsettled");
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
+    state.counters["redis_cpu_us_per_msg"] =
+        redis_cpu * 1e6 / static_cast<double>(state.items_processed());
+}
+
+BENCHMARK(BM_admit_pipelined)
+    ->Arg(1)
+    ->Arg(16)
+    ->Arg(64)
+    ->Arg(256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_redis_xadd_baseline)
+    ->Arg(1)
+    ->Arg(16)
+    ->Arg(64)
+    ->Arg(256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_consume_ack)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+std::string redis_version(const environment& e) {
+    const auto info = e.server.cmd({"INFO", "server"}).str;
+    const std::string tag = "redis_version:";
+    const auto at = info.find(tag);
+    if (at == std::string::npos) return "unknown";
+    const auto from = at + tag.size();
+    return info.substr(from, info.find_first_of("\r\n", from) - from);
+}
+
+}  // namespace
+}  // namespace herald::bench
+
+int main(int argc, char** argv) {
+    using namespace herald::bench;
+    if (argc == 2 && std::strcmp(argv[1], "--print_payload") == 0) {
+        std::cout << email_payload();
+        return 0;
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    herald::log::configure(herald::log::level::warn, false);
+    try {
+        the_env.emplace();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "queue_bench: %s\n", e.what());
+        return 1;
+    }
+    benchmark::AddCustomContext("redis_version", redis_version(*the_env));
+    benchmark::AddCustomContext("redis_persistence", "appendonly yes, appendfsync everysec");
+    benchmark::AddCustomContext("payload_bytes", std::to_string(the_env->payload.size()));
+    benchmark::AddCustomContext("queue_shards", std::to_string(the_env->q.shards));
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    the_env.reset();
+    return 0;
+}

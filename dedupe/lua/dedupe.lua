@@ -1,0 +1,41 @@
+-- ---- guard: content-hash dedupe window -----------------------------------------
+-- hd:{sN}:dd:<tenant>:<channel>:<hash> = "<first id>|<until ms>", PX the
+-- window. A repeat inside the window is answered {"duplicate", first id}
+-- and neither stored nor sent. Window: dedupe.window_ms.<channel>, else
+-- dedupe.window_ms; 0 turns dedupe off. dedupe.fields names metadata keys
+-- whose values also make messages differ (e.g. "order_id").
+
+local function dedupe_key(ctx)
+  local window = tonumber(ctx.settings['dedupe.window_ms.' .. ctx.ch]) or num(ctx, 'dedupe.window_ms')
+  if window <= 0 then return nil end
+  local hash = ctx.hash
+  local fields = ctx.settings['dedupe.fields'] or ''
+  if fields ~= '' then
+    local md = type(ctx.msg.metadata) == 'table' and ctx.msg.metadata or {}
+    local extra = {}
+    for name in fields:gmatch('[^,%s]+') do
+      extra[#extra + 1] = name .. '=' .. tostring(md[name] or '')
+    end
+    hash = redis.sha1hex(hash .. '\n' .. table.concat(extra, '\n'))
+  end
+  return ctx.shard .. ':dd:' .. ctx.tenant .. ':' .. ctx.ch .. ':' .. hash, window
+end
+
+register_guard{
+  name = 'dedupe',
+  check = function(ctx)
+    local key, window = dedupe_key(ctx)
+    if not key then return nil end
+    ctx.dedupe_key, ctx.dedupe_window = key, window
+    local v = redis.call('GET', key)
+    if not v then return nil end
+    local id, till = v:match('^(.*)|(%d+)$')
+    if id and tonumber(till) > ctx.now then return {'duplicate', id} end
+    return nil
+  end,
+  record = function(ctx, answer)
+    if answer[1] ~= 'ok' or not ctx.dedupe_key then return end
+    redis.call('SET', ctx.dedupe_key, answer[2] .. '|' .. (ctx.now + ctx.dedupe_window),
+               'PX', ctx.dedupe_window)
+  end,
+}

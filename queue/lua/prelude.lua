@@ -1,0 +1,150 @@
+#!lua name=herald
+-- herald's server-side library (Redis 7 Functions). Loaded by herald with
+-- FUNCTION LOAD REPLACE at start-up; producers in any language call
+-- herald_admit with FCALL. Every function touches one shard only: KEYS[1]
+-- is the shard prefix "hd:{sN}", and every key it derives starts with it,
+-- so the whole call lives in one Redis Cluster slot.
+--
+-- Answers are arrays, never raised errors, so pipelined batches stay easy
+-- to read: {"ok", id} or {"err", code, detail[, retry_after_s]}. Codes are
+-- herald's stable error names.
+--
+-- The library is assembled from fragments, in this order (CMakeLists.txt,
+-- HERALD_LUA_SOURCES): this prelude, the admission guards in chain order
+-- (dedupe/lua/, later ratelimit/lua/), queue/lua/admission.lua and
+-- queue/lua/worker.lua.
+
+local SCHEMA = '1'
+local HISTORY_MAX = 10 -- attempt lines kept per message
+
+-- ---- helpers ---------------------------------------------------------------
+
+-- Built on first use: the `bit` library is not there while a library loads.
+local CRC_TABLE = nil
+
+local function crc_table()
+  local t = {}
+  for i = 0, 255 do
+    local c = i
+    for _ = 1, 8 do
+      if bit.band(c, 1) == 1 then
+        c = bit.bxor(bit.rshift(c, 1), 0xEDB88320)
+      else
+        c = bit.rshift(c, 1)
+      end
+    end
+    t[i] = c
+  end
+  return t
+end
+
+-- CRC-32 (IEEE, as zlib's crc32) of s, as an unsigned number.
+local function crc32(s)
+  CRC_TABLE = CRC_TABLE or crc_table()
+  local c = 0xFFFFFFFF
+  for i = 1, #s do
+    c = bit.bxor(bit.rshift(c, 8), CRC_TABLE[bit.band(bit.bxor(c, s:byte(i)), 0xFF)])
+  end
+  c = bit.bnot(c)
+  if c < 0 then c = c + 4294967296 end
+  return c
+end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function err(code, detail, retry_after_s)
+  return {'err', code, detail, retry_after_s}
+end
+
+-- A stream entry's field list as a table.
+local function entry_fields(stream, entry_id)
+  local r = redis.call('XRANGE', stream, entry_id, entry_id)
+  if #r == 0 then return nil end
+  local f, kv = {}, r[1][2]
+  for i = 1, #kv, 2 do f[kv[i]] = kv[i + 1] end
+  return f
+end
+
+local function flatten(f)
+  local out = {}
+  for k, v in pairs(f) do
+    out[#out + 1] = k
+    out[#out + 1] = v
+  end
+  return out
+end
+
+local function push_history(f, line)
+  local h = f['history'] or ''
+  if h ~= '' then h = h .. '\n' end
+  h = h .. line
+  local lines = {}
+  for l in h:gmatch('[^\n]+') do lines[#lines + 1] = l end
+  while #lines > HISTORY_MAX do table.remove(lines, 1) end
+  f['history'] = table.concat(lines, '\n')
+end
+
+local function dead_letter(shard, f, reason, detail, now, dead_max)
+  f['reason'] = reason
+  f['detail'] = detail
+  f['died'] = tostring(now)
+  local args = {shard .. ':dead', 'MAXLEN', '~', dead_max, '*'}
+  for _, x in ipairs(flatten(f)) do args[#args + 1] = x end
+  redis.call('XADD', unpack(args))
+end
+
+-- ---- settings ----------------------------------------------------------------
+-- Defaults are published by herald from its config into hd:{sN}:meta;
+-- a tenant's own values (`herald tenant set`) live in hd:{sN}:tenant:<id>.
+
+local function load_settings(shard, tenant)
+  local s = {}
+  local m = redis.call('HGETALL', shard .. ':meta')
+  for i = 1, #m, 2 do s[m[i]] = m[i + 1] end
+  local t = redis.call('HGETALL', shard .. ':tenant:' .. tenant)
+  for i = 1, #t, 2 do s[t[i]] = t[i + 1] end
+  return s
+end
+
+-- A numeric setting; a missing one means herald never initialised this
+-- shard with the current version, which must not pass silently.
+local function num(ctx, name)
+  local v = tonumber(ctx.settings[name])
+  if v == nil then error('herald: setting ' .. name .. ' missing; run herald to initialise') end
+  return v
+end
+
+-- ---- events --------------------------------------------------------------------
+
+local EVENTS_MAX = 10000
+
+local function emit(ctx, kind, fields)
+  local args = {ctx.shard .. ':events', 'MAXLEN', '~', EVENTS_MAX, '*',
+                'type', kind, 'tenant', ctx.tenant, 'at', ctx.now}
+  for _, x in ipairs(fields) do args[#args + 1] = x end
+  redis.call('XADD', unpack(args))
+end
+
+-- Per tenant and UTC day: what admission answered. Bounded by a TTL.
+local function count_answer(ctx, what)
+  local key = ctx.shard .. ':stat:' .. ctx.tenant .. ':' .. math.floor(ctx.now / 86400000)
+  redis.call('HINCRBY', key, what, 1)
+  redis.call('EXPIRE', key, 8 * 86400)
+end
+
+-- ---- the guard chain -------------------------------------------------------------
+-- A guard is {name, check(ctx) -> answer or nil, record(ctx, answer)}.
+-- check() runs before the append, in registration order, cheapest first;
+-- the first answer it gives ends admission (a refusal, a replay, a
+-- duplicate). record() runs after an accepting answer ('ok' or
+-- 'duplicate'), so guards can remember it.
+
+local GUARDS = {}
+
+local function register_guard(g)
+  GUARDS[#GUARDS + 1] = g
+end
+

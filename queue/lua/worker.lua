@@ -1,0 +1,108 @@
+-- ---- worker side ---------------------------------------------------------------
+-- FCALL herald_claim 1 hd:{sN} <consumer> <lease_ms> <msg-id>...
+-- Per message: 'done' (delivered before: ack, don't send), 'busy' (another
+-- worker holds the send lease), 'ok' (the lease is ours).
+
+local function claim(keys, args)
+  local shard, consumer, lease_ms = keys[1], args[1], args[2]
+  local out = {}
+  for i = 3, #args do
+    local id = args[i]
+    if redis.call('EXISTS', shard .. ':done:' .. id) == 1 then
+      out[#out + 1] = 'done'
+    else
+      local lease = shard .. ':lease:' .. id
+      local holder = redis.call('GET', lease)
+      if holder and holder ~= consumer then
+        out[#out + 1] = 'busy'
+      else
+        redis.call('SET', lease, consumer, 'PX', lease_ms)
+        out[#out + 1] = 'ok'
+      end
+    end
+  end
+  return out
+end
+
+-- FCALL herald_settle 1 hd:{sN} <channel> <group> <now_ms> <done_ttl_s> <dead_max> <records>...
+-- Records, each a fixed number of arguments:
+--   D <entry> <id> -              delivered: marker, ack, delete, release lease
+--   A <entry> <id> -              ack only (seen delivered before)
+--   R <entry> <id> <due_ms|line>  deferred until due_ms; history line after '|'
+--   X <entry> <id> <reason|detail> dead-lettered
+--   U <entry> <id> -              release the lease only (drain): reclaimed later
+-- One call settles a whole batch of one shard in one round trip.
+
+local function settle(keys, args)
+  local shard, ch, group = keys[1], args[1], args[2]
+  local now, done_ttl, dead_max = tonumber(args[3]), args[4], args[5]
+  local stream = shard .. ':in:' .. ch
+  local settled = 0
+  for i = 6, #args, 4 do
+    local kind, entry, id, extra = args[i], args[i + 1], args[i + 2], args[i + 3]
+    if kind ~= 'U' then
+      if kind == 'D' then
+        redis.call('SET', shard .. ':done:' .. id, '1', 'EX', done_ttl)
+      elseif kind == 'R' or kind == 'X' then
+        local f = entry_fields(stream, entry)
+        if f then
+          f['id'] = id
+          f['channel'] = ch
+          local sep = extra:find('|', 1, true) or (#extra + 1)
+          local head, tail = extra:sub(1, sep - 1), extra:sub(sep + 1)
+          if kind == 'R' then
+            f['attempt'] = tostring((tonumber(f['attempt']) or 0) + 1)
+            push_history(f, tail)
+            redis.call('HSET', shard .. ':deferred', id, cjson.encode(f))
+            redis.call('ZADD', shard .. ':retry', head, id)
+          else
+            dead_letter(shard, f, head, tail, now, dead_max)
+          end
+        end
+      end
+      redis.call('XACK', stream, group, entry)
+      redis.call('XDEL', stream, entry)
+      settled = settled + 1
+    end
+    redis.call('DEL', shard .. ':lease:' .. id)
+  end
+  return settled
+end
+
+-- FCALL herald_promote 1 hd:{sN} <now_ms> <limit> <dead_max>
+-- Moves deferred messages that are due back into their ingress stream, or
+-- to the dead-letter stream if they expired while waiting. Answers
+-- {moved, expired, next_due_ms or -1}.
+
+local function promote(keys, args)
+  local shard, now, limit, dead_max = keys[1], tonumber(args[1]), args[2], args[3]
+  local due = redis.call('ZRANGEBYSCORE', shard .. ':retry', '-inf', now, 'LIMIT', 0, limit)
+  local moved, expired = 0, 0
+  for _, id in ipairs(due) do
+    local raw = redis.call('HGET', shard .. ':deferred', id)
+    local ok, f = pcall(cjson.decode, raw or '')
+    if not ok or type(f) ~= 'table' then
+      f = {id = id}
+      dead_letter(shard, f, 'malformed', 'deferred record unreadable', now, dead_max)
+      expired = expired + 1
+    elseif tonumber(f['expires'] or 0) <= now then
+      dead_letter(shard, f, 'expired', 'max age reached while deferred', now, dead_max)
+      expired = expired + 1
+    else
+      local ch = f['channel']
+      f['channel'] = nil
+      local xargs = {shard .. ':in:' .. ch, '*'}
+      for _, x in ipairs(flatten(f)) do xargs[#xargs + 1] = x end
+      redis.call('XADD', unpack(xargs))
+      moved = moved + 1
+    end
+    redis.call('HDEL', shard .. ':deferred', id)
+    redis.call('ZREM', shard .. ':retry', id)
+  end
+  local nxt = redis.call('ZRANGE', shard .. ':retry', 0, 0, 'WITHSCORES')
+  return {moved, expired, nxt[2] and tonumber(nxt[2]) or -1}
+end
+
+redis.register_function{function_name = 'herald_claim', callback = claim, flags = {'allow-oom'}}
+redis.register_function{function_name = 'herald_settle', callback = settle, flags = {'allow-oom'}}
+redis.register_function{function_name = 'herald_promote', callback = promote, flags = {'allow-oom'}}
