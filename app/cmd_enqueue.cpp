@@ -24,14 +24,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 namespace po = boost::program_options;
 
-int fail(const error& e) {
-    json::object o{
-        {"error",
-         json::object{{"code", e.name()}, {"status", e.http_status()}, {"message", e.detail}}}};
-    std::cout << json::serialize(o) << "\n";
-    return 1;
-}
-
 struct enqueue_flags {
     std::string config, tenant, channel = "email", file, idempotency_key;
     std::string from, reply_to, subject, text, html, body;
@@ -116,13 +108,14 @@ int cmd_enqueue(const args& a) {
     if (!log::enabled(log::level::debug))
         log::configure(log::level::warn, cfg->log.format == "json");
     auto ch = parse_channel(f->channel);
-    if (!ch) return fail(make_error(errc::invalid_argument, "--channel must be email or sms"));
+    if (!ch)
+        return print_error(make_error(errc::invalid_argument, "--channel must be email or sms"));
     auto text = message_json(*f);
-    if (!text) return fail(text.error());
+    if (!text) return print_error(text.error());
     auto msg = parse_message(*ch, *text);
-    if (!msg) return fail(msg.error());
+    if (!msg) return print_error(msg.error());
     auto ep = redis::endpoint::parse(redis_url(*cfg));
-    if (!ep) return fail(ep.error());
+    if (!ep) return print_error(ep.error());
 
     asio::io_context ioc(1);
     redis::client redis(ioc.get_executor(), *ep,
@@ -143,7 +136,7 @@ int cmd_enqueue(const args& a) {
         asio::detached);
     ioc.run();
     if (!answer || !*answer)
-        return fail(answer ? answer->error() : make_error(errc::internal, "no answer"));
+        return print_error(answer ? answer->error() : make_error(errc::internal, "no answer"));
     const auto& got = **answer;
     json::object out{{"id", got.id.str()}, {"tenant", f->tenant}};
     if (got.duplicate) out["duplicate_of"] = got.id.str();

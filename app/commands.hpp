@@ -13,5 +13,6 @@ int cmd_up(const args& a);
 int cmd_work(const args& a);
 int cmd_enqueue(const args& a);
 int cmd_config(const args& a);
+int cmd_tenant(const args& a);
 
 }  // namespace herald::app

@@ -12,6 +12,7 @@ constexpr std::string_view usage = R"(usage: herald <command> [options]
             redis.url is set), workers, scheduler and reclaimer
   work      workers, scheduler and reclaimer against redis.url
   enqueue   enqueue one message from flags or a JSON file; prints its id
+  tenant    show | set | unset | breaker: per-tenant settings and loop breakers
   config    check | show: validate or print the effective configuration
 
 Every command takes --config FILE (default: ./herald.toml when present).
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     if (cmd == "work") return herald::app::cmd_work(rest);
     if (cmd == "enqueue") return herald::app::cmd_enqueue(rest);
     if (cmd == "config") return herald::app::cmd_config(rest);
+    if (cmd == "tenant") return herald::app::cmd_tenant(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
         std::cout << usage;
         return 0;

@@ -3,6 +3,8 @@
 #include "app/local_redis.hpp"
 #include "core/log.hpp"
 
+#include <boost/json.hpp>
+
 #include <filesystem>
 #include <iostream>
 
@@ -24,6 +26,13 @@ std::optional<config> load_or_report(const std::string& flag) {
     log::configure(log::parse_level(loaded.cfg.log.level).value_or(log::level::info),
                    loaded.cfg.log.format == "json");
     return loaded.cfg;
+}
+
+int print_error(const error& e) {
+    boost::json::object err{{"code", e.name()}, {"status", e.http_status()}, {"message", e.detail}};
+    if (e.retry_after_s > 0) err["retry_after"] = e.retry_after_s;
+    std::cout << boost::json::serialize(boost::json::object{{"error", std::move(err)}}) << "\n";
+    return 1;
 }
 
 std::string redis_url(const config& c) {

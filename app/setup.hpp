@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/config.hpp"
+#include "core/error.hpp"
 
 #include <optional>
 #include <string>
@@ -16,6 +17,10 @@ std::string config_path(const std::string& flag);
 // Loads and validates; prints every problem to stderr and returns nothing
 // when there is one. Configures logging on success.
 std::optional<config> load_or_report(const std::string& flag);
+
+// Prints {"error": {code, status, message[, retry_after]}} on stdout, the
+// answer of every one-shot command that refuses; returns exit code 1.
+int print_error(const error& e);
 
 // redis.url, or the local stack's Redis when it is empty.
 std::string redis_url(const config& c);

@@ -1,28 +1,35 @@
 // Queue benchmarks (issue 2): what one connection to Redis sustains for
-// admission (FCALL herald_admit, pipelined) and for consumption
-// (XREADGROUP, herald_claim, a no-op send, herald_settle), next to plain
-// XADD of the same payload through the same client, so the cost of
-// herald's server-side work is a ratio measured in one run.
+// admission (FCALL herald_admit with its guard chain, pipelined) and for
+// consumption (XREADGROUP, herald_claim, a no-op send, herald_settle),
+// next to plain XADD of the same payloads through the same client, so the
+// cost of herald's server-side work is a ratio measured in one run.
 //
-// One redis-server per process, set up as in production: AOF on
-// (appendfsync everysec), noeviction, the library loaded, 16 shards.
-// Everything is flushed outside the timed region every `reset_every`
-// messages, so memory stays bounded (Redis rewrites the AOF by itself).
+// One redis-server per process, set up as herald sets up production: AOF
+// on (appendfsync everysec), noeviction, app::prepare_redis with the
+// default config (16 shards, guard defaults published). The messages are
+// realistic ~2 KB transactional emails, each one distinct (recipient,
+// invoice number), so the dedupe window and the loop breakers pass them
+// as they would pass real traffic. The pool of messages is as long as a
+// flush period: Redis is flushed (and prepared again) outside the timed
+// region every `pool_size` messages, so no message repeats before a flush,
+// the tenants' rate counters restart, and memory stays bounded.
 //
 // Rates are per wall-clock second (UseRealTime / UseManualTime): the
 // client thread mostly waits for Redis, so CPU time would overstate them.
 // Beside them, `redis_cpu_us_per_msg` is the CPU Redis' main thread spent
-// per message (from INFO cpu, flushes excluded), and the CPU column is the
-// client's: together they show which side a rate is bound by.
+// per message (INFO cpu, flushes excluded) and the CPU column is the
+// client's: together they show which side bounds a rate.
+//
 // scripts/bench-queue runs this next to redis-benchmark and prints the
-// ratios; `queue_bench --print_payload` prints the message used.
+// ratios; `queue_bench --print_payload` prints the first message.
 
+#include "app/bootstrap.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
 #include "core/transport.hpp"
+#include "dedupe/content_hash.hpp"
 #include "queue/keys.hpp"
-#include "queue/library.hpp"
 #include "queue/producer.hpp"
 #include "queue/worker.hpp"
 #include "tests/support/redis_server.hpp"
@@ -32,6 +39,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
 #include <cstdio>
@@ -48,39 +57,44 @@ using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
 constexpr std::size_t payload_bytes = 2048;
-// Messages appended between two flushes: about 100 MB of stream.
-constexpr std::int64_t reset_every = 50000;
-// Messages one consume iteration drains.
-constexpr std::size_t consume_messages = 20000;
+// Distinct messages, and messages between two flushes (about 32 MB of
+// stream). A multiple of every pipelining depth, so batches tile it.
+constexpr std::size_t pool_size = 16384;
 // A run that takes longer than this is broken, not slow.
 constexpr auto drive_limit = 120s;
+constexpr auto worker_limit = 60s;
 
-// ---- the message ----------------------------------------------------------------
+// ---- the messages ----------------------------------------------------------------
 
-// A transactional email as producers send it, padded to `payload_bytes`
-// of JSON with plain words in the text part.
-std::string email_payload() {
+// Message `n` of the pool: a transactional email to its own customer,
+// padded to exactly `payload_bytes` of JSON with words in the text part.
+std::string email_payload(std::size_t n) {
     namespace json = boost::json;
+    char num[16];
+    std::snprintf(num, sizeof num, "%06zu", n % 1000000);
+    const std::string id(num), invoice = "INV-2024-" + id;
     json::object o;
     o["from"] = "Acme Billing <billing@acme.example>";
-    o["to"] = json::array{"Jane Doe <jane.doe@example.com>"};
+    o["to"] = json::array{"Customer " + id + " <customer-" + id + "@example.com>"};
     o["reply_to"] = "support@acme.example";
-    o["subject"] = "Your invoice INV-2024-000123 is ready";
-    o["headers"] = json::object{{"List-Unsubscribe", "<https://acme.example/u/8f3a2c91>"}};
+    o["subject"] = "Your invoice " + invoice + " is ready";
+    o["headers"] = json::object{{"List-Unsubscribe", "<https://acme.example/u/" + id + ">"}};
     o["tags"] = json::array{"invoice", "billing"};
-    o["metadata"] = json::object{{"customer_id", "c_000123"}, {"invoice_id", "INV-2024-000123"}};
+    o["metadata"] = json::object{{"customer_id", "c_" + id}, {"invoice_id", invoice}};
     o["html"] =
-        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello Jane,</p>"
-        "<p>Your invoice <b>INV-2024-000123</b> for <b>EUR 49.00</b> is ready. It will be "
-        "charged to the card ending in 4242 on 1 March.</p><p><a "
-        "href=\"https://acme.example/invoices/INV-2024-000123\">View invoice</a></p><table>"
-        "<tr><td>Pro plan (monthly)</td><td>EUR 39.00</td></tr><tr><td>Extra seats x2</td>"
-        "<td>EUR 10.00</td></tr></table><p>Thank you for your business.<br>Acme Billing</p>"
-        "</body></html>";
-    std::string text =
-        "Hello Jane,\n\nYour invoice INV-2024-000123 for EUR 49.00 is ready. It will be "
-        "charged to the card ending in 4242 on 1 March.\n\nView it at "
-        "https://acme.example/invoices/INV-2024-000123\n\n";
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hello,</p>"
+        "<p>Your invoice <b>" +
+        invoice +
+        "</b> for <b>EUR 49.00</b> is ready. It will be charged to the card ending in "
+        "4242 on 1 March.</p><p><a href=\"https://acme.example/invoices/" +
+        invoice +
+        "\">View invoice</a></p><table><tr><td>Pro plan (monthly)</td><td>EUR 39.00</td>"
+        "</tr><tr><td>Extra seats x2</td><td>EUR 10.00</td></tr></table><p>Thank you "
+        "for your business.<br>Acme Billing</p></body></html>";
+    std::string text = "Hello,\n\nYour invoice " + invoice +
+                       " for EUR 49.00 is ready. It will be charged to the card ending in 4242 "
+                       "on 1 March.\n\nView it at https://acme.example/invoices/" +
+                       invoice + "\n\n";
     o["text"] = text;
     const std::string filler =
         "Questions about this invoice? Reply to this email and our team will help. ";
@@ -104,6 +118,33 @@ std::vector<std::string> tenants_covering(std::uint32_t shards) {
     return out;
 }
 
+// The pool, as herald's own producer admits messages: validated, with the
+// content hash computed on this side (outside the timed region here).
+std::vector<queue::admission> message_pool(const std::vector<std::string>& tenants) {
+    std::vector<queue::admission> pool;
+    pool.reserve(pool_size);
+    for (std::size_t n = 0; n < pool_size; ++n) {
+        const auto& tenant = tenants[n % tenants.size()];
+        auto payload = email_payload(n);
+        if (payload.size() != payload_bytes) throw std::runtime_error("bench message size drifted");
+        auto m = parse_message(channel::email, payload);
+        if (!m) throw std::runtime_error("bench message is invalid: " + m.error().to_string());
+        auto hash = dedupe::content_hash(tenant, *m);
+        pool.push_back({tenant, channel::email, std::move(payload), std::move(hash), {}});
+    }
+    return pool;
+}
+
+// The pool cut into batches of `depth`, in order.
+std::vector<std::vector<queue::admission>> batches_of(const std::vector<queue::admission>& pool,
+                                                      std::size_t depth) {
+    std::vector<std::vector<queue::admission>> out;
+    for (std::size_t i = 0; i + depth <= pool.size(); i += depth)
+        out.emplace_back(pool.begin() + static_cast<std::ptrdiff_t>(i),
+                         pool.begin() + static_cast<std::ptrdiff_t>(i + depth));
+    return out;
+}
+
 // ---- the environment ------------------------------------------------------------
 
 struct environment {
@@ -112,9 +153,9 @@ struct environment {
     test::redis_server server{{"--appendfsync", "everysec"}};
     asio::io_context ioc;
     redis::client client;
-    queue_config q;  // the defaults: 16 shards, batch 128, inflight 256
-    std::string payload = email_payload();
-    std::vector<std::string> tenants = tenants_covering(q.shards);
+    config cfg;  // the defaults: 16 shards, batch 128, inflight 256, guard defaults
+    std::vector<std::string> tenants = tenants_covering(cfg.queue.shards);
+    std::vector<queue::admission> pool = message_pool(tenants);
 };
 
 std::optional<environment> the_env;
@@ -138,26 +179,20 @@ void drive(asio::io_context& ioc, asio::awaitable<void> co) {
     }
 }
 
-asio::awaitable<result<void>> reset_queue(environment& e) {
+// An empty Redis, prepared as herald prepares it at start-up.
+asio::awaitable<result<void>> reset_redis(environment& e) {
     auto flushed = co_await e.client.exec(redis::cmd("FLUSHALL"));
     if (!flushed) co_return flushed.error();
-    auto init = co_await queue::init_shards(e.client, e.q);
-    co_return init;
+    auto ready = co_await app::prepare_redis(e.client, e.cfg);
+    co_return ready;
 }
 
 asio::awaitable<void> set_up(environment& e, result<void>& out) {
-    auto loaded = co_await queue::load_library(e.client);
-    if (!loaded) {
-        out = loaded.error();
-        co_return;
-    }
-    out = co_await reset_queue(e);
+    out = co_await reset_redis(e);
 }
 
 environment::environment()
     : client(ioc.get_executor(), *redis::endpoint::parse(server.url()), redis::client_options{}) {
-    if (auto m = parse_message(channel::email, payload); !m)
-        throw std::runtime_error("bench payload is invalid: " + m.error().to_string());
     client.start();
     result<void> ready = make_error(errc::internal, "set-up did not run");
     drive(ioc, set_up(*this, ready));
@@ -166,16 +201,6 @@ environment::environment()
 
 void skip(benchmark::State& state, const std::string& why) {
     state.SkipWithError(why.c_str());
-}
-
-// ---- admission --------------------------------------------------------------------
-
-std::vector<queue::admission> admission_batch(const environment& e, std::size_t depth) {
-    std::vector<queue::admission> out;
-    out.reserve(depth);
-    for (std::size_t i = 0; i < depth; ++i)
-        out.push_back({e.tenants[i % e.tenants.size()], channel::email, e.payload});
-    return out;
 }
 
 // ---- Redis' share ------------------------------------------------------------------
@@ -199,21 +224,21 @@ asio::awaitable<double> main_thread_cpu(environment& e) {
     co_return info ? main_thread_cpu(*info) : -1;
 }
 
-// What a timed loop keeps beside the timer: messages since the last flush,
-// and Redis' CPU minus what the flushes cost.
+// What a timed loop keeps beside the timer: messages since the last flush
+// (the first batch flushes), and Redis' CPU minus what the flushes cost.
 struct loop_books {
-    std::int64_t since_flush = reset_every;  // flush before the first timed batch
+    std::size_t since_flush = pool_size;
     double redis_cpu_at_start = -1;
     double redis_cpu_flushing = 0;
 };
 
-// Flushes outside the timed region once enough messages have piled up.
-asio::awaitable<bool> bound_memory(benchmark::State& state, environment& e, loop_books& b) {
-    if (b.since_flush < reset_every) co_return true;
+// Flushes outside the timed region once the pool has been used up.
+asio::awaitable<bool> flush_when_due(benchmark::State& state, environment& e, loop_books& b) {
+    if (b.since_flush < pool_size) co_return true;
     state.PauseTiming();
     const double before = co_await main_thread_cpu(e);
     if (b.redis_cpu_at_start < 0) b.redis_cpu_at_start = before;
-    auto reset = co_await reset_queue(e);
+    auto reset = co_await reset_redis(e);
     const double after = co_await main_thread_cpu(e);
     state.ResumeTiming();
     b.redis_cpu_flushing += after - before;
@@ -222,35 +247,40 @@ asio::awaitable<bool> bound_memory(benchmark::State& state, environment& e, loop
     co_return static_cast<bool>(reset);
 }
 
-// Rates per message, against real time: messages/s, payload bytes/s, and
-// the microseconds of Redis' main thread each message cost.
+// Rates per message: messages/s, payload bytes/s, and the microseconds of
+// Redis' main thread each message cost.
 asio::awaitable<void> report(benchmark::State& state, environment& e, const loop_books& b,
                              std::int64_t per_iteration) {
     const double end = co_await main_thread_cpu(e);
     state.SetItemsProcessed(state.iterations() * per_iteration);
-    state.SetBytesProcessed(state.items_processed() * static_cast<std::int64_t>(e.payload.size()));
+    state.SetBytesProcessed(state.items_processed() * static_cast<std::int64_t>(payload_bytes));
     if (end >= 0 && b.redis_cpu_at_start >= 0 && state.items_processed() > 0)
         state.counters["redis_cpu_us_per_msg"] =
             (end - b.redis_cpu_at_start - b.redis_cpu_flushing) * 1e6 /
             static_cast<double>(state.items_processed());
 }
 
+// ---- admission --------------------------------------------------------------------
+
 asio::awaitable<void> admit_loop(benchmark::State& state, environment& e) {
     const auto depth = static_cast<std::size_t>(state.range(0));
-    const auto batch = admission_batch(e, depth);
-    queue::producer producer(e.client, e.q.shards);
+    const auto batches = batches_of(e.pool, depth);
+    queue::producer producer(e.client, e.cfg.queue.shards);
     loop_books books;
+    std::size_t next = 0;
     for (auto _ : state) {
-        auto ok = co_await bound_memory(state, e, books);
+        auto ok = co_await flush_when_due(state, e, books);
         if (!ok) co_return;
-        auto results = co_await producer.admit_batch(batch);
+        if (books.since_flush == 0) next = 0;
+        auto results = co_await producer.admit_batch(batches[next++]);
         for (const auto& r : results) {
-            if (!r) {
-                skip(state, "admission failed: " + r.error().to_string());
+            if (!r || r->duplicate) {
+                skip(state, "admission refused: " +
+                                (r ? std::string("duplicate") : r.error().to_string()));
                 co_return;
             }
         }
-        books.since_flush += static_cast<std::int64_t>(depth);
+        books.since_flush += depth;
     }
     co_await report(state, e, books, static_cast<std::int64_t>(depth));
 }
@@ -265,14 +295,16 @@ asio::awaitable<void> xadd_loop(benchmark::State& state, environment& e) {
     const auto depth = static_cast<std::size_t>(state.range(0));
     const std::string key = "bench:xadd";
     loop_books books;
+    std::size_t next = 0;
     for (auto _ : state) {
-        auto ok = co_await bound_memory(state, e, books);
+        auto ok = co_await flush_when_due(state, e, books);
         if (!ok) co_return;
+        if (books.since_flush == 0) next = 0;
         // Built per batch, as admit_batch builds its commands.
         std::vector<redis::command> cmds;
         cmds.reserve(depth);
         for (std::size_t i = 0; i < depth; ++i)
-            cmds.push_back(redis::cmd("XADD", key, "*", "payload", e.payload));
+            cmds.push_back(redis::cmd("XADD", key, "*", "payload", e.pool[next++].payload));
         auto replies = co_await e.client.pipeline(std::move(cmds));
         if (!replies) {
             skip(state, "XADD failed: " + replies.error().to_string());
@@ -284,7 +316,7 @@ asio::awaitable<void> xadd_loop(benchmark::State& state, environment& e) {
                 co_return;
             }
         }
-        books.since_flush += static_cast<std::int64_t>(depth);
+        books.since_flush += depth;
     }
     co_await report(state, e, books, static_cast<std::int64_t>(depth));
 }
@@ -310,26 +342,37 @@ public:
     }
 };
 
-asio::awaitable<void> prefill(environment& e, std::size_t n, result<void>& out) {
-    out = co_await reset_queue(e);
+// A fresh Redis holding the whole pool, admitted in batches of 256.
+asio::awaitable<void> prefill(environment& e, result<void>& out) {
+    out = co_await reset_redis(e);
     if (!out) co_return;
-    queue::producer producer(e.client, e.q.shards);
-    const auto batch = admission_batch(e, 256);
-    for (std::size_t done = 0; done < n; done += batch.size()) {
+    queue::producer producer(e.client, e.cfg.queue.shards);
+    for (const auto& batch : batches_of(e.pool, 256)) {
         auto results = co_await producer.admit_batch(batch);
         for (const auto& r : results) {
-            if (!r) {
-                out = r.error();
+            if (!r || r->duplicate) {
+                out = r ? make_error(errc::internal, "duplicate in the pool") : r.error();
                 co_return;
             }
         }
     }
 }
 
+// Runs the worker until it stops; a worker that never gets there is
+// stopped after `worker_limit`, and the run reports the shortfall.
+asio::awaitable<void> run_worker(queue::worker& w) {
+    asio::steady_timer watchdog(co_await asio::this_coro::executor, worker_limit);
+    watchdog.async_wait([&w](boost::system::error_code ec) {
+        if (!ec) w.stop();
+    });
+    co_await w.run();
+    watchdog.cancel();
+}
+
 // What the worker left behind: entries still in the streams or pending.
 std::int64_t leftovers(const environment& e) {
     std::int64_t n = 0;
-    for (std::uint32_t s = 0; s < e.q.shards; ++s) {
+    for (std::uint32_t s = 0; s < e.cfg.queue.shards; ++s) {
         for (auto ch : {channel::email, channel::sms}) {
             const auto key = queue::ingress_key(s, ch);
             n += e.server.cmd({"XLEN", key}).integer;
@@ -343,35 +386,35 @@ std::int64_t leftovers(const environment& e) {
 void BM_consume_ack(benchmark::State& state) {
     auto& e = *the_env;
     static const wall_clock clk;
-    queue_config q = e.q;
+    queue_config q = e.cfg.queue;
     // Only the tail depends on it: the worker's last XREADGROUP blocks this
     // long on an empty queue, and the last settle waits behind it on the
     // same connection. 10 ms keeps that out of the rate; with data waiting,
     // XREADGROUP returns at once whatever the value.
     q.block_ms = 10;
-    const std::size_t n = (consume_messages + 255) / 256 * 256;  // whole prefill batches
     double redis_cpu = 0;
     for (auto _ : state) {
         result<void> filled;
-        drive(e.ioc, prefill(e, n, filled));
+        drive(e.ioc, prefill(e, filled));
         if (!filled) return skip(state, "prefill failed: " + filled.error().to_string());
         noop_transport t;
         queue::worker w(e.ioc.get_executor(), e.client, t, clk,
                         {"bench-worker", q, queue::limits_from(q)});
-        t.target = n;
+        t.target = pool_size;
         t.on_target = [&] { asio::post(e.ioc, [&w] { w.stop(); }); };
         const double cpu_before = main_thread_cpu(e.server.cmd({"INFO", "cpu"}));
         const auto start = steady::now();
-        drive(e.ioc, w.run());
+        drive(e.ioc, run_worker(w));
         const std::chrono::duration<double> took = steady::now() - start;
         state.SetIterationTime(took.count());
         redis_cpu += main_thread_cpu(e.server.cmd({"INFO", "cpu"})) - cpu_before;
-        if (t.sent != n || w.counters().delivered != n)
-            return skip(state, "sent " + std::to_string(t.sent) + " of " + std::to_string(n));
+        if (t.sent != pool_size || w.counters().delivered != pool_size)
+            return skip(state,
+                        "sent " + std::to_string(t.sent) + " of " + std::to_string(pool_size));
         if (auto left = leftovers(e); left != 0)
             return skip(state, std::to_string(left) + " entries left unsettled");
     }
-    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(pool_size));
     state.counters["redis_cpu_us_per_msg"] =
         redis_cpu * 1e6 / static_cast<double>(state.items_processed());
 }
@@ -407,7 +450,7 @@ std::string redis_version(const environment& e) {
 int main(int argc, char** argv) {
     using namespace herald::bench;
     if (argc == 2 && std::strcmp(argv[1], "--print_payload") == 0) {
-        std::cout << email_payload();
+        std::cout << email_payload(0);
         return 0;
     }
     benchmark::Initialize(&argc, argv);
@@ -421,8 +464,9 @@ int main(int argc, char** argv) {
     }
     benchmark::AddCustomContext("redis_version", redis_version(*the_env));
     benchmark::AddCustomContext("redis_persistence", "appendonly yes, appendfsync everysec");
-    benchmark::AddCustomContext("payload_bytes", std::to_string(the_env->payload.size()));
-    benchmark::AddCustomContext("queue_shards", std::to_string(the_env->q.shards));
+    benchmark::AddCustomContext("payload_bytes", std::to_string(payload_bytes));
+    benchmark::AddCustomContext("distinct_messages", std::to_string(pool_size));
+    benchmark::AddCustomContext("queue_shards", std::to_string(the_env->cfg.queue.shards));
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     the_env.reset();

@@ -35,6 +35,7 @@ boost::asio::awaitable<result<void>> init_shards(redis::client& redis, const que
         cmds.push_back({"HSET", shard_prefix(s) + ":meta", "shard", std::to_string(s), "shards",
                         std::to_string(q.shards), "max_bytes", std::to_string(q.max_message_bytes),
                         "max_age_ms", std::to_string(q.max_age_s * 1000), "schema", "1"});
+        cmds.push_back({"HINCRBY", shard_prefix(s) + ":meta", "settings_version", "1"});
         for (auto ch : {channel::email, channel::sms})
             cmds.push_back(
                 {"XGROUP", "CREATE", ingress_key(s, ch), std::string(group_name), "0", "MKSTREAM"});

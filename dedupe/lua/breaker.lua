@@ -39,17 +39,20 @@ local function tenant_rate(ctx)
   local span = num(ctx, 'breaker.rate.baseline_min')
   local factor, floor = num(ctx, 'breaker.rate.factor'), num(ctx, 'breaker.rate.floor_per_min')
   local r = redis.call('HMGET', key, 'minute', 'count', 'ewma')
-  local m, c, e = tonumber(r[1]) or minute, tonumber(r[2]) or 0, tonumber(r[3]) or 0
-  if m ~= minute then
-    local alpha = 1 / span
-    e = e * (1 - alpha) + math.min(c, math.max(floor, factor * e)) * alpha
-    local gap = math.min(minute - m - 1, 10 * span)
-    if gap > 0 then e = e * (1 - alpha) ^ gap end
-    c = 0
+  local m, c, e = tonumber(r[1]), tonumber(r[2]) or 0, tonumber(r[3]) or 0
+  if m == minute then
+    c = redis.call('HINCRBY', key, 'count', 1)
+  else -- a new minute: fold the last one into the baseline
+    if m then
+      local alpha = 1 / span
+      e = e * (1 - alpha) + math.min(c, math.max(floor, factor * e)) * alpha
+      local gap = math.min(minute - m - 1, 10 * span)
+      if gap > 0 then e = e * (1 - alpha) ^ gap end
+    end
+    c = 1
+    redis.call('HSET', key, 'minute', minute, 'count', c, 'ewma', e)
+    redis.call('PEXPIRE', key, span * 2 * 60000)
   end
-  c = c + 1
-  redis.call('HSET', key, 'minute', minute, 'count', c, 'ewma', e)
-  redis.call('PEXPIRE', key, span * 2 * 60000)
   return c > math.max(floor, factor * e), key
 end
 

@@ -50,18 +50,19 @@ local function admission_context(keys, args)
     if not OPTIONS[args[i]] then return nil, err('invalid_argument', 'unknown option ' .. args[i]) end
     ctx.opt[args[i]] = args[i + 1]
   end
-  local meta = redis.call('HMGET', ctx.shard .. ':meta', 'shard', 'shards', 'max_bytes')
-  if not meta[1] then
+  ctx.settings = load_settings(ctx.shard, tenant)
+  if not ctx.settings then
     return nil, err('not_initialized', ctx.shard .. ' has not been initialised by herald')
   end
-  ctx.n = tonumber(meta[1])
-  local home = crc32(tenant) % tonumber(meta[2])
+  ctx.n = num(ctx, 'shard')
+  local home = crc32(tenant) % num(ctx, 'shards')
   if home ~= ctx.n then
     return nil, err('wrong_shard', 'tenant ' .. tenant .. ' belongs to shard ' .. home)
   end
   if not payload or #payload == 0 then return nil, err('invalid_message', 'payload is empty') end
-  if #payload > tonumber(meta[3]) then
-    return nil, err('payload_too_large', 'payload is ' .. #payload .. ' bytes, limit ' .. meta[3])
+  if #payload > num(ctx, 'max_bytes') then
+    return nil, err('payload_too_large', 'payload is ' .. #payload .. ' bytes, limit ' ..
+                    ctx.settings['max_bytes'])
   end
   -- A structural check only (herald's producer and worker validate in
   -- full): a JSON object with a sender and a recipient.
@@ -80,7 +81,6 @@ local function admission_context(keys, args)
   end
   ctx.hash = hash or ('raw-' .. redis.sha1hex(payload))
   ctx.now = tonumber(ctx.opt.now) or now_ms()
-  ctx.settings = load_settings(ctx.shard, tenant)
   return ctx
 end
 
@@ -108,10 +108,29 @@ local function admit(keys, args)
   local entry = redis.call('XADD', ctx.shard .. ':in:' .. ctx.ch, '*',
     'v', SCHEMA, 'tenant', ctx.tenant, 'payload', ctx.payload,
     'created', ctx.now, 'expires', ctx.now + num(ctx, 'max_age_ms'), 'attempt', 0)
-  local answer = {'ok', entry .. '-' .. ctx.ch:sub(1, 1) .. ctx.n}
+  local answer = {'ok', entry .. '-' .. ctx.ch:sub(1, 1) .. ctx.settings['shard']}
   count_answer(ctx, 'ok')
   record(ctx, answer)
   return answer
 end
 
+-- FCALL herald_settings 1 hd:{sN} set <tenant> <name> <value> | unset <tenant> <name>
+-- A tenant's own guard settings (names and bounds are checked by herald's
+-- CLI); admission sees the change on its next call.
+local function settings_ops(keys, args)
+  local shard, action, tenant, name = keys[1], args[1], args[2], args[3]
+  local key = shard .. ':tenant:' .. tenant
+  local n
+  if action == 'set' and args[4] then
+    n = redis.call('HSET', key, name, args[4])
+  elseif action == 'unset' then
+    n = redis.call('HDEL', key, name)
+  else
+    return err('invalid_argument', 'usage: set <tenant> <name> <value> | unset <tenant> <name>')
+  end
+  bump_settings(shard)
+  return n
+end
+
 redis.register_function('herald_admit', admit)
+redis.register_function('herald_settings', settings_ops)

@@ -99,14 +99,37 @@ end
 -- ---- settings ----------------------------------------------------------------
 -- Defaults are published by herald from its config into hd:{sN}:meta;
 -- a tenant's own values (`herald tenant set`) live in hd:{sN}:tenant:<id>.
+-- Whoever changes either bumps meta's settings_version, so admission reads
+-- one field per call and keeps the merged table in this library's memory
+-- (bounded below; replicas never run it: effects are replicated).
+
+local SETTINGS_CACHE, SETTINGS_CACHED, SETTINGS_CACHE_MAX = {}, 0, 10000
+
+local function hash_table(flat, into)
+  for i = 1, #flat, 2 do into[flat[i]] = flat[i + 1] end
+  return into
+end
 
 local function load_settings(shard, tenant)
-  local s = {}
-  local m = redis.call('HGETALL', shard .. ':meta')
-  for i = 1, #m, 2 do s[m[i]] = m[i + 1] end
-  local t = redis.call('HGETALL', shard .. ':tenant:' .. tenant)
-  for i = 1, #t, 2 do s[t[i]] = t[i + 1] end
+  local version = redis.call('HGET', shard .. ':meta', 'settings_version')
+  if not version then return nil end
+  local ck = shard .. '|' .. tenant
+  local hit = SETTINGS_CACHE[ck]
+  if hit and hit.version == version then return hit.values end
+  local s = hash_table(redis.call('HGETALL', shard .. ':meta'), {})
+  hash_table(redis.call('HGETALL', shard .. ':tenant:' .. tenant), s)
+  if not hit then
+    SETTINGS_CACHED = SETTINGS_CACHED + 1
+    if SETTINGS_CACHED > SETTINGS_CACHE_MAX then
+      SETTINGS_CACHE, SETTINGS_CACHED = {}, 1
+    end
+  end
+  SETTINGS_CACHE[ck] = {version = version, values = s}
   return s
+end
+
+local function bump_settings(shard)
+  redis.call('HINCRBY', shard .. ':meta', 'settings_version', 1)
 end
 
 -- A numeric setting; a missing one means herald never initialised this
@@ -131,8 +154,7 @@ end
 -- Per tenant and UTC day: what admission answered. Bounded by a TTL.
 local function count_answer(ctx, what)
   local key = ctx.shard .. ':stat:' .. ctx.tenant .. ':' .. math.floor(ctx.now / 86400000)
-  redis.call('HINCRBY', key, what, 1)
-  redis.call('EXPIRE', key, 8 * 86400)
+  if redis.call('HINCRBY', key, what, 1) == 1 then redis.call('EXPIRE', key, 8 * 86400) end
 end
 
 -- ---- the guard chain -------------------------------------------------------------

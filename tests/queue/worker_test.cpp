@@ -124,6 +124,7 @@ TEST_F(worker_test, admission_refuses_wrong_shard_and_oversize_via_plain_fcall) 
     EXPECT_TRUE(message_id::parse(ok[1].str));
     // Oversize payloads are refused before anything is stored.
     server.cmd({"HSET", queue::shard_prefix(right) + ":meta", "max_bytes", "64"});
+    server.cmd({"HINCRBY", queue::shard_prefix(right) + ":meta", "settings_version", "1"});
     auto big = server.cmd({"FCALL", "herald_admit", "1", queue::shard_prefix(right), "acme",
                            "email", email_json(std::string(100, 'x') + "@b.c")});
     EXPECT_EQ(big[1].str, "payload_too_large");
@@ -270,8 +271,9 @@ TEST_F(worker_test, max_age_expires_a_deferred_message) {
 TEST_F(worker_test, a_deferral_past_max_age_dead_letters_instead) {
     q.max_age_s = 2;  // shorter than the first backoff ceiling can promise
     q.backoff_base_ms = 100'000;
-    server.cmd({"HSET", queue::shard_prefix(queue::shard_of("acme", q.shards)) + ":meta",
-                "max_age_ms", "2000"});
+    const auto meta = queue::shard_prefix(queue::shard_of("acme", q.shards)) + ":meta";
+    server.cmd({"HSET", meta, "max_age_ms", "2000"});
+    server.cmd({"HINCRBY", meta, "settings_version", "1"});
     test::scripted_transport t;
     t.script = [](const delivery&) { return outcome::deferred("smtp_4xx", "451"); };
     admit("acme", email_json("a@example.com"));
