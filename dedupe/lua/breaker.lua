@@ -120,6 +120,8 @@ register_guard{
     refusal = gate(ctx, 'c', ctx.hash, n > max, n .. ' repeats of one message', ckey)
     if refusal then return refusal end
 
+    refusal = ctx.decoded(ctx) -- recipients are inside the payload
+    if refusal then return refusal end
     max, window = num(ctx, 'breaker.recipient.max'), num(ctx, 'breaker.recipient.window_ms')
     for _, rcpt in ipairs(ctx.rcpts) do
       local rn, rkey = bump(ctx, 'r', rcpt, window)

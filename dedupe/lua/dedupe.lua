@@ -10,7 +10,7 @@ local function dedupe_key(ctx)
   if window <= 0 then return nil end
   local hash = ctx.hash
   local fields = ctx.settings['dedupe.fields'] or ''
-  if fields ~= '' then
+  if fields ~= '' and not ctx.decoded(ctx) then
     local md = type(ctx.msg.metadata) == 'table' and ctx.msg.metadata or {}
     local extra = {}
     for name in fields:gmatch('[^,%s]+') do

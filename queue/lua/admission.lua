@@ -35,6 +35,24 @@ end
 
 local OPTIONS = {idem = true, idem_token = true, hash = true, now = true}
 
+-- The payload, decoded on first use: a breaker that is already open
+-- refuses before paying for it. A structural check only (herald's
+-- producer and worker validate in full): a JSON object with a sender and
+-- a recipient. Returns the refusal when it is not.
+local function decoded(ctx)
+  if ctx.msg then return nil end
+  local ok, msg = pcall(cjson.decode, ctx.payload)
+  if not ok or type(msg) ~= 'table' or msg[1] ~= nil then
+    return err('invalid_message', 'payload must be a JSON object')
+  end
+  ctx.msg = msg
+  ctx.rcpts = recipients(msg)
+  if msg['from'] == nil or #ctx.rcpts == 0 then
+    return err('invalid_message', 'payload needs a sender and a recipient')
+  end
+  return nil
+end
+
 -- The request, checked and decoded, or a refusal.
 local function admission_context(keys, args)
   local ctx = {shard = keys[1], tenant = args[1], ch = args[2], payload = args[3], opt = {}}
@@ -64,17 +82,6 @@ local function admission_context(keys, args)
     return nil, err('payload_too_large', 'payload is ' .. #payload .. ' bytes, limit ' ..
                     ctx.settings['max_bytes'])
   end
-  -- A structural check only (herald's producer and worker validate in
-  -- full): a JSON object with a sender and a recipient.
-  local ok, msg = pcall(cjson.decode, payload)
-  if not ok or type(msg) ~= 'table' or msg[1] ~= nil then
-    return nil, err('invalid_message', 'payload must be a JSON object')
-  end
-  ctx.msg = msg
-  ctx.rcpts = recipients(msg)
-  if msg['from'] == nil or #ctx.rcpts == 0 then
-    return nil, err('invalid_message', 'payload needs a sender and a recipient')
-  end
   local hash = ctx.opt.hash
   if hash and not (#hash == 32 and hash:match('^%x+$')) then
     return nil, err('invalid_argument', 'hash must be 32 hex characters')
@@ -93,6 +100,7 @@ end
 local function admit(keys, args)
   local ctx, refusal = admission_context(keys, args)
   if not ctx then return refusal end
+  ctx.decoded = decoded
   for _, g in ipairs(GUARDS) do
     local answer = g.check(ctx)
     if answer then
@@ -104,6 +112,11 @@ local function admit(keys, args)
       end
       return answer
     end
+  end
+  refusal = decoded(ctx)
+  if refusal then
+    count_answer(ctx, refusal[2])
+    return refusal
   end
   local entry = redis.call('XADD', ctx.shard .. ':in:' .. ctx.ch, '*',
     'v', SCHEMA, 'tenant', ctx.tenant, 'payload', ctx.payload,
