@@ -2,6 +2,7 @@
 
 #include "dedupe/settings.hpp"
 #include "queue/library.hpp"
+#include "ratelimit/settings.hpp"
 
 namespace herald::app {
 
@@ -10,7 +11,10 @@ boost::asio::awaitable<result<void>> prepare_redis(redis::client& redis, const c
     if (!loaded) co_return loaded;
     auto shards = co_await queue::init_shards(redis, cfg.queue);
     if (!shards) co_return shards;
-    co_return co_await queue::publish_settings(redis, cfg.queue.shards, dedupe::defaults(cfg));
+    auto settings = dedupe::defaults(cfg);
+    for (auto& kv : ratelimit::defaults(cfg))
+        settings.push_back(std::move(kv));
+    co_return co_await queue::publish_settings(redis, cfg.queue.shards, settings);
 }
 
 }  // namespace herald::app

@@ -7,9 +7,11 @@
 #include "core/capture_transport.hpp"
 #include "core/log.hpp"
 #include "queue/worker.hpp"
+#include "ratelimit/watermarks.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
@@ -31,14 +33,16 @@ std::string consumer_name() {
     return std::string(host) + ":" + std::to_string(::getpid());
 }
 
-asio::awaitable<void> serve(redis::client& redis, queue::worker& w, const config& cfg, int& rc) {
+asio::awaitable<void> serve(redis::client& redis, queue::worker& w,
+                            ratelimit::watermark_watcher& watcher, const config& cfg, int& rc) {
+    using namespace asio::experimental::awaitable_operators;
     auto ready = co_await prepare_redis(redis, cfg);
     if (!ready) {
         log::error("startup.failed", {{"error", ready.error().to_string()}});
         rc = 1;
         co_return;
     }
-    co_await w.run();
+    co_await (w.run() && watcher.run());
 }
 
 int run_stack(const config& cfg, const std::string& url) {
@@ -57,7 +61,10 @@ int run_stack(const config& cfg, const std::string& url) {
                          std::chrono::milliseconds(cfg.redis.connect_timeout_ms)});
     wall_clock clk;
     queue::worker w(ioc.get_executor(), redis, *t, clk,
-                    {consumer_name(), cfg.queue, queue::limits_from(cfg.queue)});
+                    {consumer_name(), cfg.queue, queue::limits_from(cfg.queue),
+                     cfg.limits.domain_per_sec, cfg.limits.domain_burst});
+    ratelimit::watermark_watcher watcher(ioc.get_executor(), redis, clk, cfg.watermarks,
+                                         cfg.queue.shards);
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     std::function<void(boost::system::error_code, int)> on_signal =
@@ -65,13 +72,14 @@ int run_stack(const config& cfg, const std::string& url) {
             if (ec) return;
             log::info("signal", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
             w.stop();
+            watcher.stop();
             signals.async_wait(on_signal);
         };
     signals.async_wait(on_signal);
 
     int rc = 0;
     redis.start();
-    asio::co_spawn(ioc, serve(redis, w, cfg, rc), [&](std::exception_ptr e) {
+    asio::co_spawn(ioc, serve(redis, w, watcher, cfg, rc), [&](std::exception_ptr e) {
         if (e) {
             try {
                 std::rethrow_exception(e);
@@ -134,6 +142,8 @@ int cmd_up(const args& a) {
             return 1;
         }
         server.emplace(std::move(*started));
+        // herald manages this Redis, so it watches the disk under it too.
+        if (cfg->watermarks.data_dir.empty()) cfg->watermarks.data_dir = cfg->local.data_dir;
     }
     const std::string url = redis_url(*cfg);
     std::cout << "herald up\n"

@@ -15,6 +15,7 @@
 #include "dedupe/settings.hpp"
 #include "queue/keys.hpp"
 #include "queue/redis_client.hpp"
+#include "ratelimit/settings.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -30,13 +31,21 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-const dedupe::setting_spec* find_setting(std::string_view name) {
-    for (const auto& s : dedupe::settings())
-        if (s.name == name) return &s;
-    return nullptr;
+// Every guard's tenant settings.
+std::vector<tenant_setting> all_settings() {
+    std::vector<tenant_setting> all;
+    for (auto list : {dedupe::settings(), ratelimit::settings()})
+        all.insert(all.end(), list.begin(), list.end());
+    return all;
 }
 
-result<void> check_value(const dedupe::setting_spec& s, const std::string& v) {
+std::optional<tenant_setting> find_setting(std::string_view name) {
+    for (const auto& s : all_settings())
+        if (s.name == name) return s;
+    return std::nullopt;
+}
+
+result<void> check_value(const tenant_setting& s, const std::string& v) {
     if (s.is_list) return {};
     std::uint64_t n = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -95,7 +104,7 @@ asio::awaitable<int> show(redis::client& redis, const std::string& prefix,
     json::object settings = to_object((*r)[0]);
     json::object own = to_object((*r)[1]);
     json::object effective;
-    for (const auto& s : dedupe::settings()) {
+    for (const auto& s : all_settings()) {
         if (auto* v = own.if_contains(s.name))
             effective[s.name] = *v;
         else if (auto* d = settings.if_contains(s.name))
@@ -170,7 +179,7 @@ int cmd_tenant(const args& all) {
     if (a[0] == "show" && a.size() == 2)
         return with_redis(*cfg, [&](redis::client& r) { return show(r, prefix, tenant); });
     if ((a[0] == "set" && a.size() == 4) || (a[0] == "unset" && a.size() == 3)) {
-        const auto* spec = find_setting(a[2]);
+        const auto spec = find_setting(a[2]);
         if (!spec)
             return print_error(make_error(errc::invalid_argument, "unknown setting " + a[2]));
         if (a[0] == "set")

@@ -125,6 +125,28 @@ constexpr std::array k_fields{
     int_field<&C::breaker, &breaker_config::halfopen_interval_s>("breaker", "halfopen_interval_s",
                                                                  1),
 
+    int_field<&C::limits, &limits_config::email_per_sec>("limits", "email_per_sec"),
+    int_field<&C::limits, &limits_config::email_burst>("limits", "email_burst"),
+    int_field<&C::limits, &limits_config::sms_per_sec>("limits", "sms_per_sec"),
+    int_field<&C::limits, &limits_config::sms_burst>("limits", "sms_burst"),
+    int_field<&C::limits, &limits_config::sms_sender_per_sec>("limits", "sms_sender_per_sec"),
+    int_field<&C::limits, &limits_config::sms_sender_burst>("limits", "sms_sender_burst"),
+    int_field<&C::limits, &limits_config::domain_per_sec>("limits", "domain_per_sec"),
+    int_field<&C::limits, &limits_config::domain_burst>("limits", "domain_burst"),
+    int_field<&C::limits, &limits_config::email_per_day>("limits", "email_per_day"),
+    int_field<&C::limits, &limits_config::email_per_month>("limits", "email_per_month"),
+    int_field<&C::limits, &limits_config::sms_per_day>("limits", "sms_per_day"),
+    int_field<&C::limits, &limits_config::sms_per_month>("limits", "sms_per_month"),
+    int_field<&C::limits, &limits_config::queued_bytes>("limits", "queued_bytes"),
+    int_field<&C::limits, &limits_config::queued_messages>("limits", "queued_messages"),
+
+    int_field<&C::watermarks, &watermarks_config::memory_percent>("watermarks", "memory_percent", 1,
+                                                                  100),
+    int_field<&C::watermarks, &watermarks_config::disk_min_free_mb>("watermarks",
+                                                                    "disk_min_free_mb"),
+    text_field<&C::watermarks, &watermarks_config::data_dir>("watermarks", "data_dir"),
+    int_field<&C::watermarks, &watermarks_config::interval_ms>("watermarks", "interval_ms", 10),
+
     text_field<&C::transport, &transport_config::kind>("transport", "kind",
                                                        {.choices = k_transport_kinds}),
     text_field<&C::transport, &transport_config::capture_dir>("transport", "capture_dir",
@@ -155,8 +177,8 @@ constexpr std::array k_relations{
              "every blocking read would time out the Redis connection"},
 };
 
-constexpr std::array<std::string_view, 7> k_sections{"redis",     "queue", "dedupe", "breaker",
-                                                     "transport", "local", "log"};
+constexpr std::array<std::string_view, 9> k_sections{
+    "redis", "queue", "dedupe", "breaker", "limits", "watermarks", "transport", "local", "log"};
 
 // Joins message parts with one allocation; it also avoids GCC 12's false
 // -Wrestrict error on long `"literal" + std::string` chains at -O2.

@@ -66,6 +66,27 @@ struct breaker_config {
     std::uint64_t halfopen_interval_s = 10;    // one message per interval
 };
 
+// Rate limits and quotas (ratelimit/): per-tenant defaults, published into
+// Redis like the guards'; 0 means no limit.
+struct limits_config {
+    std::uint32_t email_per_sec = 0, email_burst = 0;  // sends, per tenant
+    std::uint32_t sms_per_sec = 0, sms_burst = 0;
+    std::uint32_t sms_sender_per_sec = 0, sms_sender_burst = 0;  // segments, per sender number
+    std::uint32_t domain_per_sec = 0, domain_burst = 0;    // per destination domain, all tenants
+    std::uint64_t email_per_day = 0, email_per_month = 0;  // volume quotas (UTC)
+    std::uint64_t sms_per_day = 0, sms_per_month = 0;      // in segments
+    std::uint64_t queued_bytes = 268435456;  // storage quota: what one tenant may have queued
+    std::uint64_t queued_messages = 500000;
+};
+
+// When herald refuses new work to protect Redis and its disk.
+struct watermarks_config {
+    std::uint32_t memory_percent = 80;     // of Redis maxmemory
+    std::uint64_t disk_min_free_mb = 512;  // free space of the Redis data folder
+    std::string data_dir;                  // that folder; `herald up` fills it in
+    std::uint32_t interval_ms = 1000;
+};
+
 struct transport_config {
     std::string kind = "capture";  // "capture" for now; "smtp" and "sms" later
     std::string capture_dir = "var/capture";
@@ -87,6 +108,8 @@ struct config {
     queue_config queue;
     dedupe_config dedupe;
     breaker_config breaker;
+    limits_config limits;
+    watermarks_config watermarks;
     transport_config transport;
     local_config local;
     log_config log;

@@ -8,25 +8,25 @@ namespace {
 constexpr std::uint64_t day_ms = 86'400'000;
 
 constexpr std::array k_settings{
-    setting_spec{"dedupe.window_ms", 0, 7 * day_ms, false, "dedupe window (0 = off)"},
-    setting_spec{"dedupe.window_ms.email", 0, 7 * day_ms, false, "window for email only"},
-    setting_spec{"dedupe.window_ms.sms", 0, 7 * day_ms, false, "window for SMS only"},
-    setting_spec{"dedupe.fields", 0, 0, true, "metadata keys that make messages differ"},
-    setting_spec{"idempotency.ttl_ms", 1000, 30 * day_ms, false, "how long keys are remembered"},
-    setting_spec{"breaker.content.max", 1, 1'000'000, false, "repeats of one message per window"},
-    setting_spec{"breaker.content.window_ms", 1000, 7 * day_ms, false, ""},
-    setting_spec{"breaker.recipient.max", 1, 1'000'000, false, "messages to one recipient"},
-    setting_spec{"breaker.recipient.window_ms", 1000, 7 * day_ms, false, ""},
-    setting_spec{"breaker.rate.factor", 1, 1000, false, "x the tenant's baseline rate"},
-    setting_spec{"breaker.rate.floor_per_min", 1, 100'000'000, false, "never trips below"},
-    setting_spec{"breaker.rate.baseline_min", 1, 10'080, false, "baseline span in minutes"},
-    setting_spec{"breaker.cooloff_ms", 1000, day_ms, false, "open time before half-open"},
-    setting_spec{"breaker.halfopen_interval_ms", 1, day_ms, false, "half-open trickle"},
+    tenant_setting{"dedupe.window_ms", 0, 7 * day_ms, false, "dedupe window (0 = off)"},
+    tenant_setting{"dedupe.window_ms.email", 0, 7 * day_ms, false, "window for email only"},
+    tenant_setting{"dedupe.window_ms.sms", 0, 7 * day_ms, false, "window for SMS only"},
+    tenant_setting{"dedupe.fields", 0, 0, true, "metadata keys that make messages differ"},
+    tenant_setting{"idempotency.ttl_ms", 1000, 30 * day_ms, false, "how long keys are remembered"},
+    tenant_setting{"breaker.content.max", 1, 1'000'000, false, "repeats of one message per window"},
+    tenant_setting{"breaker.content.window_ms", 1000, 7 * day_ms, false, ""},
+    tenant_setting{"breaker.recipient.max", 1, 1'000'000, false, "messages to one recipient"},
+    tenant_setting{"breaker.recipient.window_ms", 1000, 7 * day_ms, false, ""},
+    tenant_setting{"breaker.rate.factor", 1, 1000, false, "x the tenant's baseline rate"},
+    tenant_setting{"breaker.rate.floor_per_min", 1, 100'000'000, false, "never trips below"},
+    tenant_setting{"breaker.rate.baseline_min", 1, 10'080, false, "baseline span in minutes"},
+    tenant_setting{"breaker.cooloff_ms", 1000, day_ms, false, "open time before half-open"},
+    tenant_setting{"breaker.halfopen_interval_ms", 1, day_ms, false, "half-open trickle"},
 };
 
 }  // namespace
 
-std::span<const setting_spec> settings() {
+std::span<const tenant_setting> settings() {
     return k_settings;
 }
 

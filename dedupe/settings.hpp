@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/config.hpp"
+#include "core/tenant_setting.hpp"
 
 #include <cstdint>
 #include <span>
@@ -15,14 +16,7 @@
 
 namespace herald::dedupe {
 
-struct setting_spec {
-    std::string_view name;
-    std::uint64_t min = 0, max = 0;  // for numbers
-    bool is_list = false;            // comma-separated names instead of a number
-    std::string_view help;
-};
-
-std::span<const setting_spec> settings();
+std::span<const tenant_setting> settings();
 
 // name -> value for every setting, from the config's defaults.
 std::vector<std::pair<std::string, std::string>> defaults(const config& c);

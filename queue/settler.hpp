@@ -21,11 +21,12 @@ namespace herald::queue {
 
 struct settle_record {
     enum class kind : char {
-        delivered = 'D',
-        ack = 'A',       // seen delivered before: acknowledge only
-        deferred = 'R',  // extra = "<due_ms>|<history line>"
-        dead = 'X',      // extra = "<reason>|<detail>"
-        release = 'U',   // release the lease only; the entry is reclaimed later
+        delivered = 'D',  // extra = "<tenant>|<payload bytes>", released from its quota
+        ack = 'A',        // seen delivered before: acknowledge only; extra as for D
+        deferred = 'R',   // extra = "<due_ms>|<history line>"
+        limited = 'L',    // extra = "<due_ms>|<reason>": held back, no attempt used
+        dead = 'X',       // extra = "<reason>|<detail>"
+        release = 'U',    // release the lease only; the entry is reclaimed later
     };
     kind what;
     std::string entry_id;

@@ -26,7 +26,7 @@ result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string
                                     const redis::reply& fields, const message_limits& limits) {
     if (!fields.is_array() || fields.size() % 2 != 0) return malformed("entry has no field list");
     const std::string *tenant = nullptr, *payload = nullptr, *created = nullptr, *expires = nullptr,
-                      *attempt = nullptr, *id = nullptr, *version = nullptr;
+                      *attempt = nullptr, *id = nullptr, *version = nullptr, *units = nullptr;
     for (std::size_t i = 0; i < fields.size(); i += 2) {
         const auto& k = fields[i].str;
         const auto* v = &fields[i + 1].str;
@@ -44,6 +44,8 @@ result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string
             id = v;
         else if (k == "v")
             version = v;
+        else if (k == "units")
+            units = v;
     }
     if (!version || *version != "1") return malformed("field v: schema version must be 1");
     if (!tenant || tenant->empty()) return malformed("field tenant is missing");
@@ -59,6 +61,9 @@ result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string
         return malformed("field expires is not a number");
     if (!attempt || !to_number(*attempt, q.attempt) || q.attempt < 0)
         return malformed("field attempt is not a count");
+    if (units && (!to_number(*units, q.units) || q.units < 1))
+        return malformed("field units is not a positive count");
+    q.payload_bytes = payload->size();
     if (id) {
         auto parsed = message_id::parse(*id);
         if (!parsed) return malformed("field id is not a message id");

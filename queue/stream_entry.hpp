@@ -6,6 +6,7 @@
 //   created  admission time, ms since the epoch (Redis TIME)
 //   expires  created + max age; past it the message is dead-lettered
 //   attempt  delivery attempts so far
+//   units    what the message counts for limits and quotas (SMS: segments)
 //   id       message id; absent on first admission, where it is the entry
 //            id, the channel letter and the shard ("<ms>-<seq>-e<shard>")
 //   history  one line per failed attempt: "<ms> <code> <detail>", last 10
@@ -32,6 +33,8 @@ struct queued_message {
     millis created = 0;
     millis expires = 0;
     int attempt = 0;
+    int units = 1;
+    std::size_t payload_bytes = 0;  // what admission charged to the storage quota
 };
 
 // The entry's id as a message id even when the rest is unreadable, so a

@@ -10,6 +10,9 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 namespace herald::queue {
 
 namespace asio = boost::asio;
@@ -131,31 +134,112 @@ asio::awaitable<void> worker::take(const std::string& stream, const redis::reply
     if (!batch.empty()) co_await lease_and_send(std::move(batch));
 }
 
+std::string worker::quota_tag(const queued_message& m) {
+    return m.tenant + "|" + std::to_string(m.payload_bytes);
+}
+
+namespace {
+
+std::string_view sms_sender(const queued_message& m) {
+    if (const auto* s = std::get_if<sms_message>(&m.msg.content)) return s->from;
+    return {};
+}
+
+std::vector<std::string> recipient_domains(const message& msg) {
+    std::vector<std::string> out;
+    const auto* e = std::get_if<email_message>(&msg.content);
+    if (!e) return out;
+    for (const auto* list : {&e->to, &e->cc, &e->bcc})
+        for (const auto& r : *list) {
+            auto at = r.rfind('@');
+            if (at == std::string::npos) continue;
+            std::string d = r.substr(at + 1);
+            while (!d.empty() && (d.back() == '>' || d.back() == ' '))
+                d.pop_back();
+            std::transform(d.begin(), d.end(), d.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            if (!d.empty() && std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+        }
+    return out;
+}
+
+}  // namespace
+
+void worker::hold_back(const queued_message& m, millis wait, std::string_view why) {
+    ++counters_.rate_limited;
+    settler_.add(m.shard, m.ch,
+                 {settle_record::kind::limited, m.entry_id, m.id.str(),
+                  std::to_string(clock_.now_ms() + wait) + "|" + std::string(why)});
+}
+
 asio::awaitable<void> worker::lease_and_send(std::vector<queued_message> batch) {
-    redis::command cmd{"FCALL",       "herald_claim",
-                       "1",           shard_prefix(batch.front().shard),
-                       opt_.consumer, std::to_string(opt_.q.lease_ms)};
+    redis::command cmd{"FCALL",
+                       "herald_claim",
+                       "1",
+                       shard_prefix(batch.front().shard),
+                       opt_.consumer,
+                       std::to_string(opt_.q.lease_ms),
+                       std::to_string(clock_.now_ms())};
     for (const auto& m : batch)
-        cmd.push_back(m.id.str());
+        cmd.insert(cmd.end(), {m.id.str(), m.tenant, std::string(to_string(m.ch)),
+                               std::to_string(m.units), std::string(sms_sender(m))});
     auto r = co_await redis_.exec(std::move(cmd));
     if (!r || !r->is_array() || r->size() != batch.size()) {
         // Nothing leased: the entries stay pending and come back by reclaim.
         log::warn("worker.claim_failed", {{"error", r ? "bad answer" : r.error().to_string()}});
         co_return;
     }
+    std::vector<queued_message*> leased;
     for (std::size_t i = 0; i < batch.size(); ++i) {
         auto& m = batch[i];
         const auto& verdict = (*r)[i].str;
         if (verdict == "done") {
             ++counters_.skipped_done;
-            settler_.add(m.shard, m.ch, {settle_record::kind::ack, m.entry_id, m.id.str()});
+            settler_.add(m.shard, m.ch,
+                         {settle_record::kind::ack, m.entry_id, m.id.str(), quota_tag(m)});
         } else if (verdict == "busy") {
             ++counters_.busy;
+        } else if (verdict.starts_with("wait:")) {
+            hold_back(m, std::stoll(verdict.substr(5)), "rate_limited");
         } else {
-            in_flight_.emplace(m.id.str(), in_flight_entry{m.shard, m.ch, m.entry_id});
-            asio::co_spawn(ex_, deliver(std::move(m)), asio::detached);
+            leased.push_back(&m);
         }
     }
+    auto waits = co_await domain_waits(leased);
+    for (auto* m : leased) {
+        if (auto w = waits.find(m->id.str()); w != waits.end()) {
+            hold_back(*m, w->second, "domain_rate_limited");
+            continue;
+        }
+        in_flight_.emplace(m->id.str(), in_flight_entry{m->shard, m->ch, m->entry_id});
+        asio::co_spawn(ex_, deliver(std::move(*m)), asio::detached);
+    }
+}
+
+asio::awaitable<std::unordered_map<std::string, millis>> worker::domain_waits(
+    const std::vector<queued_message*>& leased) {
+    std::unordered_map<std::string, millis> waits;
+    std::vector<redis::command> cmds;
+    std::vector<const queued_message*> owners;
+    const std::string now = std::to_string(clock_.now_ms());
+    for (const auto* m : leased)
+        for (const auto& d : recipient_domains(m->msg)) {
+            cmds.push_back(redis::cmd("FCALL", "herald_throttle", "1", "hd:{d:" + d + "}:rl", now,
+                                      std::to_string(opt_.domain_per_sec), "1000",
+                                      std::to_string(opt_.domain_burst), "1"));
+            owners.push_back(m);
+        }
+    if (cmds.empty()) co_return waits;
+    auto r = co_await redis_.pipeline(std::move(cmds));
+    if (!r) co_return waits;  // the limiter is down: send rather than stall
+    for (std::size_t i = 0; i < owners.size(); ++i) {
+        const auto& a = (*r)[i];
+        if (!a.is_array() || a.size() < 4 || a[0].integer != 1) continue;
+        const millis wait = a[3].integer < 0 ? 60'000 : std::max<millis>(1, a[3].integer);
+        auto& w = waits[owners[i]->id.str()];
+        w = std::max(w, wait);
+    }
+    co_return waits;
 }
 
 // ---- sending ------------------------------------------------------------------
@@ -185,7 +269,7 @@ settle_record worker::decide(const queued_message& m, const outcome& o) {
             [[fallthrough]];
         case outcome_kind::delivered:
             ++counters_.delivered;
-            return {settle_record::kind::delivered, m.entry_id, id};
+            return {settle_record::kind::delivered, m.entry_id, id, quota_tag(m)};
         case outcome_kind::bounced:
             ++counters_.dead;
             log::info("delivery.bounced", {{"id", id}, {"tenant", m.tenant}, {"code", o.code}});

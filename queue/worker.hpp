@@ -33,13 +33,16 @@ struct worker_options {
     std::string consumer;  // unique per process, e.g. host:pid
     queue_config q;
     message_limits limits;
+    // Destination domains' default rate (herald_throttle); 0 = none unless
+    // a domain has its own limit in Redis.
+    std::uint32_t domain_per_sec = 0, domain_burst = 0;
 };
 
 message_limits limits_from(const queue_config& q);
 
 struct worker_counters {
     std::uint64_t delivered = 0, deferred = 0, dead = 0, skipped_done = 0, busy = 0, reclaimed = 0,
-                  released = 0;
+                  released = 0, rate_limited = 0;
 };
 
 class worker {
@@ -66,6 +69,12 @@ private:
 
     boost::asio::awaitable<void> take(const std::string& stream, const redis::reply& entries);
     boost::asio::awaitable<void> lease_and_send(std::vector<queued_message> batch);
+    // Of the leased email messages, those a destination domain's limit
+    // holds back: id -> ms to wait.
+    boost::asio::awaitable<std::unordered_map<std::string, millis>> domain_waits(
+        const std::vector<queued_message*>& leased);
+    void hold_back(const queued_message& m, millis wait, std::string_view why);
+    static std::string quota_tag(const queued_message& m);
     boost::asio::awaitable<void> deliver(queued_message m);
     settle_record decide(const queued_message& m, const outcome& o);
     void dead(const queued_message& m, std::string reason, std::string detail);

@@ -120,7 +120,8 @@ local function admit(keys, args)
   end
   local entry = redis.call('XADD', ctx.shard .. ':in:' .. ctx.ch, '*',
     'v', SCHEMA, 'tenant', ctx.tenant, 'payload', ctx.payload,
-    'created', ctx.now, 'expires', ctx.now + num(ctx, 'max_age_ms'), 'attempt', 0)
+    'created', ctx.now, 'expires', ctx.now + num(ctx, 'max_age_ms'), 'attempt', 0,
+    'units', message_units(ctx))
   local answer = {'ok', entry .. '-' .. ctx.ch:sub(1, 1) .. ctx.settings['shard']}
   count_answer(ctx, 'ok')
   record(ctx, answer)

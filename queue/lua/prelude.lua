@@ -170,3 +170,78 @@ local function register_guard(g)
   GUARDS[#GUARDS + 1] = g
 end
 
+-- ---- hooks for later stages ------------------------------------------------------
+-- Send gates run in herald_claim before a lease is given: gate(ctx) returns
+-- how many ms the message must wait, or nil. ctx = {shard, tenant, ch,
+-- units, sender, now, settings}. Leave hooks run when a message leaves the
+-- queue for good (delivered, dead, expired): hook(shard, tenant, bytes).
+
+local SEND_GATES, LEAVE_HOOKS = {}, {}
+
+local function register_send_gate(g) SEND_GATES[#SEND_GATES + 1] = g end
+local function register_leave_hook(h) LEAVE_HOOKS[#LEAVE_HOOKS + 1] = h end
+
+local function left_queue(shard, tenant, bytes)
+  if not tenant or tenant == '' then return end
+  for _, h in ipairs(LEAVE_HOOKS) do h(shard, tenant, bytes) end
+end
+
+-- Days since the epoch to a UTC civil date (H. Hinnant's algorithm), for
+-- quotas that reset on calendar days and months.
+local function civil(days)
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400 + (m <= 2 and 1 or 0)
+  return y, m, d
+end
+
+local function days_from_civil(y, m, d)
+  y = m <= 2 and y - 1 or y
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local mp = m > 2 and m - 3 or m + 9
+  local doy = math.floor((153 * mp + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+end
+
+-- ---- message units ----------------------------------------------------------------
+-- Message units: 1 for email; for SMS the segments of the body. GSM-7 when
+-- the body is plain ASCII (the extension characters count twice), else
+-- UCS-2 in UTF-16 units. Non-ASCII GSM-7 letters (é, ü, …) are counted as
+-- UCS-2: never fewer segments than the carrier bills.
+local GSM_EXTENDED = {['^'] = true, ['{'] = true, ['}'] = true, ['\\'] = true,
+                      ['['] = true, ['~'] = true, [']'] = true, ['|'] = true}
+
+local function sms_segments(body)
+  if type(body) ~= 'string' or body == '' then return 1 end
+  local septets, ascii = 0, true
+  for c in body:gmatch('.') do
+    local b = c:byte()
+    if b >= 128 or b == 96 then
+      ascii = false
+      break
+    end
+    septets = septets + (GSM_EXTENDED[c] and 2 or 1)
+  end
+  if ascii then return septets <= 160 and 1 or math.ceil(septets / 153) end
+  local units = 0
+  for c in body:gmatch('[%z\1-\127\194-\244][\128-\191]*') do
+    units = units + (c:byte() >= 240 and 2 or 1)
+  end
+  return units <= 70 and 1 or math.ceil(units / 67)
+end
+
+local function message_units(ctx)
+  if ctx.units then return ctx.units end
+  ctx.units = 1
+  if ctx.ch == 'sms' and not ctx.decoded(ctx) then ctx.units = sms_segments(ctx.msg.body) end
+  return ctx.units
+end
+

@@ -1,37 +1,95 @@
 -- ---- worker side ---------------------------------------------------------------
--- FCALL herald_claim 1 hd:{sN} <consumer> <lease_ms> <msg-id>...
+-- FCALL herald_claim 1 hd:{sN} <consumer> <lease_ms> <now_ms> (<id> <tenant> <channel> <units> <sender>)...
 -- Per message: 'done' (delivered before: ack, don't send), 'busy' (another
--- worker holds the send lease), 'ok' (the lease is ours).
+-- worker holds the send lease), 'wait:<ms>' (a send gate, e.g. a rate
+-- limit, says not yet; no lease taken), 'ok' (the lease is ours).
 
 local function claim(keys, args)
-  local shard, consumer, lease_ms = keys[1], args[1], args[2]
+  local shard, consumer, lease_ms, now = keys[1], args[1], args[2], tonumber(args[3])
   local out = {}
-  for i = 3, #args do
+  for i = 4, #args, 5 do
     local id = args[i]
+    local verdict
     if redis.call('EXISTS', shard .. ':done:' .. id) == 1 then
-      out[#out + 1] = 'done'
+      verdict = 'done'
     else
       local lease = shard .. ':lease:' .. id
       local holder = redis.call('GET', lease)
       if holder and holder ~= consumer then
-        out[#out + 1] = 'busy'
+        verdict = 'busy'
       else
-        redis.call('SET', lease, consumer, 'PX', lease_ms)
-        out[#out + 1] = 'ok'
+        local ctx = {shard = shard, tenant = args[i + 1], ch = args[i + 2],
+                     units = tonumber(args[i + 3]) or 1, sender = args[i + 4], now = now}
+        ctx.settings = load_settings(shard, ctx.tenant) or {}
+        local wait = 0
+        for _, g in ipairs(SEND_GATES) do
+          wait = math.max(wait, g(ctx) or 0)
+          if wait > 0 then break end
+        end
+        if wait > 0 then
+          verdict = 'wait:' .. math.ceil(wait)
+        else
+          redis.call('SET', lease, consumer, 'PX', lease_ms)
+          verdict = 'ok'
+        end
       end
     end
+    out[#out + 1] = verdict
   end
   return out
 end
 
 -- FCALL herald_settle 1 hd:{sN} <channel> <group> <now_ms> <done_ttl_s> <dead_max> <records>...
--- Records, each a fixed number of arguments:
---   D <entry> <id> -              delivered: marker, ack, delete, release lease
---   A <entry> <id> -              ack only (seen delivered before)
---   R <entry> <id> <due_ms|line>  deferred until due_ms; history line after '|'
---   X <entry> <id> <reason|detail> dead-lettered
---   U <entry> <id> -              release the lease only (drain): reclaimed later
--- One call settles a whole batch of one shard in one round trip.
+-- Records, each four arguments:
+--   D <entry> <id> <tenant|bytes>    delivered: marker, ack, delete, release lease
+--   A <entry> <id> <tenant|bytes>    ack only (seen delivered before)
+--   R <entry> <id> <due_ms|line>     deferred until due_ms after a failed attempt
+--   L <entry> <id> <due_ms|reason>   held back by a send gate until due_ms (no attempt used)
+--   X <entry> <id> <reason|detail>   dead-lettered
+--   U <entry> <id> -                 release the lease only (drain): reclaimed later
+-- One call settles a whole batch of one shard in one round trip. Settling
+-- twice changes nothing: what has gone is not found again.
+
+local function split_once(s)
+  local sep = s:find('|', 1, true) or (#s + 1)
+  return s:sub(1, sep - 1), s:sub(sep + 1)
+end
+
+local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, kind, entry, id, arg)
+  if kind == 'U' then
+    redis.call('DEL', shard .. ':lease:' .. id)
+    return 0
+  end
+  local head, tail = split_once(arg)
+  local tenant, bytes = head, tonumber(tail) or 0
+  if kind == 'D' then
+    redis.call('SET', shard .. ':done:' .. id, '1', 'EX', done_ttl)
+  elseif kind == 'R' or kind == 'L' or kind == 'X' then
+    local f = entry_fields(stream, entry)
+    if f then
+      f['id'] = id
+      f['channel'] = ch
+      tenant, bytes = f['tenant'], #(f['payload'] or '')
+      if kind == 'X' then
+        dead_letter(shard, f, head, tail, now, dead_max)
+      else
+        if kind == 'R' then
+          f['attempt'] = tostring((tonumber(f['attempt']) or 0) + 1)
+          push_history(f, tail)
+        end
+        redis.call('HSET', shard .. ':deferred', id, cjson.encode(f))
+        redis.call('ZADD', shard .. ':retry', head, id)
+      end
+    end
+  end
+  redis.call('XACK', stream, group, entry)
+  local removed = redis.call('XDEL', stream, entry)
+  if removed == 1 and (kind == 'D' or kind == 'A' or kind == 'X') then
+    left_queue(shard, tenant, bytes)
+  end
+  redis.call('DEL', shard .. ':lease:' .. id)
+  return 1
+end
 
 local function settle(keys, args)
   local shard, ch, group = keys[1], args[1], args[2]
@@ -39,32 +97,8 @@ local function settle(keys, args)
   local stream = shard .. ':in:' .. ch
   local settled = 0
   for i = 6, #args, 4 do
-    local kind, entry, id, extra = args[i], args[i + 1], args[i + 2], args[i + 3]
-    if kind ~= 'U' then
-      if kind == 'D' then
-        redis.call('SET', shard .. ':done:' .. id, '1', 'EX', done_ttl)
-      elseif kind == 'R' or kind == 'X' then
-        local f = entry_fields(stream, entry)
-        if f then
-          f['id'] = id
-          f['channel'] = ch
-          local sep = extra:find('|', 1, true) or (#extra + 1)
-          local head, tail = extra:sub(1, sep - 1), extra:sub(sep + 1)
-          if kind == 'R' then
-            f['attempt'] = tostring((tonumber(f['attempt']) or 0) + 1)
-            push_history(f, tail)
-            redis.call('HSET', shard .. ':deferred', id, cjson.encode(f))
-            redis.call('ZADD', shard .. ':retry', head, id)
-          else
-            dead_letter(shard, f, head, tail, now, dead_max)
-          end
-        end
-      end
-      redis.call('XACK', stream, group, entry)
-      redis.call('XDEL', stream, entry)
-      settled = settled + 1
-    end
-    redis.call('DEL', shard .. ':lease:' .. id)
+    settled = settled + settle_one(shard, stream, ch, group, now, done_ttl, dead_max,
+                                   args[i], args[i + 1], args[i + 2], args[i + 3])
   end
   return settled
 end
@@ -87,6 +121,7 @@ local function promote(keys, args)
       expired = expired + 1
     elseif tonumber(f['expires'] or 0) <= now then
       dead_letter(shard, f, 'expired', 'max age reached while deferred', now, dead_max)
+      left_queue(shard, f['tenant'], #(f['payload'] or ''))
       expired = expired + 1
     else
       local ch = f['channel']

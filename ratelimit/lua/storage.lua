@@ -1,0 +1,103 @@
+-- ---- guard: storage quota --------------------------------------------------------------
+-- What a tenant has queued (ready, leased or deferred): hd:{sN}:usage:<tenant>
+-- {bytes, msgs}, charged with the append and released, in the same
+-- function call, when a message leaves for good (delivered, dead-lettered,
+-- expired): exact under crashes by construction, and recounted by
+-- herald_usage_recount as a safety net. Limits storage.max_bytes and
+-- storage.max_messages (0 = none); over: 507 storage_quota_exceeded.
+
+local function usage_key(shard, tenant) return shard .. ':usage:' .. tenant end
+
+register_guard{
+  name = 'storage',
+  check = function(ctx)
+    local max_bytes = tonumber(ctx.settings['storage.max_bytes']) or 0
+    local max_msgs = tonumber(ctx.settings['storage.max_messages']) or 0
+    if max_bytes <= 0 and max_msgs <= 0 then return nil end
+    local u = redis.call('HMGET', usage_key(ctx.shard, ctx.tenant), 'bytes', 'msgs')
+    local bytes, msgs = tonumber(u[1]) or 0, tonumber(u[2]) or 0
+    if max_msgs > 0 and msgs + 1 > max_msgs then
+      return err('storage_quota_exceeded', msgs .. ' messages queued, limit ' .. max_msgs)
+    end
+    if max_bytes > 0 and bytes + #ctx.payload > max_bytes then
+      return err('storage_quota_exceeded', bytes .. ' bytes queued, limit ' .. max_bytes)
+    end
+    return nil
+  end,
+  record = function(ctx, answer)
+    if answer[1] ~= 'ok' then return end
+    local key = usage_key(ctx.shard, ctx.tenant)
+    redis.call('HINCRBY', key, 'bytes', #ctx.payload)
+    redis.call('HINCRBY', key, 'msgs', 1)
+  end,
+}
+
+register_leave_hook(function(shard, tenant, bytes)
+  local key = usage_key(shard, tenant)
+  local left_bytes = redis.call('HINCRBY', key, 'bytes', -bytes)
+  local left_msgs = redis.call('HINCRBY', key, 'msgs', -1)
+  if left_msgs <= 0 or left_bytes <= 0 then
+    -- Empty (or below: a message that was never charged) : start clean.
+    if left_msgs <= 0 and left_bytes <= 0 then
+      redis.call('DEL', key)
+    else
+      redis.call('HSET', key, 'bytes', math.max(0, left_bytes), 'msgs', math.max(0, left_msgs))
+    end
+  end
+end)
+
+-- FCALL herald_usage_recount 1 hd:{sN} <max_entries>
+-- Recounts every tenant's usage of the shard from what is really queued
+-- (both ingress streams and the deferred hash), atomically, and answers
+-- {tenants, messages, corrected}. Refuses with too_large above max_entries,
+-- to keep one call short.
+local function usage_recount(keys, args)
+  local shard, max_entries = keys[1], tonumber(args[1]) or 100000
+  local total = redis.call('HLEN', shard .. ':deferred')
+  for _, ch in ipairs({'email', 'sms'}) do
+    total = total + redis.call('XLEN', shard .. ':in:' .. ch)
+  end
+  if total > max_entries then return err('too_large', total .. ' entries') end
+  local usage = {}
+  local function add(tenant, payload)
+    if not tenant then return end
+    local u = usage[tenant] or {bytes = 0, msgs = 0}
+    u.bytes, u.msgs = u.bytes + #(payload or ''), u.msgs + 1
+    usage[tenant] = u
+  end
+  for _, ch in ipairs({'email', 'sms'}) do
+    for _, e in ipairs(redis.call('XRANGE', shard .. ':in:' .. ch, '-', '+')) do
+      local f = {}
+      for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
+      add(f['tenant'], f['payload'])
+    end
+  end
+  local d = redis.call('HVALS', shard .. ':deferred')
+  for _, raw in ipairs(d) do
+    local ok, f = pcall(cjson.decode, raw)
+    if ok and type(f) == 'table' then add(f['tenant'], f['payload']) end
+  end
+  local corrected, cursor = 0, '0'
+  repeat -- tenants with a usage hash but nothing queued
+    local r = redis.call('SCAN', cursor, 'MATCH', shard .. ':usage:*', 'COUNT', 1000)
+    cursor = r[1]
+    for _, k in ipairs(r[2]) do
+      local tenant = k:sub(#shard + 8)
+      if not usage[tenant] then corrected = corrected + redis.call('DEL', k) end
+    end
+  until cursor == '0'
+  local tenants, messages = 0, 0
+  for tenant, u in pairs(usage) do
+    local key = usage_key(shard, tenant)
+    local have = redis.call('HMGET', key, 'bytes', 'msgs')
+    if tonumber(have[1]) ~= u.bytes or tonumber(have[2]) ~= u.msgs then
+      corrected = corrected + 1
+      redis.call('HSET', key, 'bytes', u.bytes, 'msgs', u.msgs)
+    end
+    tenants, messages = tenants + 1, messages + u.msgs
+  end
+  return {tenants, messages, corrected}
+end
+
+redis.register_function{function_name = 'herald_usage_recount', callback = usage_recount,
+                        flags = {'allow-oom'}}

@@ -1,0 +1,105 @@
+#include "ratelimit/watermarks.hpp"
+
+#include "core/log.hpp"
+#include "queue/keys.hpp"
+
+#include <sys/statvfs.h>
+
+#include <charconv>
+
+namespace herald::ratelimit {
+
+namespace asio = boost::asio;
+
+std::uint64_t info_field(std::string_view info, std::string_view name) {
+    std::string key = "\n" + std::string(name) + ":";
+    auto pos = info.find(key);
+    if (pos == std::string_view::npos) {
+        if (!info.starts_with(key.substr(1))) return 0;
+        pos = 0;
+    } else {
+        pos += 1;
+    }
+    auto start = info.data() + pos + name.size() + 1;
+    std::uint64_t v = 0;
+    std::from_chars(start, info.data() + info.size(), v);
+    return v;
+}
+
+std::optional<std::string> pressure_reason(const redis_vitals& v, const watermarks_config& w) {
+    std::string why;
+    if (v.maxmemory > 0 && v.used_memory * 100 >= v.maxmemory * w.memory_percent)
+        why = "memory: " + std::to_string(v.used_memory) + " of maxmemory " +
+              std::to_string(v.maxmemory) + " bytes used, ceiling " +
+              std::to_string(w.memory_percent) + "%";
+    if (v.disk_free_bytes && *v.disk_free_bytes < w.disk_min_free_mb * 1024 * 1024) {
+        if (!why.empty()) why += "; ";
+        why += "disk: " + std::to_string(*v.disk_free_bytes / (1024 * 1024)) + " MB free in " +
+               w.data_dir + ", below " + std::to_string(w.disk_min_free_mb) + " MB (AOF is " +
+               std::to_string(v.aof_bytes / (1024 * 1024)) + " MB)";
+    }
+    if (why.empty()) return std::nullopt;
+    return why;
+}
+
+watermark_watcher::watermark_watcher(asio::any_io_executor ex, redis::client& redis,
+                                     const clock& clk, watermarks_config w, std::uint32_t shards)
+    : redis_(redis), clock_(clk), w_(std::move(w)), shards_(shards), wake_(ex) {}
+
+void watermark_watcher::stop() {
+    stopping_ = true;
+    wake_.notify_all();
+}
+
+asio::awaitable<std::optional<redis_vitals>> watermark_watcher::read_vitals() {
+    std::vector<redis::command> cmds{redis::cmd("INFO", "memory"),
+                                     redis::cmd("INFO", "persistence")};
+    auto r = co_await redis_.pipeline(std::move(cmds));
+    if (!r || (*r)[0].is_error()) co_return std::nullopt;
+    redis_vitals v;
+    v.used_memory = info_field((*r)[0].str, "used_memory");
+    v.maxmemory = info_field((*r)[0].str, "maxmemory");
+    v.aof_bytes = info_field((*r)[1].str, "aof_current_size");
+    // A local statvfs: a few microseconds, no I/O wait.
+    struct statvfs fs {};
+    if (!w_.data_dir.empty() && ::statvfs(w_.data_dir.c_str(), &fs) == 0)
+        v.disk_free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    co_return v;
+}
+
+asio::awaitable<void> watermark_watcher::publish(const std::optional<std::string>& reason) {
+    const bool on = reason.has_value();
+    if (!on && !on_) co_return;
+    std::vector<redis::command> cmds;
+    const std::string until = std::to_string(clock_.now_ms() + 3 * w_.interval_ms);
+    for (std::uint32_t s = 0; s < shards_; ++s) {
+        const std::string meta = queue::shard_prefix(s) + ":meta";
+        if (on)
+            cmds.push_back(
+                redis::cmd("HSET", meta, "pressure_until", until, "pressure_reason", *reason));
+        else
+            cmds.push_back(redis::cmd("HDEL", meta, "pressure_until", "pressure_reason"));
+        cmds.push_back(redis::cmd("HINCRBY", meta, "settings_version", "1"));
+        if (on != on_ || (on && *reason != last_reason_))
+            cmds.push_back(redis::cmd("XADD", queue::shard_prefix(s) + ":events", "MAXLEN", "~",
+                                      "10000", "*", "type", on ? "pressure.on" : "pressure.off",
+                                      "reason", on ? *reason : last_reason_));
+    }
+    auto r = co_await redis_.pipeline(std::move(cmds));
+    if (!r) co_return;  // tried again next tick
+    if (on && (!on_ || *reason != last_reason_))
+        log::error("alert.backpressure", {{"reason", *reason}});
+    if (!on && on_) log::warn("backpressure.cleared", {{"was", last_reason_}});
+    on_ = on;
+    last_reason_ = on ? *reason : std::string();
+}
+
+asio::awaitable<void> watermark_watcher::run() {
+    while (!stopping_) {
+        auto v = co_await read_vitals();
+        if (v) co_await publish(pressure_reason(*v, w_));
+        co_await wake_.wait_for(std::chrono::milliseconds(w_.interval_ms));
+    }
+}
+
+}  // namespace herald::ratelimit
