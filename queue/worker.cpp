@@ -346,27 +346,30 @@ asio::awaitable<void> worker::reclaim_loop() {
     }
 }
 
+// Promotes due retries, then sleeps until the earliest next due time (at
+// most schedule_interval_ms), so a message held back until an exact
+// instant comes back at that instant.
 asio::awaitable<void> worker::schedule_loop() {
     const std::string limit = std::to_string(opt_.q.batch);
     while (!stopping_) {
         std::vector<redis::command> cmds;
-        const std::string now = std::to_string(clock_.now_ms());
+        const millis now = clock_.now_ms();
         for (std::uint32_t s = 0; s < opt_.q.shards; ++s)
-            cmds.push_back({"FCALL", "herald_promote", "1", shard_prefix(s), now, limit,
-                            std::to_string(opt_.q.dead_max)});
+            cmds.push_back(redis::cmd("FCALL", "herald_promote", "1", shard_prefix(s),
+                                      std::to_string(now), limit, std::to_string(opt_.q.dead_max)));
         auto r = co_await redis_.pipeline(std::move(cmds));
+        millis next = now + opt_.q.schedule_interval_ms;
         bool more = false;
         if (r) {
             for (const auto& rep : *r) {
-                if (rep.is_array() && rep.size() == 3) {
-                    auto moved = rep[0].as_int().value_or(0);
-                    more = more || moved >= static_cast<std::int64_t>(opt_.q.batch);
-                    if (auto expired = rep[1].as_int().value_or(0); expired > 0)
-                        counters_.dead += static_cast<std::uint64_t>(expired);
-                }
+                if (!rep.is_array() || rep.size() != 3) continue;
+                more =
+                    more || rep[0].as_int().value_or(0) >= static_cast<std::int64_t>(opt_.q.batch);
+                counters_.dead += static_cast<std::uint64_t>(rep[1].as_int().value_or(0));
+                if (auto due = rep[2].as_int().value_or(-1); due >= 0) next = std::min(next, due);
             }
         }
-        if (!more) co_await wake_.wait_for(milliseconds(opt_.q.schedule_interval_ms));
+        if (!more) co_await wake_.wait_for(milliseconds(std::max<millis>(1, next - now)));
     }
 }
 

@@ -69,7 +69,7 @@ asio::awaitable<std::optional<redis_vitals>> watermark_watcher::read_vitals() {
 
 asio::awaitable<void> watermark_watcher::publish(const std::optional<std::string>& reason) {
     const bool on = reason.has_value();
-    if (!on && !on_) co_return;
+    if (!on && on_ == false) co_return;
     std::vector<redis::command> cmds;
     const std::string until = std::to_string(clock_.now_ms() + 3 * w_.interval_ms);
     for (std::uint32_t s = 0; s < shards_; ++s) {
@@ -80,16 +80,27 @@ asio::awaitable<void> watermark_watcher::publish(const std::optional<std::string
         else
             cmds.push_back(redis::cmd("HDEL", meta, "pressure_until", "pressure_reason"));
         cmds.push_back(redis::cmd("HINCRBY", meta, "settings_version", "1"));
-        if (on != on_ || (on && *reason != last_reason_))
-            cmds.push_back(redis::cmd("XADD", queue::shard_prefix(s) + ":events", "MAXLEN", "~",
-                                      "10000", "*", "type", on ? "pressure.on" : "pressure.off",
-                                      "reason", on ? *reason : last_reason_));
     }
     auto r = co_await redis_.pipeline(std::move(cmds));
     if (!r) co_return;  // tried again next tick
-    if (on && (!on_ || *reason != last_reason_))
-        log::error("alert.backpressure", {{"reason", *reason}});
-    if (!on && on_) log::warn("backpressure.cleared", {{"was", last_reason_}});
+    // A change is what differs from what we, or a watcher before us that
+    // left its flag behind, last published.
+    bool cleared_stale = false;
+    for (std::size_t i = 0; !on && i < r->size(); i += 2)
+        cleared_stale |= (*r)[i].integer > 0;
+    const bool changed = on ? (on_ != true || *reason != last_reason_) : cleared_stale;
+    if (changed) {
+        std::vector<redis::command> events;
+        for (std::uint32_t s = 0; s < shards_; ++s)
+            events.push_back(redis::cmd("XADD", queue::shard_prefix(s) + ":events", "MAXLEN", "~",
+                                        "10000", "*", "type", on ? "pressure.on" : "pressure.off",
+                                        "reason", on ? *reason : last_reason_));
+        co_await redis_.pipeline(std::move(events));
+        if (on)
+            log::error("alert.backpressure", {{"reason", *reason}});
+        else
+            log::warn("backpressure.cleared", {{"was", last_reason_}});
+    }
     on_ = on;
     last_reason_ = on ? *reason : std::string();
 }

@@ -36,7 +36,7 @@ public:
 
     boost::asio::awaitable<void> run();  // until stop()
     void stop();
-    bool under_pressure() const { return on_; }
+    bool under_pressure() const { return on_.value_or(false); }
 
 private:
     boost::asio::awaitable<std::optional<redis_vitals>> read_vitals();
@@ -48,7 +48,7 @@ private:
     std::uint32_t shards_;
     event wake_;
     bool stopping_ = false;
-    bool on_ = false;
+    std::optional<bool> on_;  // unknown until the first publish, which clears stale flags
     std::string last_reason_;
 };
 

@@ -52,7 +52,12 @@ local function tenant_gate(ctx, name, subject, units)
   local key = ctx.shard .. ':rl:' .. ctx.tenant .. ':' .. subject
   local ok, retry = gcra(key, ctx.now, per_sec, 1000, burst, units)
   if ok then return nil end
-  return retry < 0 and 60000 or math.max(1, retry)
+  if retry < 0 then return 60000 end
+  -- Messages held back in one call queue up behind each other instead of
+  -- all coming back at the same instant to compete for one slot.
+  local ahead = ctx.held[key] or 0
+  ctx.held[key] = ahead + units
+  return math.max(1, retry + math.ceil(ahead * 1000 / per_sec))
 end
 
 register_send_gate(function(ctx)

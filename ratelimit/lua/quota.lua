@@ -42,7 +42,8 @@ register_guard{
     local units = message_units(ctx)
     for _, p in ipairs(quota_periods(ctx)) do
       local used = redis.call('INCRBY', p.key, units)
-      if used == units then redis.call('PEXPIREAT', p.key, p.reset + 86400000) end
+      -- Relative, so a producer clock off from Redis' cannot expire it early.
+      if used == units then redis.call('PEXPIRE', p.key, p.reset - ctx.now + 86400000) end
       if p.limit > 0 then
         for _, pct in ipairs({80, 100}) do
           local mark = p.limit * pct / 100

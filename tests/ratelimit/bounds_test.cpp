@@ -1,0 +1,154 @@
+// Every key herald writes is bounded: mixed traffic through every path
+// (accepted, duplicate, idempotent, refused by breakers and quotas,
+// rate-limited, deferred, bounced, malformed, expired), then an audit of
+// the whole keyspace: each key has a TTL, or is of a kind whose size is
+// capped (a stream trimmed by MAXLEN, a fixed-field hash, a queue counted
+// under the storage quota). Key counts and memory stay under bounds
+// computed from the traffic. Any key without a bound is listed.
+#include "dedupe/content_hash.hpp"
+#include "tests/support/queue_fixture.hpp"
+
+#include <regex>
+
+namespace herald {
+namespace {
+
+using test::email_json;
+
+struct bounds_test : test::queue_fixture {
+    std::string prefix(const std::string& tenant) {
+        return queue::shard_prefix(queue::shard_of(tenant, q.shards));
+    }
+    void set(const std::string& tenant, const std::string& name, const std::string& value) {
+        server.cmd({"FCALL", "herald_settings", "1", prefix(tenant), "set", tenant, name, value});
+    }
+};
+
+TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
+    const std::vector<std::string> tenants{"t0", "t1", "t2", "t3"};
+    set("t1", "quota.email.day", "30");
+    set("t2", "breaker.content.max", "3");
+    set("t3", "rate.email.per_sec", "50");
+    server.cmd({"HSET", "hd:{d:slow.example}:limit", "per_sec", "100", "burst", "5"});
+    const auto used_before =
+        std::stoll(server.cmd({"INFO", "memory"})
+                       .str.substr(server.cmd({"INFO", "memory"}).str.find("used_memory:") + 12));
+
+    int offered = 0, accepted = 0;
+    for (int round = 0; round < 5; ++round) {
+        for (const auto& t : tenants) {
+            for (int i = 0; i < 40; ++i) {
+                const std::string to =
+                    "u" + std::to_string(i % 15) + (i % 3 ? "@slow.example" : "@x.example");
+                const std::string json =
+                    email_json(to, "r" + std::to_string(round) + "-" + std::to_string(i % 20));
+                auto m = parse_message(channel::email, json);
+                auto r = try_admit({.tenant = t,
+                                    .ch = channel::email,
+                                    .payload = json,
+                                    .content_hash = dedupe::content_hash(t, *m),
+                                    .idempotency_key = i % 4 == 0 ? "k" + std::to_string(i) : ""});
+                ++offered;
+                accepted += r && !r->duplicate && !r->replay;
+            }
+            auto sms = try_admit(
+                t,
+                R"({"from":"S","to":"+15550000000","body":"hi )" + std::to_string(round) + R"("})",
+                channel::sms);
+            ++offered;
+            accepted += sms && !sms->duplicate;
+        }
+        server.cmd({"XADD", queue::ingress_key(0, channel::email), "*", "v", "1", "junk", "x"});
+        test::scripted_transport t;
+        int n = 0;
+        t.script = [&n](const delivery&) {
+            ++n;
+            if (n % 7 == 0) return outcome::bounced("smtp_5xx", "550 no");
+            if (n % 5 == 0) return outcome::deferred("smtp_4xx", "451 later");
+            return outcome::delivered("ok");
+        };
+        ASSERT_TRUE(run_worker(t, [&] {
+            clk.advance(500);
+            return total_len(channel::email) == 0 && total_len(channel::sms) == 0;
+        }));
+        clk.advance(3'600'000);  // retries come due; some windows end
+    }
+    test::scripted_transport drain;
+    ASSERT_TRUE(run_worker(drain, [&] {
+        clk.advance(60'000);
+        std::int64_t deferred = 0;
+        for (std::uint32_t s = 0; s < q.shards; ++s)
+            deferred += count({"ZCARD", queue::shard_prefix(s) + ":retry"});
+        return deferred == 0 && total_len(channel::email) == 0;
+    }));
+
+    // ---- the audit ----
+    struct kind {
+        std::regex pattern;
+        bool needs_ttl;
+        std::int64_t max_keys;
+        int seen = 0;
+    };
+    const std::int64_t shards = q.shards, T = tenants.size();
+    std::vector<std::pair<std::string, kind>> kinds{
+        {"meta", {std::regex(R"(hd:\{s\d+\}:meta)"), false, shards}},
+        {"ingress", {std::regex(R"(hd:\{s\d+\}:in:(email|sms))"), false, 2 * shards}},
+        {"dead", {std::regex(R"(hd:\{s\d+\}:dead)"), false, shards}},
+        {"events", {std::regex(R"(hd:\{s\d+\}:events)"), false, shards}},
+        {"tenant settings", {std::regex(R"(hd:\{s\d+\}:tenant:[\w.-]+)"), false, T}},
+        {"domain limit", {std::regex(R"(hd:\{d:[\w.-]+\}:limit)"), false, 1}},
+        {"delivered marker", {std::regex(R"(hd:\{s\d+\}:done:.+)"), true, accepted}},
+        {"dedupe window", {std::regex(R"(hd:\{s\d+\}:dd:.+)"), true, accepted + 5}},
+        {"idempotency", {std::regex(R"(hd:\{s\d+\}:idem:.+)"), true, offered / 4 + 1}},
+        {"breaker counter", {std::regex(R"(hd:\{s\d+\}:cnt:.+)"), true, 2 * offered}},
+        {"breaker", {std::regex(R"(hd:\{s\d+\}:brk:.+)"), true, offered}},
+        {"rate baseline", {std::regex(R"(hd:\{s\d+\}:rate:.+)"), true, T}},
+        {"daily stats", {std::regex(R"(hd:\{s\d+\}:stat:.+)"), true, T * 2}},
+        {"quota counter", {std::regex(R"(hd:\{s\d+\}:quota:.+)"), true, T * 2 * 2 * 2}},
+        {"rate limiter", {std::regex(R"(hd:\{(s\d+|d:[\w.-]+)\}:rl(:.+)?)"), true, T * 2 + 2}},
+        {"storage usage", {std::regex(R"(hd:\{s\d+\}:usage:.+)"), false, T}},
+    };
+    std::vector<std::string> unbounded;
+    std::string cursor = "0";
+    std::int64_t keys = 0;
+    do {
+        auto r = server.cmd({"SCAN", cursor, "COUNT", "1000"});
+        cursor = r[0].str;
+        for (const auto& k : r[1].elements) {
+            ++keys;
+            const auto ttl = count({"PTTL", k.str});
+            bool matched = false;
+            for (auto& [name, kd] : kinds) {
+                if (!std::regex_match(k.str, kd.pattern)) continue;
+                matched = true;
+                ++kd.seen;
+                if (kd.needs_ttl && ttl < 0)
+                    unbounded.push_back(k.str + " (" + name + " without TTL)");
+            }
+            if (!matched && ttl < 0) unbounded.push_back(k.str + " (unknown kind, no TTL)");
+        }
+    } while (cursor != "0");
+    EXPECT_TRUE(unbounded.empty()) << [&] {
+        std::string s = "keys without a bound:\n";
+        for (const auto& u : unbounded)
+            s += "  " + u + "\n";
+        return s;
+    }();
+    for (const auto& [name, kd] : kinds)
+        EXPECT_LE(kd.seen, kd.max_keys) << name;
+    // The capped kinds are within their caps.
+    for (std::uint32_t s = 0; s < q.shards; ++s) {
+        EXPECT_LE(count({"XLEN", queue::dead_key(s)}), q.dead_max + 100);
+        EXPECT_LE(count({"XLEN", queue::shard_prefix(s) + ":events"}), 10000 + 100);
+        EXPECT_EQ(count({"HLEN", queue::shard_prefix(s) + ":deferred"}), 0);
+    }
+    const auto info = server.cmd({"INFO", "memory"}).str;
+    const auto used_after = std::stoll(info.substr(info.find("used_memory:") + 12));
+    // Per accepted message at most its TTL'd markers (~300 bytes each).
+    EXPECT_LT(used_after - used_before, 2'000'000 + accepted * 1'000) << keys << " keys";
+    std::cout << "[ measure  ] " << offered << " offered, " << accepted << " accepted; " << keys
+              << " keys; memory +" << (used_after - used_before) << " bytes\n";
+}
+
+}  // namespace
+}  // namespace herald
