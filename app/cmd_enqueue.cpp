@@ -7,9 +7,6 @@
 #include "dedupe/content_hash.hpp"
 #include "queue/producer.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 
@@ -114,27 +111,16 @@ int cmd_enqueue(const args& a) {
     if (!text) return print_error(text.error());
     auto msg = parse_message(*ch, *text);
     if (!msg) return print_error(msg.error());
-    auto ep = redis::endpoint::parse(redis_url(*cfg));
-    if (!ep) return print_error(ep.error());
-
-    asio::io_context ioc(1);
-    redis::client redis(ioc.get_executor(), *ep,
-                        {std::chrono::milliseconds(cfg->redis.timeout_ms),
-                         std::chrono::milliseconds(cfg->redis.connect_timeout_ms)});
-    queue::producer producer(redis, cfg->queue.shards);
     std::vector<queue::admission> one{{f->tenant, *ch, serialize(*msg),
                                        dedupe::content_hash(f->tenant, *msg), f->idempotency_key}};
     std::optional<result<queue::admitted>> answer;
-    redis.start();
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-            auto r = co_await producer.admit_batch(one);
-            answer = std::move(r.front());
-            redis.stop();
-        },
-        asio::detached);
-    ioc.run();
+    const int rc = with_redis(*cfg, [&](redis::client& redis) -> asio::awaitable<int> {
+        queue::producer producer(redis, cfg->queue.shards);
+        auto r = co_await producer.admit_batch(one);
+        answer = std::move(r.front());
+        co_return 0;
+    });
+    if (rc != 0) return rc;
     if (!answer || !*answer)
         return print_error(answer ? answer->error() : make_error(errc::internal, "no answer"));
     const auto& got = **answer;

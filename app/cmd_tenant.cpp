@@ -17,9 +17,6 @@
 #include "queue/redis_client.hpp"
 #include "ratelimit/settings.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
 #include <charconv>
@@ -68,27 +65,6 @@ json::object to_object(const redis::reply& flat) {
     for (std::size_t i = 0; i + 1 < flat.size(); i += 2)
         o[flat[i].str] = flat[i + 1].str;
     return o;
-}
-
-// Runs one coroutine against Redis and returns its exit code.
-int with_redis(const config& cfg, const std::function<asio::awaitable<int>(redis::client&)>& body) {
-    auto ep = redis::endpoint::parse(redis_url(cfg));
-    if (!ep) return print_error(ep.error());
-    asio::io_context ioc(1);
-    redis::client redis(ioc.get_executor(), *ep,
-                        {std::chrono::milliseconds(cfg.redis.timeout_ms),
-                         std::chrono::milliseconds(cfg.redis.connect_timeout_ms)});
-    int rc = 1;
-    redis.start();
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-            rc = co_await body(redis);
-            redis.stop();
-        },
-        asio::detached);
-    ioc.run();
-    return rc;
 }
 
 asio::awaitable<int> show(redis::client& redis, const std::string& prefix,

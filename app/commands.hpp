@@ -14,5 +14,6 @@ int cmd_work(const args& a);
 int cmd_enqueue(const args& a);
 int cmd_config(const args& a);
 int cmd_tenant(const args& a);
+int cmd_limits(const args& a);
 
 }  // namespace herald::app

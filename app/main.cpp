@@ -13,6 +13,7 @@ constexpr std::string_view usage = R"(usage: herald <command> [options]
   work      workers, scheduler and reclaimer against redis.url
   enqueue   enqueue one message from flags or a JSON file; prints its id
   tenant    show | set | unset | breaker: per-tenant settings and loop breakers
+  limits    domain <domain> [<per_sec> <burst> | unset]: destination limits
   config    check | show: validate or print the effective configuration
 
 Every command takes --config FILE (default: ./herald.toml when present).
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     if (cmd == "enqueue") return herald::app::cmd_enqueue(rest);
     if (cmd == "config") return herald::app::cmd_config(rest);
     if (cmd == "tenant") return herald::app::cmd_tenant(rest);
+    if (cmd == "limits") return herald::app::cmd_limits(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
         std::cout << usage;
         return 0;

@@ -3,6 +3,8 @@
 #include "app/local_redis.hpp"
 #include "core/log.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
 #include <filesystem>
@@ -33,6 +35,31 @@ int print_error(const error& e) {
     if (e.retry_after_s > 0) err["retry_after"] = e.retry_after_s;
     std::cout << boost::json::serialize(boost::json::object{{"error", std::move(err)}}) << "\n";
     return 1;
+}
+
+int with_redis(const config& cfg,
+               const std::function<boost::asio::awaitable<int>(redis::client&)>& body) {
+    auto ep = redis::endpoint::parse(redis_url(cfg));
+    if (!ep) return print_error(ep.error());
+    boost::asio::io_context ioc(1);
+    redis::client redis(ioc.get_executor(), *ep,
+                        {std::chrono::milliseconds(cfg.redis.timeout_ms),
+                         std::chrono::milliseconds(cfg.redis.connect_timeout_ms)});
+    int rc = 1;
+    redis.start();
+    boost::asio::co_spawn(
+        ioc,
+        [&]() -> boost::asio::awaitable<int> {
+            int code = co_await body(redis);
+            redis.stop();
+            co_return code;
+        },
+        [&](std::exception_ptr e, int code) {
+            rc = e ? 1 : code;
+            if (e) redis.stop();
+        });
+    ioc.run();
+    return rc;
 }
 
 std::string redis_url(const config& c) {

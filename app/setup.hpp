@@ -4,6 +4,9 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "queue/redis_client.hpp"
+
+#include <functional>
 
 #include <optional>
 #include <string>
@@ -21,6 +24,11 @@ std::optional<config> load_or_report(const std::string& flag);
 // Prints {"error": {code, status, message[, retry_after]}} on stdout, the
 // answer of every one-shot command that refuses; returns exit code 1.
 int print_error(const error& e);
+
+// Runs `body` against the configured Redis on a private io_context and
+// returns its exit code: the shape of every one-shot command.
+int with_redis(const config& cfg,
+               const std::function<boost::asio::awaitable<int>(redis::client&)>& body);
 
 // redis.url, or the local stack's Redis when it is empty.
 std::string redis_url(const config& c);

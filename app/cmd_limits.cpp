@@ -1,0 +1,78 @@
+// `herald limits domain <domain> [<per_sec> <burst> | unset]`: the send
+// rate toward one destination domain, shared by every tenant and worker
+// (e.g. what a big mailbox provider accepts). Without values it shows the
+// limit in force. Tenant limits and quotas are `herald tenant set`.
+#include "app/commands.hpp"
+#include "app/setup.hpp"
+#include "core/log.hpp"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+#include <iostream>
+
+namespace herald::app {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+bool is_number(const std::string& s) {
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc{} && p == s.data() + s.size();
+}
+
+bool is_domain(const std::string& d) {
+    return !d.empty() && d.size() <= 253 &&
+           d.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") == std::string::npos;
+}
+
+}  // namespace
+
+int cmd_limits(const args& all) {
+    std::string config_flag;
+    args a;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if ((all[i] == "--config" || all[i] == "-c") && i + 1 < all.size())
+            config_flag = all[++i];
+        else
+            a.push_back(all[i]);
+    }
+    const bool show = a.size() == 2, unset = a.size() == 3 && a[2] == "unset";
+    const bool set = a.size() == 4 && is_number(a[2]) && is_number(a[3]);
+    if (a.empty() || a[0] != "domain" || !(show || unset || set)) {
+        std::cerr << "usage: herald limits domain <domain> [<per_sec> <burst> | unset]\n";
+        return 2;
+    }
+    if (!is_domain(a[1]))
+        return print_error(
+            make_error(errc::invalid_argument, "a domain is lower-case a-z 0-9 . -"));
+    auto cfg = load_or_report(config_flag);
+    if (!cfg) return 1;
+    if (!log::enabled(log::level::debug))
+        log::configure(log::level::warn, cfg->log.format == "json");
+    const std::string key = "hd:{d:" + a[1] + "}:limit";
+    return with_redis(*cfg, [&](redis::client& redis) -> asio::awaitable<int> {
+        redis::command c = set     ? redis::cmd("HSET", key, "per_sec", a[2], "burst", a[3])
+                           : unset ? redis::cmd("DEL", key)
+                                   : redis::cmd("HGETALL", key);
+        auto r = co_await redis.exec(std::move(c));
+        if (!r) co_return print_error(r.error());
+        json::object out{{"domain", a[1]}};
+        if (!show) {
+            out["changed"] = r->integer;
+        } else if (r->size() == 4) {
+            out["per_sec"] = (*r)[1].str;
+            out["burst"] = (*r)[3].str;
+        } else {  // no limit of its own: the config's default applies
+            out["per_sec"] = cfg->limits.domain_per_sec;
+            out["burst"] = cfg->limits.domain_burst;
+            out["default"] = true;
+        }
+        std::cout << json::serialize(out) << "\n";
+        co_return 0;
+    });
+}
+
+}  // namespace herald::app

@@ -1,0 +1,157 @@
+// The herald binary as a user runs it: every answer of the guards arrives
+// through `herald enqueue` as JSON, refusals with their code, HTTP status
+// and a non-zero exit; `herald tenant`, `herald limits` and
+// `herald config check` do what they say.
+#include "tests/support/redis_server.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+
+namespace herald {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+struct run_result {
+    int status;
+    std::string out;
+    json::object doc() const { return json::parse(out).as_object(); }
+};
+
+struct cli_test : ::testing::Test {
+    test::redis_server server;
+    fs::path dir = fs::temp_directory_path() / ("herald-cli-" + std::to_string(::getpid()));
+    fs::path config = dir / "herald.toml";
+
+    void SetUp() override {
+        fs::create_directories(dir);
+        std::ofstream(config) << "[redis]\nurl = \"" << server.url() << "\"\n[queue]\nshards = 4\n"
+                              << "[transport]\ncapture_dir = \"" << (dir / "capture").string()
+                              << "\"\n";
+        // A worker process initialises the shards, as in production.
+        auto r = herald({"work", "--config", config.string()}, /*background_for_ms=*/800);
+        (void)r;
+    }
+    void TearDown() override { fs::remove_all(dir); }
+
+    // Runs build/herald with args; with background_for_ms, stops it
+    // (SIGTERM) after that long.
+    run_result herald(std::vector<std::string> args, int background_for_ms = 0) {
+        std::string cmd = HERALD_BIN;
+        for (auto& a : args)
+            cmd += " '" + a + "'";
+        if (background_for_ms > 0)
+            cmd = "timeout -s TERM " + std::to_string(background_for_ms / 1000.0) + " " + cmd;
+        cmd += " 2>/dev/null";
+        FILE* p = ::popen(cmd.c_str(), "r");
+        std::string out;
+        std::array<char, 4096> buf{};
+        while (auto n = std::fread(buf.data(), 1, buf.size(), p))
+            out.append(buf.data(), n);
+        const int status = ::pclose(p);
+        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+    }
+    run_result enqueue(std::vector<std::string> extra) {
+        std::vector<std::string> a{"enqueue", "--config", config.string(),  "--tenant",
+                                   "acme",    "--from",   "app@example.com"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return herald(a);
+    }
+    run_result tenant(std::vector<std::string> extra) {
+        std::vector<std::string> a{"tenant"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        a.insert(a.end(), {"--config", config.string()});
+        return herald(a);
+    }
+};
+
+TEST_F(cli_test, enqueue_answers_ids_duplicates_and_replays) {
+    auto first = enqueue({"--to", "a@example.com", "--subject", "hi", "--text", "x"});
+    ASSERT_EQ(first.status, 0) << first.out;
+    const auto id = first.doc().at("id").as_string();
+    auto dup = enqueue({"--to", "a@example.com", "--subject", "hi", "--text", "x"});
+    ASSERT_EQ(dup.status, 0);
+    EXPECT_EQ(dup.doc().at("duplicate_of").as_string(), id);
+    auto k1 = enqueue({"--to", "b@example.com", "--text", "y", "--idempotency-key", "order-7"});
+    auto k2 = enqueue({"--to", "b@example.com", "--text", "y", "--idempotency-key", "order-7"});
+    EXPECT_EQ(k2.doc().at("id"), k1.doc().at("id"));
+    EXPECT_TRUE(k2.doc().at("idempotent_replay").as_bool());
+    auto reused = enqueue({"--to", "c@example.com", "--text", "z", "--idempotency-key", "order-7"});
+    EXPECT_EQ(reused.status, 1);
+    EXPECT_EQ(reused.doc().at("error").at("code").as_string(), "idempotency_key_reused");
+    EXPECT_EQ(reused.doc().at("error").at("status").as_int64(), 422);
+}
+
+TEST_F(cli_test, enqueue_refuses_bad_input_with_a_clear_error) {
+    auto r = enqueue({"--subject", "no recipient"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.doc().at("error").at("code").as_string(), "invalid_message");
+    EXPECT_NE(std::string(r.doc().at("error").at("message").as_string()).find("recipient"),
+              std::string::npos);
+    auto bad_tenant = herald({"enqueue", "--config", config.string(), "--tenant", "a b", "--from",
+                              "x@y.z", "--to", "q@y.z"});
+    EXPECT_EQ(bad_tenant.doc().at("error").at("code").as_string(), "invalid_message");
+    std::ofstream(dir / "bad.json") << "{not json";
+    auto file = enqueue({"--file", (dir / "bad.json").string()});
+    EXPECT_EQ(file.doc().at("error").at("code").as_string(), "invalid_message");
+}
+
+TEST_F(cli_test, tenant_settings_trip_and_reset_a_breaker) {
+    ASSERT_EQ(tenant({"set", "acme", "breaker.content.max", "2"}).status, 0);
+    EXPECT_EQ(tenant({"set", "acme", "breaker.content.max", "lots"}).status, 1);
+    EXPECT_EQ(
+        tenant({"set", "acme", "no.such.setting", "1"}).doc().at("error").at("code").as_string(),
+        "invalid_argument");
+    for (int i = 0; i < 2; ++i)
+        EXPECT_EQ(enqueue({"--to", "a@example.com", "--text", "x"}).status, 0);
+    auto open = enqueue({"--to", "a@example.com", "--text", "x"});
+    EXPECT_EQ(open.status, 1);
+    EXPECT_EQ(open.doc().at("error").at("code").as_string(), "circuit_open");
+    EXPECT_EQ(open.doc().at("error").at("status").as_int64(), 429);
+    EXPECT_EQ(open.doc().at("error").at("retry_after").as_int64(), 300);
+    auto show = tenant({"show", "acme"}).doc();
+    EXPECT_EQ(show.at("settings").at("breaker.content.max").as_string(), "2");
+    EXPECT_EQ(show.at("breakers").as_array().size(), 1u);
+    EXPECT_EQ(tenant({"breaker", "reset", "acme"}).doc().at("changed").as_int64(), 1);
+    EXPECT_EQ(tenant({"breaker", "open", "acme", "tenant", "--seconds", "60"}).status, 0);
+    auto paused = enqueue({"--to", "z@example.com", "--text", "new"});
+    EXPECT_NE(
+        std::string(paused.doc().at("error").at("message").as_string()).find("tenant breaker"),
+        std::string::npos);
+}
+
+TEST_F(cli_test, quotas_and_limits_are_set_from_the_cli) {
+    ASSERT_EQ(tenant({"set", "acme", "quota.email.day", "1"}).status, 0);
+    EXPECT_EQ(enqueue({"--to", "a@example.com", "--text", "1"}).status, 0);
+    auto over = enqueue({"--to", "b@example.com", "--text", "2"});
+    EXPECT_EQ(over.doc().at("error").at("code").as_string(), "quota_exceeded");
+    EXPECT_GT(over.doc().at("error").at("retry_after").as_int64(), 0);
+    auto set = herald({"limits", "domain", "big.example", "50", "10", "--config", config.string()});
+    EXPECT_EQ(set.status, 0) << set.out;
+    auto show = herald({"limits", "domain", "big.example", "--config", config.string()}).doc();
+    EXPECT_EQ(show.at("per_sec").as_string(), "50");
+    EXPECT_EQ(
+        herald({"limits", "domain", "Bad_Domain", "1", "1", "--config", config.string()}).status,
+        1);
+}
+
+TEST_F(cli_test, config_check_reports_every_problem_with_its_line) {
+    std::ofstream(dir / "bad.toml") << "[queue]\nshards = 0\nbatch = \"many\"\n[nope]\n";
+    auto r = herald({"config", "check", "--config", (dir / "bad.toml").string()});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.out.find(":2:"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(":3:"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(":4:"), std::string::npos) << r.out;
+    auto ok = herald({"config", "check", "--config", config.string()});
+    EXPECT_EQ(ok.status, 0) << ok.out;
+}
+
+}  // namespace
+}  // namespace herald
