@@ -260,6 +260,10 @@ void client::stop() {
     impl_->up_.notify_all();
 }
 
+std::unique_ptr<client> client::sibling() const {
+    return std::make_unique<client>(impl_->ex_, impl_->ep_, impl_->opt_);
+}
+
 bool client::connected() const {
     return impl_->connected_;
 }

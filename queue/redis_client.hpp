@@ -66,6 +66,11 @@ public:
     // Fails in-flight and waiting commands with `stopped` and closes.
     void stop();
 
+    // A new client to the same server with the same options (not started),
+    // e.g. a second connection for blocking reads, which hold back every
+    // command queued behind them on theirs.
+    std::unique_ptr<client> sibling() const;
+
     bool connected() const;
     std::uint64_t reconnects() const;
 

@@ -42,6 +42,7 @@ worker::worker(asio::any_io_executor ex, redis::client& redis, transport& t, con
                worker_options opt)
     : ex_(ex),
       redis_(redis),
+      reader_(redis.sibling()),
       transport_(t),
       clock_(clk),
       opt_(std::move(opt)),
@@ -66,14 +67,20 @@ asio::awaitable<void> worker::run() {
     log::info("worker.started", {{"consumer", opt_.consumer},
                                  {"streams", static_cast<std::int64_t>(streams_.size())},
                                  {"transport", transport_.name()}});
+    reader_->start();
     co_await ((read_loop() && reclaim_loop() && schedule_loop()) && settler_.run());
+    reader_->stop();
     log::info("worker.stopped", {{"consumer", opt_.consumer},
                                  {"delivered", static_cast<std::int64_t>(counters_.delivered)},
                                  {"released", static_cast<std::int64_t>(counters_.released)}});
 }
 
-asio::awaitable<void> worker::wait_for_capacity() {
-    while (!stopping_ && in_flight_.size() >= opt_.q.inflight)
+std::size_t worker::room() const {
+    return opt_.q.inflight - std::min<std::size_t>(in_flight_.size(), opt_.q.inflight);
+}
+
+asio::awaitable<void> worker::wait_for_capacity(std::size_t need) {
+    while (!stopping_ && room() < need)
         co_await wake_.wait_for(1s);
 }
 
@@ -81,15 +88,19 @@ asio::awaitable<void> worker::wait_for_capacity() {
 
 asio::awaitable<void> worker::read_loop() {
     while (!stopping_) {
-        co_await wait_for_capacity();
+        // COUNT applies to each stream: read only with room for one per
+        // stream and ask each for its share, so in-flight sends stay within
+        // queue.inflight (unless that is below the number of streams).
+        co_await wait_for_capacity(std::min<std::size_t>(streams_.size(), opt_.q.inflight));
         if (stopping_) break;
-        auto room = std::min<std::size_t>(opt_.q.batch, opt_.q.inflight - in_flight_.size());
+        const std::size_t count =
+            std::max<std::size_t>(1, std::min<std::size_t>(opt_.q.batch, room() / streams_.size()));
         redis::command cmd{
-            "XREADGROUP",         "GROUP", std::string(group_name),         opt_.consumer, "COUNT",
-            std::to_string(room), "BLOCK", std::to_string(opt_.q.block_ms), "STREAMS"};
+            "XREADGROUP",          "GROUP", std::string(group_name),         opt_.consumer, "COUNT",
+            std::to_string(count), "BLOCK", std::to_string(opt_.q.block_ms), "STREAMS"};
         cmd.insert(cmd.end(), streams_.begin(), streams_.end());
         cmd.insert(cmd.end(), streams_.size(), ">");
-        auto r = co_await redis_.exec(std::move(cmd), milliseconds(opt_.q.block_ms));
+        auto r = co_await reader_->exec(std::move(cmd), milliseconds(opt_.q.block_ms));
         if (!r) {
             log::warn("worker.read_failed", {{"error", r.error().to_string()}});
             co_await wake_.wait_for(200ms);
@@ -165,6 +176,23 @@ std::vector<std::string> recipient_domains(const message& msg) {
 
 }  // namespace
 
+asio::awaitable<void> worker::refresh_limited_domains() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - limited_domains_at_ < 5s) co_return;
+    limited_domains_at_ = now;
+    std::unordered_set<std::string> found;
+    std::string cursor = "0";
+    do {
+        auto r = co_await redis_.exec(
+            redis::cmd("SCAN", cursor, "MATCH", "hd:{d:*}:limit", "COUNT", "1000"));
+        if (!r || r->size() != 2) co_return;  // keep what we knew
+        cursor = (*r)[0].str;
+        for (const auto& k : (*r)[1].elements)  // hd:{d:<domain>}:limit
+            if (k.str.size() > 13) found.insert(k.str.substr(6, k.str.size() - 13));
+    } while (cursor != "0");
+    limited_domains_ = std::move(found);
+}
+
 void worker::hold_back(const queued_message& m, millis wait, std::string_view why) {
     ++counters_.rate_limited;
     settler_.add(m.shard, m.ch,
@@ -219,11 +247,16 @@ asio::awaitable<void> worker::lease_and_send(std::vector<queued_message> batch) 
 asio::awaitable<std::unordered_map<std::string, millis>> worker::domain_waits(
     const std::vector<queued_message*>& leased) {
     std::unordered_map<std::string, millis> waits;
+    if (opt_.domain_per_sec == 0) {
+        co_await refresh_limited_domains();
+        if (limited_domains_.empty()) co_return waits;
+    }
     std::vector<redis::command> cmds;
     std::vector<const queued_message*> owners;
     const std::string now = std::to_string(clock_.now_ms());
     for (const auto* m : leased)
         for (const auto& d : recipient_domains(m->msg)) {
+            if (opt_.domain_per_sec == 0 && !limited_domains_.contains(d)) continue;
             cmds.push_back(redis::cmd("FCALL", "herald_throttle", "1", "hd:{d:" + d + "}:rl", now,
                                       std::to_string(opt_.domain_per_sec), "1000",
                                       std::to_string(opt_.domain_burst), "1"));
@@ -314,16 +347,12 @@ asio::awaitable<void> worker::reclaim_loop() {
         for (const auto& stream : streams_) {
             std::string cursor = "0-0";
             do {
-                co_await wait_for_capacity();
+                co_await wait_for_capacity(1);
                 if (stopping_) co_return;
-                redis::command cmd{"XAUTOCLAIM",
-                                   stream,
-                                   std::string(group_name),
-                                   opt_.consumer,
-                                   std::to_string(opt_.q.reclaim_idle_ms),
-                                   cursor,
-                                   "COUNT",
-                                   std::to_string(opt_.q.batch)};
+                redis::command cmd =
+                    redis::cmd("XAUTOCLAIM", stream, group_name, opt_.consumer,
+                               std::to_string(opt_.q.reclaim_idle_ms), cursor, "COUNT",
+                               std::to_string(std::min<std::size_t>(opt_.q.batch, room())));
                 auto r = co_await redis_.exec(std::move(cmd));
                 if (!r || !r->is_array() || r->size() < 2) break;
                 cursor = (*r)[0].str;

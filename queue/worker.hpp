@@ -26,6 +26,7 @@
 
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace herald::queue {
 
@@ -78,10 +79,15 @@ private:
     boost::asio::awaitable<void> deliver(queued_message m);
     settle_record decide(const queued_message& m, const outcome& o);
     void dead(const queued_message& m, std::string reason, std::string detail);
-    boost::asio::awaitable<void> wait_for_capacity();
+    std::size_t room() const;  // sends that may start now
+    boost::asio::awaitable<void> wait_for_capacity(std::size_t need);
+    boost::asio::awaitable<void> refresh_limited_domains();
 
     boost::asio::any_io_executor ex_;
     redis::client& redis_;
+    // XREADGROUP ... BLOCK on its own connection: on the shared one it would
+    // hold every claim and settle queued behind it for up to block_ms.
+    std::unique_ptr<redis::client> reader_;
     transport& transport_;
     const clock& clock_;
     worker_options opt_;
@@ -98,6 +104,10 @@ private:
     event wake_;  // capacity freed, a send finished, or stop requested
     bool stopping_ = false;
     std::mt19937_64 rng_{std::random_device{}()};
+    // Domains with a limit of their own (herald limits domain), refreshed
+    // every few seconds; with no default limit only these are throttled.
+    std::unordered_set<std::string> limited_domains_;
+    std::chrono::steady_clock::time_point limited_domains_at_{};
     worker_counters counters_;
 };
 

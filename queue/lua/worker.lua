@@ -70,7 +70,8 @@ local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, kin
     if f then
       f['id'] = id
       f['channel'] = ch
-      tenant, bytes = f['tenant'], #(f['payload'] or '')
+      -- Only what admission charged (it writes `units`) is released.
+      tenant, bytes = f['units'] and f['tenant'], #(f['payload'] or '')
       if kind == 'X' then
         dead_letter(shard, f, head, tail, now, dead_max)
       else
@@ -122,7 +123,7 @@ local function promote(keys, args)
       expired = expired + 1
     elseif tonumber(f['expires'] or 0) <= now then
       dead_letter(shard, f, 'expired', 'max age reached while deferred', now, dead_max)
-      left_queue(shard, f['tenant'], #(f['payload'] or ''))
+      left_queue(shard, f['units'] and f['tenant'], #(f['payload'] or ''))
       expired = expired + 1
     else
       local ch = f['channel']

@@ -34,7 +34,8 @@ register_guard{
 
 register_leave_hook(function(shard, tenant, bytes)
   local key = usage_key(shard, tenant)
-  local left_bytes = redis.call('HINCRBY', key, 'bytes', -bytes)
+  -- 0 - bytes, not -bytes: Lua's -0 reaches Redis as "-0", which is no integer.
+  local left_bytes = redis.call('HINCRBY', key, 'bytes', 0 - bytes)
   local left_msgs = redis.call('HINCRBY', key, 'msgs', -1)
   if left_msgs <= 0 or left_bytes <= 0 then
     -- Empty (or below: a message that was never charged) : start clean.
