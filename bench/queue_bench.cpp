@@ -30,6 +30,7 @@
 #include "core/transport.hpp"
 #include "dedupe/content_hash.hpp"
 #include "queue/keys.hpp"
+#include "queue/library.hpp"
 #include "queue/producer.hpp"
 #include "queue/worker.hpp"
 #include "tests/support/redis_server.hpp"
@@ -227,6 +228,8 @@ asio::awaitable<double> main_thread_cpu(environment& e) {
 // What a timed loop keeps beside the timer: messages since the last flush
 // (the first batch flushes), and Redis' CPU minus what the flushes cost.
 struct loop_books {
+    // Settings published after each flush (e.g. quotas to count against).
+    std::vector<std::pair<std::string, std::string>> settings;
     std::size_t since_flush = pool_size;
     double redis_cpu_at_start = -1;
     double redis_cpu_flushing = 0;
@@ -239,6 +242,8 @@ asio::awaitable<bool> flush_when_due(benchmark::State& state, environment& e, lo
     const double before = co_await main_thread_cpu(e);
     if (b.redis_cpu_at_start < 0) b.redis_cpu_at_start = before;
     auto reset = co_await reset_redis(e);
+    if (reset && !b.settings.empty())
+        reset = co_await queue::publish_settings(e.client, e.cfg.queue.shards, b.settings);
     const double after = co_await main_thread_cpu(e);
     state.ResumeTiming();
     b.redis_cpu_flushing += after - before;
@@ -262,11 +267,10 @@ asio::awaitable<void> report(benchmark::State& state, environment& e, const loop
 
 // ---- admission --------------------------------------------------------------------
 
-asio::awaitable<void> admit_loop(benchmark::State& state, environment& e) {
+asio::awaitable<void> admit_loop(benchmark::State& state, environment& e, loop_books books = {}) {
     const auto depth = static_cast<std::size_t>(state.range(0));
     const auto batches = batches_of(e.pool, depth);
     queue::producer producer(e.client, e.cfg.queue.shards);
-    loop_books books;
     std::size_t next = 0;
     for (auto _ : state) {
         auto ok = co_await flush_when_due(state, e, books);
@@ -287,6 +291,44 @@ asio::awaitable<void> admit_loop(benchmark::State& state, environment& e) {
 
 void BM_admit_pipelined(benchmark::State& state) {
     drive(the_env->ioc, admit_loop(state, *the_env));
+}
+
+// The same with daily and monthly volume quotas in force, so every
+// admission also checks and charges them (issue 5).
+void BM_admit_with_quotas(benchmark::State& state) {
+    loop_books books;
+    books.settings = {{"quota.email.day", "1000000000"}, {"quota.email.month", "1000000000"}};
+    drive(the_env->ioc, admit_loop(state, *the_env, std::move(books)));
+}
+
+// ---- rate limiter decisions ----------------------------------------------------------
+
+// herald_throttle (GCRA) over 1,024 destination domains, pipelined, with a
+// limit high enough that every decision is "allowed" and writes its TAT.
+asio::awaitable<void> throttle_loop(benchmark::State& state, environment& e) {
+    const auto depth = static_cast<std::size_t>(state.range(0));
+    std::vector<std::string> keys;
+    for (int d = 0; d < 1024; ++d)
+        keys.push_back("hd:{d:d" + std::to_string(d) + ".example}:rl");
+    std::size_t next = 0;
+    for (auto _ : state) {
+        std::vector<redis::command> cmds;
+        cmds.reserve(depth);
+        const std::string now = std::to_string(wall_clock().now_ms());
+        for (std::size_t i = 0; i < depth; ++i)
+            cmds.push_back(redis::cmd("FCALL", "herald_throttle", "1", keys[next++ % keys.size()],
+                                      now, "1000000", "1000", "1000", "1"));
+        auto replies = co_await e.client.pipeline(std::move(cmds));
+        if (!replies || (*replies)[0].is_error() || (*replies)[0][0].integer != 0) {
+            skip(state, "throttle failed");
+            co_return;
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(depth));
+}
+
+void BM_throttle_pipelined(benchmark::State& state) {
+    drive(the_env->ioc, throttle_loop(state, *the_env));
 }
 
 // ---- the baseline: plain XADD through the same client -----------------------------
@@ -426,6 +468,8 @@ BENCHMARK(BM_admit_pipelined)
     ->Arg(256)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_admit_with_quotas)->Arg(64)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_throttle_pipelined)->Arg(1)->Arg(64)->Arg(256)->UseRealTime();
 BENCHMARK(BM_redis_xadd_baseline)
     ->Arg(1)
     ->Arg(16)

@@ -17,7 +17,9 @@ std::string to_hex(XXH128_hash_t h) {
     return out;
 }
 
-// Each field is framed by its length, so ("ab","c") and ("a","bc") differ.
+// Each field is followed by its length, so ("ab","c") and ("a","bc")
+// differ (the encoding parses back from the end). Fields stream into the
+// hash: nothing is copied, however large the bodies.
 class canonical {
 public:
     canonical() { XXH3_128bits_reset(state_); }
@@ -25,10 +27,11 @@ public:
     canonical(const canonical&) = delete;
     canonical& operator=(const canonical&) = delete;
 
+    void update(std::string_view s) { XXH3_128bits_update(state_, s.data(), s.size()); }
+    void end_field(std::uint64_t length) { XXH3_128bits_update(state_, &length, sizeof length); }
     void add(std::string_view s) {
-        const std::uint64_t n = s.size();
-        XXH3_128bits_update(state_, &n, sizeof n);
-        XXH3_128bits_update(state_, s.data(), s.size());
+        update(s);
+        end_field(s.size());
     }
     std::string hex() const { return to_hex(XXH3_128bits_digest(state_)); }
 
@@ -44,26 +47,39 @@ std::string trim(std::string_view s) {
     return std::string(s);
 }
 
-std::string unify_line_endings(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\r') {
-            out += '\n';
-            if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-        } else {
-            out += s[i];
-        }
+// A body with CR LF and lone CR read as LF.
+void add_text(canonical& c, std::string_view s) {
+    std::uint64_t length = 0;
+    for (;;) {
+        const auto cr = s.find('\r');
+        const auto part = s.substr(0, cr);
+        c.update(part);
+        length += part.size();
+        if (cr == std::string_view::npos) break;
+        c.update("\n");
+        ++length;
+        s.remove_prefix(cr + 1);
+        if (!s.empty() && s.front() == '\n') s.remove_prefix(1);
     }
-    return out;
+    c.end_field(length);
 }
 
+// An attachment: its name, type and the digest of its base64 content with
+// line breaks and other whitespace left out.
 std::string attachment_digest(const attachment& a) {
-    std::string b64;
-    b64.reserve(a.content_b64.size());
-    for (char c : a.content_b64)
-        if (!std::isspace(static_cast<unsigned char>(c))) b64 += c;
-    return a.filename + '\n' + a.content_type + '\n' + to_hex(XXH3_128bits(b64.data(), b64.size()));
+    canonical content;
+    std::string_view b64 = a.content_b64;
+    std::uint64_t length = 0;
+    auto is_space = [](char ch) { return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t'; };
+    while (!b64.empty()) {
+        const auto ws = std::find_if(b64.begin(), b64.end(), is_space);
+        const auto n = static_cast<std::size_t>(ws - b64.begin());
+        content.update(b64.substr(0, n));
+        length += n;
+        b64.remove_prefix(ws == b64.end() ? n : n + 1);
+    }
+    content.end_field(length);
+    return a.filename + '\n' + a.content_type + '\n' + content.hex();
 }
 
 void add_sorted(canonical& c, std::vector<std::string> v) {
@@ -82,8 +98,8 @@ void add_email(canonical& c, const email_message& e) {
             rcpts.push_back(normalize_address(r));
     add_sorted(c, std::move(rcpts));
     c.add(e.subject);
-    c.add(unify_line_endings(e.text));
-    c.add(unify_line_endings(e.html));
+    add_text(c, e.text);
+    add_text(c, e.html);
     std::vector<std::string> parts;
     for (const auto& a : e.attachments)
         parts.push_back(attachment_digest(a));
@@ -117,7 +133,7 @@ std::string content_hash(std::string_view tenant, const message& m) {
         const auto& s = std::get<sms_message>(m.content);
         c.add(trim(s.from));
         c.add(trim(s.to));
-        c.add(unify_line_endings(s.body));
+        add_text(c, s.body);
     }
     return c.hex();
 }

@@ -46,13 +46,18 @@ boost::asio::awaitable<std::vector<result<admitted>>> producer::admit_batch(
         sent.push_back(i);
     }
     if (cmds.empty()) co_return out;
-    auto replies = co_await redis_.pipeline(cmds);
+    auto replies = co_await redis_.pipeline(std::move(cmds));
     // A Redis that lost its functions (restarted without persistence) gets
     // them back once; nothing ran, so the batch is safe to send again.
     if (replies && !replies->empty() && replies->front().is_error() &&
         is_function_missing(redis::error_from_reply(replies->front()))) {
         auto loaded = co_await load_library(redis_);
-        if (loaded) replies = co_await redis_.pipeline(std::move(cmds));
+        if (loaded) {
+            std::vector<redis::command> again;
+            for (std::size_t i : sent)
+                again.push_back(admit_command(batch[i]));
+            replies = co_await redis_.pipeline(std::move(again));
+        }
     }
     for (std::size_t j = 0; j < sent.size(); ++j)
         out[sent[j]] = replies ? parse_answer((*replies)[j]) : result<admitted>(replies.error());

@@ -107,28 +107,46 @@ local function gate(ctx, kind, subject, over, why, counter)
              math.max(1, math.ceil((last + interval - ctx.now) / 1000)))
 end
 
+-- Counting always; the gates only where a breaker exists or a count is
+-- over (one EXISTS tells), since almost every message meets closed ones.
+local function gates(ctx, list)
+  local keys, any_over = {}, false
+  for _, g in ipairs(list) do
+    keys[#keys + 1] = breaker_key(ctx.shard, ctx.tenant, g.kind, g.subject)
+    any_over = any_over or g.over
+  end
+  if not any_over and redis.call('EXISTS', unpack(keys)) == 0 then return nil end
+  for _, g in ipairs(list) do
+    local refusal = gate(ctx, g.kind, g.subject, g.over, g.why, g.counter)
+    if refusal then return refusal end
+  end
+  return nil
+end
+
 register_guard{
   name = 'breaker',
   check = function(ctx)
-    local over, counter = tenant_rate(ctx)
-    local refusal = gate(ctx, 't', '', over, 'rate above ' .. num(ctx, 'breaker.rate.factor') ..
-                         'x baseline', counter)
-    if refusal then return refusal end
-
+    local t_over, t_counter = tenant_rate(ctx)
     local max, window = num(ctx, 'breaker.content.max'), num(ctx, 'breaker.content.window_ms')
-    local n, ckey = bump(ctx, 'c', ctx.hash, window)
-    refusal = gate(ctx, 'c', ctx.hash, n > max, n .. ' repeats of one message', ckey)
+    local n, c_counter = bump(ctx, 'c', ctx.hash, window)
+    local refusal = gates(ctx, {
+      {kind = 't', subject = '', over = t_over, counter = t_counter,
+       why = 'rate above ' .. num(ctx, 'breaker.rate.factor') .. 'x baseline'},
+      {kind = 'c', subject = ctx.hash, over = n > max, counter = c_counter,
+       why = n .. ' repeats of one message'},
+    })
     if refusal then return refusal end
 
     refusal = ctx.decoded(ctx) -- recipients are inside the payload
     if refusal then return refusal end
     max, window = num(ctx, 'breaker.recipient.max'), num(ctx, 'breaker.recipient.window_ms')
+    local list = {}
     for _, rcpt in ipairs(ctx.rcpts) do
-      local rn, rkey = bump(ctx, 'r', rcpt, window)
-      refusal = gate(ctx, 'r', rcpt, rn > max, rn .. ' messages to ' .. rcpt, rkey)
-      if refusal then return refusal end
+      local rn, r_counter = bump(ctx, 'r', rcpt, window)
+      list[#list + 1] = {kind = 'r', subject = rcpt, over = rn > max, counter = r_counter,
+                         why = rn .. ' messages to ' .. rcpt}
     end
-    return nil
+    return gates(ctx, list)
   end,
 }
 

@@ -1,6 +1,6 @@
 -- ---- guard: volume quotas ------------------------------------------------------------
 -- Per tenant and channel, per UTC day and month: quota.<channel>.day and
--- quota.<channel>.month (0 = none). Charged when a message is accepted
+-- quota.<channel>.month (0 = none, and nothing counted). Charged when a message is accepted
 -- (a dedupe repeat is not charged), SMS in segments. Over quota: 429
 -- quota_exceeded with the time of the reset. Events at 80 % and 100 %.
 -- Counters: hd:{sN}:quota:<tenant>:<channel>:d<days> / :m<YYYYMM>, with a
@@ -41,10 +41,10 @@ register_guard{
     if answer[1] ~= 'ok' then return end
     local units = message_units(ctx)
     for _, p in ipairs(quota_periods(ctx)) do
-      local used = redis.call('INCRBY', p.key, units)
-      -- Relative, so a producer clock off from Redis' cannot expire it early.
-      if used == units then redis.call('PEXPIRE', p.key, p.reset - ctx.now + 86400000) end
       if p.limit > 0 then
+        local used = redis.call('INCRBY', p.key, units)
+        -- Relative, so a producer clock off from Redis' cannot expire it early.
+        if used == units then redis.call('PEXPIRE', p.key, p.reset - ctx.now + 86400000) end
         for _, pct in ipairs({80, 100}) do
           local mark = p.limit * pct / 100
           if used - units < mark and used >= mark then
