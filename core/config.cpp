@@ -146,6 +146,8 @@ constexpr std::array k_fields{
                                                                     "disk_min_free_mb"),
     text_field<&C::watermarks, &watermarks_config::data_dir>("watermarks", "data_dir"),
     int_field<&C::watermarks, &watermarks_config::interval_ms>("watermarks", "interval_ms", 10),
+    int_field<&C::watermarks, &watermarks_config::usage_recount_s>("watermarks", "usage_recount_s",
+                                                                   1),
 
     text_field<&C::transport, &transport_config::kind>("transport", "kind",
                                                        {.choices = k_transport_kinds}),

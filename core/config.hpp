@@ -85,6 +85,7 @@ struct watermarks_config {
     std::uint64_t disk_min_free_mb = 512;  // free space of the Redis data folder
     std::string data_dir;                  // that folder; `herald up` fills it in
     std::uint32_t interval_ms = 1000;
+    std::uint32_t usage_recount_s = 600;  // storage accounting recounted from what is queued
 };
 
 struct transport_config {

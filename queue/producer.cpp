@@ -1,5 +1,6 @@
 #include "queue/producer.hpp"
 
+#include "core/log.hpp"
 #include "queue/errors.hpp"
 #include "queue/keys.hpp"
 #include "queue/library.hpp"
@@ -28,7 +29,10 @@ result<admitted> producer::parse_answer(const redis::reply& r) {
         return admitted{*id, status == "duplicate", r.size() > 2 && r[2].str == "replay"};
     }
     const int retry_after = r.size() > 3 ? static_cast<int>(r[3].as_int().value_or(0)) : 0;
-    return error_from_name(r[1].str, r.size() > 2 ? r[2].str : std::string(), retry_after);
+    auto e = error_from_name(r[1].str, r.size() > 2 ? r[2].str : std::string(), retry_after);
+    if (r.size() > 4 && r[4].str == "tripped")
+        log::error("alert.breaker_opened", {{"code", e.name()}, {"detail", e.detail}});
+    return e;
 }
 
 boost::asio::awaitable<std::vector<result<admitted>>> producer::admit_batch(

@@ -105,10 +105,32 @@ asio::awaitable<void> watermark_watcher::publish(const std::optional<std::string
     last_reason_ = on ? *reason : std::string();
 }
 
+asio::awaitable<void> watermark_watcher::recount_usage() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - recounted_at_ < std::chrono::seconds(w_.usage_recount_s)) co_return;
+    recounted_at_ = now;
+    std::vector<redis::command> cmds;
+    for (std::uint32_t s = 0; s < shards_; ++s)
+        cmds.push_back(
+            redis::cmd("FCALL", "herald_usage_recount", "1", queue::shard_prefix(s), "100000"));
+    auto r = co_await redis_.pipeline(std::move(cmds));
+    if (!r) co_return;
+    for (std::uint32_t s = 0; s < shards_; ++s) {
+        const auto& a = (*r)[s];
+        if (a.is_array() && a.size() == 3 && a[2].integer > 0)
+            log::warn("usage.corrected",
+                      {{"shard", static_cast<std::int64_t>(s)}, {"tenants", a[2].integer}});
+        else if (a.is_array() && a.size() > 1 && a[0].str == "err")
+            log::warn("usage.recount_skipped",
+                      {{"shard", static_cast<std::int64_t>(s)}, {"reason", a[2].str}});
+    }
+}
+
 asio::awaitable<void> watermark_watcher::run() {
     while (!stopping_) {
         auto v = co_await read_vitals();
         if (v) co_await publish(pressure_reason(*v, w_));
+        co_await recount_usage();
         co_await wake_.wait_for(std::chrono::milliseconds(w_.interval_ms));
     }
 }

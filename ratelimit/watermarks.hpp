@@ -5,7 +5,9 @@
 // admission refuses new work with 503 backpressure before Redis or its
 // disk fills up. Transitions are logged as alerts and written as events.
 // Accepted work is never touched: workers keep delivering, which is what
-// brings the pressure down.
+// brings the pressure down. Every usage_recount_s it also recounts the
+// tenants' storage usage from what is really queued (herald_usage_recount),
+// the safety net under the exact in-script accounting.
 #pragma once
 
 #include "core/clock.hpp"
@@ -41,6 +43,7 @@ public:
 private:
     boost::asio::awaitable<std::optional<redis_vitals>> read_vitals();
     boost::asio::awaitable<void> publish(const std::optional<std::string>& reason);
+    boost::asio::awaitable<void> recount_usage();
 
     redis::client& redis_;
     const clock& clock_;
@@ -50,6 +53,7 @@ private:
     bool stopping_ = false;
     std::optional<bool> on_;  // unknown until the first publish, which clears stale flags
     std::string last_reason_;
+    std::chrono::steady_clock::time_point recounted_at_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace herald::ratelimit

@@ -71,8 +71,10 @@ local function open_breaker(ctx, kind, subject, why, counter)
   end
   emit(ctx, 'breaker.opened', {'breaker', BREAKER_NAMES[kind], 'subject', subject, 'why', why,
                                'until', till, 'trips', trips})
-  return err('circuit_open', BREAKER_NAMES[kind] .. ' breaker open: ' .. why,
-             math.ceil(cool / 1000))
+  local refusal = err('circuit_open', BREAKER_NAMES[kind] .. ' breaker open: ' .. why,
+                      math.ceil(cool / 1000))
+  refusal[5] = 'tripped' -- this very request opened it: the producer raises the alert
+  return refusal
 end
 
 -- Whether one breaker lets this message through; `over` says whether its

@@ -1,6 +1,7 @@
 // The admission guards on a real Redis, with the test clock: idempotency
 // keys, dedupe windows, and the three loop breakers (trip, half-open,
 // reset, forced open).
+#include "core/log.hpp"
 #include "dedupe/content_hash.hpp"
 #include "tests/support/queue_fixture.hpp"
 

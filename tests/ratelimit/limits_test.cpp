@@ -337,6 +337,14 @@ TEST_F(watermark_test, redis_oom_itself_answers_backpressure) {
     server.cmd({"CONFIG", "SET", "maxmemory", "0"});
 }
 
+TEST_F(watermark_test, the_watcher_recounts_storage_usage_periodically) {
+    admit("acme", email_json("u@x.example"));
+    server.cmd({"HSET", prefix("acme") + ":usage:acme", "bytes", "1", "msgs", "99"});
+    watermarks_config w;
+    w.usage_recount_s = 1;
+    ASSERT_TRUE(with_watcher(w, [&] { return usage("acme")["msgs"] == "1"; }));
+}
+
 TEST_F(watermark_test, a_short_disk_refuses_new_work_with_an_alert) {
     admit("acme", email_json("u@x.example"));
     watermarks_config w;
