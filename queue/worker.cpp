@@ -1,8 +1,8 @@
 #include "queue/worker.hpp"
 
 #include "core/log.hpp"
-#include "queue/backoff.hpp"
 #include "queue/keys.hpp"
+#include "queue/outcome_policy.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -18,19 +18,6 @@ namespace herald::queue {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
-
-namespace {
-
-// A printable, bounded excerpt of a peer's or parser's words for history
-// lines and dead letters: they end up in logs and dashboards.
-std::string excerpt(std::string_view s, std::size_t max = 200) {
-    std::string out;
-    for (char c : s.substr(0, max))
-        out += (c >= 0x20 && c < 0x7f) ? c : '?';
-    return out;
-}
-
-}  // namespace
 
 message_limits limits_from(const queue_config& q) {
     message_limits l;
@@ -143,10 +130,6 @@ asio::awaitable<void> worker::take(const std::string& stream, const redis::reply
         batch.push_back(std::move(*m));
     }
     if (!batch.empty()) co_await lease_and_send(std::move(batch));
-}
-
-std::string worker::quota_tag(const queued_message& m) {
-    return m.tenant + "|" + std::to_string(m.payload_bytes);
 }
 
 namespace {
@@ -293,40 +276,29 @@ asio::awaitable<void> worker::deliver(queued_message m) {
 }
 
 settle_record worker::decide(const queued_message& m, const outcome& o) {
-    const std::string id = m.id.str();
-    switch (o.kind) {
-        case outcome_kind::unknown:
-            // The peer may have the message: never resend blindly. Later the
-            // tenant chooses; until then unknown counts as delivered.
-            log::warn("delivery.unknown", {{"id", id}, {"tenant", m.tenant}, {"code", o.code}});
-            [[fallthrough]];
-        case outcome_kind::delivered:
+    const retry_policy policy{static_cast<int>(opt_.q.max_attempts), opt_.q.backoff_base_ms,
+                              opt_.q.backoff_cap_ms};
+    auto record = queue::decide(m, o, policy, clock_.now_ms(), rng_);
+    const auto fields = {log::field{"id", m.id.str()}, log::field{"tenant", m.tenant},
+                         log::field{"code", o.code}};
+    if (o.kind == outcome_kind::unknown) log::warn("delivery.unknown", fields);
+    switch (record.what) {
+        case settle_record::kind::delivered:
             ++counters_.delivered;
-            return {settle_record::kind::delivered, m.entry_id, id, quota_tag(m)};
-        case outcome_kind::bounced:
+            break;
+        case settle_record::kind::deferred:
+            ++counters_.deferred;
+            break;
+        case settle_record::kind::dead:
             ++counters_.dead;
-            log::info("delivery.bounced", {{"id", id}, {"tenant", m.tenant}, {"code", o.code}});
-            return {settle_record::kind::dead, m.entry_id, id,
-                    "bounced|" + o.code + " " + excerpt(o.detail)};
-        case outcome_kind::deferred:
+            log::info("delivery.dead", fields);
+            break;
+        case settle_record::kind::ack:
+        case settle_record::kind::limited:
+        case settle_record::kind::release:
             break;
     }
-    const millis now = clock_.now_ms();
-    const int attempt = m.attempt + 1;
-    const std::string line = std::to_string(now) + " " + o.code + " " + excerpt(o.detail);
-    if (attempt >= static_cast<int>(opt_.q.max_attempts)) {
-        ++counters_.dead;
-        return {settle_record::kind::dead, m.entry_id, id, "attempts_exhausted|" + line};
-    }
-    millis due = o.retry_at.value_or(
-        now + backoff_delay(attempt, opt_.q.backoff_base_ms, opt_.q.backoff_cap_ms, rng_));
-    if (due >= m.expires) {
-        ++counters_.dead;
-        return {settle_record::kind::dead, m.entry_id, id,
-                "expired|max age reached before the next attempt; last: " + line};
-    }
-    ++counters_.deferred;
-    return {settle_record::kind::deferred, m.entry_id, id, std::to_string(due) + "|" + line};
+    return record;
 }
 
 void worker::dead(const queued_message& m, std::string reason, std::string detail) {

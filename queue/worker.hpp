@@ -75,7 +75,6 @@ private:
     boost::asio::awaitable<std::unordered_map<std::string, millis>> domain_waits(
         const std::vector<queued_message*>& leased);
     void hold_back(const queued_message& m, millis wait, std::string_view why);
-    static std::string quota_tag(const queued_message& m);
     boost::asio::awaitable<void> deliver(queued_message m);
     settle_record decide(const queued_message& m, const outcome& o);
     void dead(const queued_message& m, std::string reason, std::string detail);

@@ -6,7 +6,7 @@
 
 local function claim(keys, args)
   local shard, consumer, lease_ms, now = keys[1], args[1], args[2], tonumber(args[3])
-  local out, held = {}, {}
+  local out, held, settings = {}, {}, {}
   for i = 4, #args, 5 do
     local id = args[i]
     local verdict
@@ -21,7 +21,8 @@ local function claim(keys, args)
         local ctx = {shard = shard, tenant = args[i + 1], ch = args[i + 2],
                      units = tonumber(args[i + 3]) or 1, sender = args[i + 4], now = now,
                      held = held}
-        ctx.settings = load_settings(shard, ctx.tenant) or {}
+        settings[ctx.tenant] = settings[ctx.tenant] or load_settings(shard, ctx.tenant) or {}
+        ctx.settings = settings[ctx.tenant]
         local wait = 0
         for _, g in ipairs(SEND_GATES) do
           wait = math.max(wait, g(ctx) or 0)

@@ -1,0 +1,43 @@
+#include "queue/outcome_policy.hpp"
+
+#include "queue/backoff.hpp"
+
+namespace herald::queue {
+
+std::string excerpt(std::string_view s, std::size_t max) {
+    std::string out;
+    for (char c : s.substr(0, max))
+        out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    return out;
+}
+
+std::string quota_tag(const queued_message& m) {
+    return m.tenant + "|" + std::to_string(m.payload_bytes);
+}
+
+settle_record decide(const queued_message& m, const outcome& o, const retry_policy& p, millis now,
+                     std::mt19937_64& rng) {
+    const std::string id = m.id.str();
+    switch (o.kind) {
+        case outcome_kind::unknown:
+        case outcome_kind::delivered:
+            return {settle_record::kind::delivered, m.entry_id, id, quota_tag(m)};
+        case outcome_kind::bounced:
+            return {settle_record::kind::dead, m.entry_id, id,
+                    "bounced|" + o.code + " " + excerpt(o.detail)};
+        case outcome_kind::deferred:
+            break;
+    }
+    const int attempt = m.attempt + 1;
+    const std::string line = std::to_string(now) + " " + o.code + " " + excerpt(o.detail);
+    if (attempt >= p.max_attempts)
+        return {settle_record::kind::dead, m.entry_id, id, "attempts_exhausted|" + line};
+    const millis due =
+        o.retry_at.value_or(now + backoff_delay(attempt, p.backoff_base_ms, p.backoff_cap_ms, rng));
+    if (due >= m.expires)
+        return {settle_record::kind::dead, m.entry_id, id,
+                "expired|max age reached before the next attempt; last: " + line};
+    return {settle_record::kind::deferred, m.entry_id, id, std::to_string(due) + "|" + line};
+}
+
+}  // namespace herald::queue

@@ -1,0 +1,39 @@
+// What happens to a message after its transport answered: all of the
+// queue's failure policy in one place, as a pure function (no I/O, no
+// clock of its own), so every branch is a table row in a test.
+//
+//   delivered, unknown  -> delivered (unknown: the peer may have it; never
+//                          resent blindly, see DESIGN.md)
+//   bounced             -> dead-lettered, reason "bounced"
+//   deferred            -> retried at the transport's retry_at, else after
+//                          backoff with full jitter; dead-lettered instead
+//                          once out of attempts ("attempts_exhausted") or
+//                          when the retry would fall past the max age
+//                          ("expired")
+#pragma once
+
+#include "core/transport.hpp"
+#include "queue/settler.hpp"
+#include "queue/stream_entry.hpp"
+
+#include <random>
+
+namespace herald::queue {
+
+struct retry_policy {
+    int max_attempts = 8;
+    millis backoff_base_ms = 1000;
+    millis backoff_cap_ms = 3'600'000;
+};
+
+settle_record decide(const queued_message& m, const outcome& o, const retry_policy& p, millis now,
+                     std::mt19937_64& rng);
+
+// What admission charged for `m` ("<tenant>|<bytes>"): released when it leaves.
+std::string quota_tag(const queued_message& m);
+
+// A printable, bounded excerpt of a peer's or parser's words, for history
+// lines and dead letters: they end up in logs and dashboards.
+std::string excerpt(std::string_view s, std::size_t max = 200);
+
+}  // namespace herald::queue
