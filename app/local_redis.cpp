@@ -57,6 +57,8 @@ result<local_redis> local_redis::start(const local_config& cfg) {
                                   "yes",
                                   "--appendfsync",
                                   "everysec",
+                                  "--maxmemory",
+                                  std::to_string(cfg.maxmemory_mb) + "mb",
                                   "--maxmemory-policy",
                                   "noeviction",
                                   "--save",

@@ -1,5 +1,6 @@
 // The local stack's own redis-server, for `herald up` without a Redis URL:
-// loopback only, its own data folder, AOF on (every second), noeviction,
+// loopback only, its own data folder, AOF on (every second), a maxmemory
+// ceiling (local.maxmemory_mb) with noeviction,
 // so accepted work survives a restart and is never evicted. The server
 // dies with herald (PR_SET_PDEATHSIG), even if herald is killed.
 #pragma once

@@ -157,6 +157,7 @@ constexpr std::array k_fields{
     text_field<&C::local, &local_config::data_dir>("local", "data_dir", {.nonempty = true}),
     int_field<&C::local, &local_config::port>("local", "port", 1, 65535),
     text_field<&C::local, &local_config::redis_server>("local", "redis_server", {.nonempty = true}),
+    int_field<&C::local, &local_config::maxmemory_mb>("local", "maxmemory_mb", 16),
 
     text_field<&C::log, &log_config::level>("log", "level", {.choices = k_log_levels}),
     text_field<&C::log, &log_config::format>("log", "format", {.choices = k_log_formats}),

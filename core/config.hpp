@@ -97,6 +97,7 @@ struct local_config {
     std::string data_dir = "var/redis";
     std::uint16_t port = 6390;
     std::string redis_server = "redis-server";
+    std::uint64_t maxmemory_mb = 1024;  // the ceiling the memory watermark works against
 };
 
 struct log_config {
