@@ -37,6 +37,7 @@ struct field_spec {
     std::span<const std::string_view> choices;  // empty: any value
     bool nonempty = false;
     bool masked_url = false;  // describe() hides the password
+    bool secret = false;      // describe() hides the whole value
     void (*set_text)(config&, std::string) = nullptr;
     const std::string& (*get_text)(const config&) = nullptr;
 };
@@ -61,6 +62,7 @@ struct text_rules {
     std::span<const std::string_view> choices = {};
     bool nonempty = false;
     bool masked_url = false;
+    bool secret = false;
 };
 
 template <auto Section, auto Member>
@@ -73,12 +75,17 @@ constexpr field_spec text_field(std::string_view section, std::string_view key,
     f.choices = rules.choices;
     f.nonempty = rules.nonempty;
     f.masked_url = rules.masked_url;
+    f.secret = rules.secret;
     f.set_text = [](config& c, std::string v) { (c.*Section).*Member = std::move(v); };
     f.get_text = [](const config& c) -> const std::string& { return (c.*Section).*Member; };
     return f;
 }
 
-constexpr std::array<std::string_view, 1> k_transport_kinds{"capture"};  // "smtp", "sms" later
+constexpr std::array<std::string_view, 2> k_transport_kinds{"capture", "smtp"};  // "sms" later
+constexpr std::array<std::string_view, 2> k_smtp_modes{"relay", "direct"};
+constexpr std::array<std::string_view, 3> k_tls_modes{"none", "opportunistic", "required"};
+constexpr std::array<std::string_view, 2> k_dkim_signers{"cached_key", "opendkim"};
+constexpr std::array<std::string_view, 2> k_unknown_policies{"delivered", "deferred"};
 constexpr std::array<std::string_view, 4> k_log_levels{"debug", "info", "warn", "error"};
 constexpr std::array<std::string_view, 2> k_log_formats{"kv", "json"};
 
@@ -149,6 +156,28 @@ constexpr std::array k_fields{
     int_field<&C::watermarks, &watermarks_config::usage_recount_s>("watermarks", "usage_recount_s",
                                                                    1),
 
+    text_field<&C::smtp, &smtp_config::mode>("smtp", "mode", {.choices = k_smtp_modes}),
+    text_field<&C::smtp, &smtp_config::relay_host>("smtp", "relay_host"),
+    int_field<&C::smtp, &smtp_config::relay_port>("smtp", "relay_port", 1, 65535),
+    text_field<&C::smtp, &smtp_config::tls>("smtp", "tls", {.choices = k_tls_modes}),
+    int_field<&C::smtp, &smtp_config::verify_tls>("smtp", "verify_tls", 0, 1),
+    text_field<&C::smtp, &smtp_config::ca_file>("smtp", "ca_file"),
+    text_field<&C::smtp, &smtp_config::auth_user>("smtp", "auth_user"),
+    text_field<&C::smtp, &smtp_config::auth_password>("smtp", "auth_password", {.secret = true}),
+    text_field<&C::smtp, &smtp_config::ehlo_name>("smtp", "ehlo_name"),
+    int_field<&C::smtp, &smtp_config::max_connections>("smtp", "max_connections", 1, 10000),
+    int_field<&C::smtp, &smtp_config::messages_per_connection>("smtp", "messages_per_connection",
+                                                               1),
+    int_field<&C::smtp, &smtp_config::idle_timeout_ms>("smtp", "idle_timeout_ms", 1),
+    int_field<&C::smtp, &smtp_config::pipelining>("smtp", "pipelining", 0, 1),
+    int_field<&C::smtp, &smtp_config::allow_private>("smtp", "allow_private", 0, 1),
+    text_field<&C::smtp, &smtp_config::dns_servers>("smtp", "dns_servers"),
+    text_field<&C::smtp, &smtp_config::unknown_outcome>("smtp", "unknown_outcome",
+                                                        {.choices = k_unknown_policies}),
+    text_field<&C::dkim, &dkim_config::signer>("dkim", "signer", {.choices = k_dkim_signers}),
+    text_field<&C::dkim, &dkim_config::keys_dir>("dkim", "keys_dir"),
+    int_field<&C::dkim, &dkim_config::threads>("dkim", "threads", 0, 256),
+
     text_field<&C::transport, &transport_config::kind>("transport", "kind",
                                                        {.choices = k_transport_kinds}),
     text_field<&C::transport, &transport_config::capture_dir>("transport", "capture_dir",
@@ -180,8 +209,9 @@ constexpr std::array k_relations{
              "every blocking read would time out the Redis connection"},
 };
 
-constexpr std::array<std::string_view, 9> k_sections{
-    "redis", "queue", "dedupe", "breaker", "limits", "watermarks", "transport", "local", "log"};
+constexpr std::array<std::string_view, 11> k_sections{
+    "redis", "queue", "dedupe",    "breaker", "limits", "watermarks",
+    "smtp",  "dkim",  "transport", "local",   "log"};
 
 // Joins message parts with one allocation; it also avoids GCC 12's false
 // -Wrestrict error on long `"literal" + std::string` chains at -O2.
@@ -521,6 +551,8 @@ std::string describe(const config& c) {
             out += std::to_string(f.get_int(c));
         else if (f.masked_url)
             out += toml_quote(mask_url_password(f.get_text(c)));
+        else if (f.secret && !f.get_text(c).empty())
+            out += toml_quote("***");
         else
             out += toml_quote(f.get_text(c));
         out += '\n';

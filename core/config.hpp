@@ -88,8 +88,36 @@ struct watermarks_config {
     std::uint32_t usage_recount_s = 600;  // storage accounting recounted from what is queued
 };
 
+// The SMTP transport (smtp/): relay through a smarthost, or direct to the
+// recipients' MX hosts. Used when transport.kind = "smtp".
+struct smtp_config {
+    std::string mode = "relay";  // relay | direct
+    std::string relay_host;      // the smarthost, for relay
+    std::uint16_t relay_port = 587;
+    std::string tls = "required";  // none | opportunistic | required (relay default)
+    std::uint32_t verify_tls = 1;  // verify the peer's certificate and name
+    std::string ca_file;           // empty: the system's CAs
+    std::string auth_user, auth_password;
+    std::string ehlo_name;               // empty: the host name
+    std::uint32_t max_connections = 16;  // per destination
+    std::uint32_t messages_per_connection = 100;
+    std::uint32_t idle_timeout_ms = 30000;
+    std::uint32_t pipelining = 1;
+    std::uint32_t allow_private = 0;  // direct: allow loopback/private MX targets (tests only)
+    std::string dns_servers;          // direct: "ip:port,..."; empty: /etc/resolv.conf
+    // After the final dot with no answer the peer may have the message:
+    // "delivered" (never resend; the default) or "deferred" (retry, may duplicate).
+    std::string unknown_outcome = "delivered";
+};
+
+struct dkim_config {
+    std::string signer = "cached_key";  // cached_key | opendkim (the reference)
+    std::string keys_dir;               // <dir>/<domain>/<selector>.pem
+    std::uint32_t threads = 0;          // signing threads; 0 = one per core
+};
+
 struct transport_config {
-    std::string kind = "capture";  // "capture" for now; "smtp" and "sms" later
+    std::string kind = "capture";  // capture | smtp ("sms" later)
     std::string capture_dir = "var/capture";
 };
 
@@ -112,6 +140,8 @@ struct config {
     breaker_config breaker;
     limits_config limits;
     watermarks_config watermarks;
+    smtp_config smtp;
+    dkim_config dkim;
     transport_config transport;
     local_config local;
     log_config log;

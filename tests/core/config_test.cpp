@@ -272,7 +272,7 @@ TEST(config, block_must_be_below_redis_timeout) {
 }
 
 TEST(config, choices) {
-    expect_one("[transport]\nkind = \"smtp\"\n", 2, "one of: capture");
+    expect_one("[transport]\nkind = \"sms\"\n", 2, "one of: capture");
     expect_one("[log]\nlevel = \"verbose\"\n", 2, "one of: debug, info, warn, error");
     expect_one("[log]\nformat = \"xml\"\n", 2, "one of: kv, json");
 }
@@ -389,7 +389,15 @@ TEST(config, describe_lists_every_setting) {
     EXPECT_NE(text.find("log.format = \"kv\"\n"), std::string::npos) << text;
     EXPECT_NE(text.find("dedupe.window_ms = 600000\n"), std::string::npos) << text;
     EXPECT_NE(text.find("breaker.content_max = 20\n"), std::string::npos) << text;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 57);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 76);
+}
+
+TEST(config, describe_hides_secrets) {
+    config c;
+    c.smtp.auth_password = "hunter2";
+    const auto text = describe(c);
+    EXPECT_EQ(text.find("hunter2"), std::string::npos);
+    EXPECT_NE(text.find("smtp.auth_password = \"***\"\n"), std::string::npos) << text;
 }
 
 TEST(config, describe_output_loads_back_as_the_same_config) {
