@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "queue/worker.hpp"
 #include "ratelimit/watermarks.hpp"
+#include "smtp/transport.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -51,15 +52,22 @@ int run_stack(const config& cfg, const std::string& url) {
         std::cerr << "herald: " << ep.error().to_string() << "\n";
         return 1;
     }
-    std::unique_ptr<transport> t;
-    if (cfg.transport.kind == "capture")
-        t = std::make_unique<capture_transport>(cfg.transport.capture_dir);
-
     asio::io_context ioc(1);
     redis::client redis(ioc.get_executor(), *ep,
                         {std::chrono::milliseconds(cfg.redis.timeout_ms),
                          std::chrono::milliseconds(cfg.redis.connect_timeout_ms)});
     wall_clock clk;
+    std::unique_ptr<transport> t;
+    if (cfg.transport.kind == "smtp") {
+        auto smtp = smtp::smtp_transport::create(ioc.get_executor(), cfg, redis, clk);
+        if (!smtp) {
+            std::cerr << "herald: smtp transport: " << smtp.error().to_string() << "\n";
+            return 1;
+        }
+        t = std::move(*smtp);
+    } else {
+        t = std::make_unique<capture_transport>(cfg.transport.capture_dir);
+    }
     queue::worker w(ioc.get_executor(), redis, *t, clk,
                     {consumer_name(), cfg.queue, queue::limits_from(cfg.queue),
                      cfg.limits.domain_per_sec, cfg.limits.domain_burst});

@@ -25,6 +25,36 @@ public:
                 return "dkim_invalid_key";
             case smtp_errc::dkim_failed:
                 return "dkim_failed";
+            case smtp_errc::connect_failed:
+                return "connect_failed";
+            case smtp_errc::timeout:
+                return "timeout";
+            case smtp_errc::connection_lost:
+                return "connection_lost";
+            case smtp_errc::protocol_error:
+                return "protocol_error";
+            case smtp_errc::reply_transient:
+                return "smtp_4xx";
+            case smtp_errc::reply_permanent:
+                return "smtp_5xx";
+            case smtp_errc::tls_unavailable:
+                return "tls_unavailable";
+            case smtp_errc::tls_failed:
+                return "tls_failed";
+            case smtp_errc::tls_verify_failed:
+                return "tls_verify_failed";
+            case smtp_errc::auth_unavailable:
+                return "auth_unavailable";
+            case smtp_errc::auth_insecure:
+                return "auth_insecure";
+            case smtp_errc::auth_failed:
+                return "auth_failed";
+            case smtp_errc::peer_size_exceeded:
+                return "peer_size_exceeded";
+            case smtp_errc::pool_timeout:
+                return "pool_timeout";
+            case smtp_errc::pool_closed:
+                return "pool_closed";
         }
         return "unknown";
     }
@@ -37,7 +67,25 @@ public:
             case smtp_errc::invalid_attachment:
                 return 400;
             case smtp_errc::message_too_large:
+            case smtp_errc::peer_size_exceeded:
                 return 413;
+            case smtp_errc::connect_failed:
+            case smtp_errc::connection_lost:
+            case smtp_errc::protocol_error:
+            case smtp_errc::reply_permanent:
+            case smtp_errc::tls_unavailable:
+            case smtp_errc::tls_failed:
+            case smtp_errc::tls_verify_failed:
+            case smtp_errc::auth_unavailable:
+            case smtp_errc::auth_insecure:
+            case smtp_errc::auth_failed:
+                return 502;
+            case smtp_errc::reply_transient:
+            case smtp_errc::pool_timeout:
+            case smtp_errc::pool_closed:
+                return 503;
+            case smtp_errc::timeout:
+                return 504;
             case smtp_errc::dkim_invalid_key:
             case smtp_errc::dkim_failed:
                 return 500;

@@ -1,0 +1,273 @@
+#include "smtp/failure.hpp"
+
+namespace herald::smtp {
+namespace {
+
+// Where a refusal reaches, by the command it answered.
+scope reply_scope(phase p) noexcept {
+    switch (p) {
+        case phase::connect:
+        case phase::greeting:
+        case phase::ehlo:
+        case phase::helo:
+        case phase::starttls:
+        case phase::auth:
+            return scope::destination;
+        case phase::mail:
+        case phase::data:
+        case phase::data_block:
+        case phase::data_done:
+            return scope::message;
+        case phase::rcpt:
+            return scope::recipient;
+        case phase::rset:
+        case phase::quit:
+            return scope::connection;
+    }
+    return scope::connection;
+}
+
+// Where an I/O failure reaches: before the greeting nothing was said, so
+// the destination itself is unreachable; later only this connection broke.
+scope io_scope(phase p) noexcept {
+    return p == phase::connect || p == phase::greeting ? scope::destination : scope::connection;
+}
+
+verdict of_reply(const failure& f, severity s) noexcept {
+    // 421: the peer closes the channel whatever the command was.
+    if (f.peer_reply && f.peer_reply->code == 421) return {scope::connection, s};
+    return {reply_scope(f.where), s};
+}
+
+verdict of_io(const failure& f) noexcept {
+    if (message_may_be_delivered(f.where)) return {scope::connection, severity::unknown};
+    return {io_scope(f.where), severity::transient};
+}
+
+}  // namespace
+
+failure failure_from_reply(phase where, reply r) {
+    smtp_errc code = smtp_errc::protocol_error;
+    std::string detail;
+    if (r.cls() == 4)
+        code = smtp_errc::reply_transient;
+    else if (r.cls() == 5)
+        code = smtp_errc::reply_permanent;
+    else
+        detail = "unexpected reply";
+    return {where, code, std::move(r), std::move(detail)};
+}
+
+verdict classify(const failure& f) noexcept {
+    switch (f.code) {
+        case smtp_errc::reply_transient:
+            return of_reply(f, severity::transient);
+        case smtp_errc::reply_permanent:
+            return of_reply(f, severity::permanent);
+        case smtp_errc::timeout:
+        case smtp_errc::connection_lost:
+        case smtp_errc::protocol_error:
+            return of_io(f);
+        case smtp_errc::connect_failed:
+        case smtp_errc::tls_unavailable:
+        case smtp_errc::tls_failed:
+        case smtp_errc::tls_verify_failed:
+        case smtp_errc::pool_timeout:
+            return {scope::destination, severity::transient};
+        // A relay refusing herald's credentials is a configuration problem:
+        // retry after it is fixed rather than bounce every message.
+        case smtp_errc::auth_unavailable:
+        case smtp_errc::auth_insecure:
+        case smtp_errc::auth_failed:
+            return {scope::destination, severity::transient};
+        case smtp_errc::pool_closed:
+            return {scope::connection, severity::transient};
+        case smtp_errc::peer_size_exceeded:
+        case smtp_errc::invalid_address:
+        case smtp_errc::header_injection:
+        case smtp_errc::invalid_header:
+        case smtp_errc::reserved_header:
+        case smtp_errc::invalid_attachment:
+        case smtp_errc::message_too_large:
+            return {scope::message, severity::permanent};
+        // herald's own signing fault: worth another try once fixed.
+        case smtp_errc::dkim_invalid_key:
+        case smtp_errc::dkim_failed:
+            return {scope::message, severity::transient};
+    }
+    return {scope::connection, severity::transient};
+}
+
+outcome_kind kind_of(severity s) noexcept {
+    switch (s) {
+        case severity::transient:
+            return outcome_kind::deferred;
+        case severity::permanent:
+            return outcome_kind::bounced;
+        case severity::unknown:
+            return outcome_kind::unknown;
+    }
+    return outcome_kind::unknown;
+}
+
+std::string_view to_string(scope s) noexcept {
+    switch (s) {
+        case scope::recipient:
+            return "recipient";
+        case scope::message:
+            return "message";
+        case scope::connection:
+            return "connection";
+        case scope::destination:
+            return "destination";
+    }
+    return "unknown";
+}
+
+bool connection_survives(const failure& f) noexcept {
+    auto v = classify(f);
+    return v.reach == scope::recipient || v.reach == scope::message;
+}
+
+bool is_address_failure(const reply& r) noexcept {
+    const auto& st = r.status;
+    if (r.cls() != 5 || st.cls != 5 || st.subject != 1) return false;
+    return st.detail == 1 || st.detail == 2 || st.detail == 3 || st.detail == 6 || st.detail == 10;
+}
+
+std::string explain(const failure& f, std::string_view peer) {
+    std::string p(peer);
+    if (f.peer_reply)
+        return "host " + p + " said: " + f.peer_reply->summary() + " (in reply to " +
+               std::string(command_name(f.where)) + ")" +
+               (f.detail.empty() ? "" : " (" + f.detail + ")");
+    const std::string during(describe(f.where));
+    const std::string why = f.detail.empty() ? "" : ": " + f.detail;
+    if (f.code == smtp_errc::timeout)
+        return "conversation with " + p + " timed out while " + during;
+    if (f.code == smtp_errc::connection_lost)
+        return "lost connection with " + p + " while " + during + why;
+    if (f.code == smtp_errc::connect_failed) return "connect to " + p + " failed" + why;
+    auto name = smtp_category().code_name(static_cast<int>(f.code));
+    return std::string(name) + " with " + p + " while " + during + why;
+}
+
+// ---- one message's result ---------------------------------------------------
+
+namespace {
+
+std::string_view code_name(smtp_errc e) {
+    return smtp_category().code_name(static_cast<int>(e));
+}
+
+recipient_result delivered(std::string address, const reply& r) {
+    recipient_result out;
+    out.address = std::move(address);
+    out.kind = outcome_kind::delivered;
+    out.code = "smtp_2xx";
+    out.reply_code = r.code;
+    out.status = r.status.str();
+    out.detail = r.summary();
+    return out;
+}
+
+// `alone`: the failure concerns this recipient only, so an address failure
+// in it is this address's.
+recipient_result failed(std::string address, const failure& f, std::string_view peer, bool alone) {
+    recipient_result out;
+    out.address = std::move(address);
+    const auto v = classify(f);
+    out.kind = kind_of(v.sev);
+    out.code = code_name(f.code);
+    out.why = v;
+    out.detail = explain(f, peer);
+    if (f.peer_reply) {
+        out.reply_code = f.peer_reply->code;
+        out.status = f.peer_reply->status.str();
+        out.suppress = alone && is_address_failure(*f.peer_reply);
+    }
+    return out;
+}
+
+std::size_t accepted(const transcript& t) {
+    std::size_t n = 0;
+    for (const auto& r : t.rcpt)
+        n += r && r->positive() ? 1 : 0;
+    return n;
+}
+
+recipient_result decide(std::string address, const std::optional<reply>& rcpt, const transcript& t,
+                        std::string_view peer) {
+    if (rcpt && !rcpt->positive())
+        return failed(std::move(address), failure_from_reply(phase::rcpt, *rcpt), peer, true);
+    const bool alone = accepted(t) == 1;
+    if (rcpt && t.final_reply) {
+        if (t.final_reply->positive()) return delivered(std::move(address), *t.final_reply);
+        return failed(std::move(address), failure_from_reply(phase::data_done, *t.final_reply),
+                      peer, alone);
+    }
+    if (t.failed) return failed(std::move(address), *t.failed, peer, alone && rcpt.has_value());
+    // The session records a reply or a failure for every recipient; if a
+    // bug ever breaks that, nothing was confirmed, and nothing was lost.
+    return failed(std::move(address),
+                  {phase::rcpt, smtp_errc::protocol_error, std::nullopt, "no reply recorded"}, peer,
+                  false);
+}
+
+outcome_kind summarise(const std::vector<recipient_result>& rs) {
+    auto any = [&](outcome_kind k) {
+        for (const auto& r : rs)
+            if (r.kind == k) return true;
+        return false;
+    };
+    if (any(outcome_kind::deferred)) return outcome_kind::deferred;
+    if (any(outcome_kind::unknown)) return outcome_kind::unknown;
+    if (any(outcome_kind::delivered)) return outcome_kind::delivered;
+    return outcome_kind::bounced;
+}
+
+}  // namespace
+
+send_result conclude(const envelope& env, const transcript& t, std::string_view peer) {
+    send_result out;
+    out.recipients.reserve(env.rcpt_to.size());
+    for (std::size_t i = 0; i < env.rcpt_to.size(); ++i) {
+        const std::optional<reply> none;
+        const auto& rcpt = i < t.rcpt.size() ? t.rcpt[i] : none;
+        out.recipients.push_back(decide(env.rcpt_to[i], rcpt, t, peer));
+    }
+    out.kind = summarise(out.recipients);
+    for (const auto& r : out.recipients) {
+        if (r.kind != out.kind) continue;
+        out.code = r.code;
+        out.detail = r.detail;
+        break;
+    }
+    if (out.recipients.empty() && t.failed) {  // an envelope without recipients
+        const auto v = classify(*t.failed);
+        out.kind = kind_of(v.sev);
+        out.code = code_name(t.failed->code);
+        out.detail = explain(*t.failed, peer);
+    }
+    return out;
+}
+
+std::vector<std::string> send_result::retry_recipients() const {
+    std::vector<std::string> out;
+    for (const auto& r : recipients)
+        if (r.kind == outcome_kind::deferred) out.push_back(r.address);
+    return out;
+}
+
+std::vector<std::string> send_result::suppressed_recipients() const {
+    std::vector<std::string> out;
+    for (const auto& r : recipients)
+        if (r.suppress) out.push_back(r.address);
+    return out;
+}
+
+outcome to_outcome(const send_result& r) {
+    return {r.kind, r.code, r.detail, std::nullopt};
+}
+
+}  // namespace herald::smtp

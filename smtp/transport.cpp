@@ -1,0 +1,274 @@
+#include "smtp/transport.hpp"
+
+#include "core/log.hpp"
+#include "queue/keys.hpp"
+#include "smtp/render.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+namespace herald::smtp {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::string domain_of(std::string_view address) {
+    const auto at = address.rfind('@');
+    return at == std::string_view::npos ? std::string() : std::string(address.substr(at + 1));
+}
+
+tls_mode tls_mode_of(std::string_view s) {
+    if (s == "none") return tls_mode::none;
+    if (s == "opportunistic") return tls_mode::opportunistic;
+    return tls_mode::required;
+}
+
+std::vector<std::string> split_csv(std::string_view s) {
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        const auto comma = s.find(',');
+        auto part = s.substr(0, comma);
+        if (!part.empty()) out.emplace_back(part);
+        if (comma == std::string_view::npos) break;
+        s.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+pool_options pool_options_from(const config& cfg) {
+    const auto& s = cfg.smtp;
+    pool_options p;
+    if (!s.ehlo_name.empty()) {
+        p.session.helo_name = s.ehlo_name;
+    } else {
+        char host[256] = {};
+        ::gethostname(host, sizeof host - 1);
+        p.session.helo_name = host;
+    }
+    p.session.tls = {tls_mode_of(s.tls), s.verify_tls != 0, s.ca_file};
+    if (!s.auth_user.empty()) p.session.auth = credentials{s.auth_user, s.auth_password, false};
+    p.session.pipelining = s.pipelining != 0;
+    p.max_connections = s.max_connections;
+    p.max_messages_per_connection = s.messages_per_connection;
+    p.idle_timeout = std::chrono::milliseconds(s.idle_timeout_ms);
+    return p;
+}
+
+// Every recipient of `env` with the same verdict, for failures that come
+// before any transaction (no route to the domain).
+send_result all_recipients(const envelope& env, outcome_kind kind, const error& e) {
+    send_result r;
+    r.kind = kind;
+    r.code = std::string(e.name());
+    r.detail = e.detail;
+    for (const auto& a : env.rcpt_to)
+        r.recipients.push_back({a, kind, r.code, 0, "", e.detail, std::nullopt, false});
+    return r;
+}
+
+// Worth trying the next MX: nothing was decided for any recipient beyond
+// "this host or connection did not work".
+bool try_next_host(const send_result& r) {
+    return !r.recipients.empty() &&
+           std::all_of(r.recipients.begin(), r.recipients.end(), [](const recipient_result& x) {
+               return x.kind == outcome_kind::deferred && x.why &&
+                      (x.why->reach == scope::connection || x.why->reach == scope::destination);
+           });
+}
+
+// One result from several transactions (one per recipient domain), with
+// the same summary rule as a single one (smtp/failure.hpp).
+send_result merge(std::vector<send_result> parts) {
+    if (parts.size() == 1) return std::move(parts.front());
+    send_result out;
+    for (auto& p : parts)
+        for (auto& r : p.recipients)
+            out.recipients.push_back(std::move(r));
+    const auto first = [&](outcome_kind k) {
+        return std::find_if(out.recipients.begin(), out.recipients.end(),
+                            [k](const recipient_result& r) { return r.kind == k; });
+    };
+    for (auto k : {outcome_kind::deferred, outcome_kind::unknown, outcome_kind::delivered,
+                   outcome_kind::bounced}) {
+        if (auto it = first(k); it != out.recipients.end()) {
+            out.kind = k;
+            out.code = it->code;
+            out.detail = it->detail;
+            break;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+smtp_transport::smtp_transport(const config& cfg, redis::client& redis, const clock& clk)
+    : cfg_(cfg), redis_(redis), clock_(clk), suppression_(redis, cfg.queue.shards) {}
+
+smtp_transport::~smtp_transport() {
+    if (signing_) signing_->join();
+}
+
+result<std::unique_ptr<smtp_transport>> smtp_transport::create(asio::any_io_executor ex,
+                                                               const config& cfg,
+                                                               redis::client& redis,
+                                                               const clock& clk) {
+    std::unique_ptr<smtp_transport> t(new smtp_transport(cfg, redis, clk));
+    auto keys = dkim_key_store::load(cfg.dkim.keys_dir);
+    if (!keys) return keys.error();
+    t->keys_ = std::move(*keys);
+    auto kind =
+        cfg.dkim.signer == "opendkim" ? dkim_signer_kind::opendkim : dkim_signer_kind::cached_key;
+    auto signer = make_dkim_signer(kind, dkim_options{}, clk);
+    if (!signer) return signer.error();
+    t->signer_ = std::move(*signer);
+    const unsigned threads =
+        cfg.dkim.threads ? cfg.dkim.threads : std::max(1u, std::thread::hardware_concurrency());
+    t->signing_ = std::make_unique<asio::thread_pool>(threads);
+    dns::resolver_options dns_opt;
+    dns_opt.servers = split_csv(cfg.smtp.dns_servers);
+    if (auto ok = dns_opt.validate(); !ok) return ok.error();
+    t->resolver_ = std::make_unique<dns::resolver>(ex, dns_opt);
+    dns::route_options route_opt;
+    route_opt.allow_private = cfg.smtp.allow_private != 0;
+    t->router_ = std::make_unique<dns::mx_router>(*t->resolver_, route_opt);
+    auto p = pool::create(ex, pool_options_from(cfg));
+    if (!p) return p.error();
+    t->pool_ = std::move(*p);
+    log::info("smtp.ready", {{"mode", cfg.smtp.mode},
+                             {"dkim_keys", static_cast<std::int64_t>(t->keys_.size())},
+                             {"signer", cfg.dkim.signer},
+                             {"signing_threads", static_cast<std::int64_t>(threads)}});
+    return t;
+}
+
+// Signing is CPU work: it runs on the signing pool, never on the I/O thread.
+asio::awaitable<result<std::string>> smtp_transport::sign(std::string data,
+                                                          std::string from_domain) {
+    const auto keys = keys_.keys_for(from_domain);
+    if (keys.empty()) co_return data;  // no key for this domain: sent unsigned
+    auto home = co_await asio::this_coro::executor;
+    co_await asio::post(signing_->get_executor(), asio::use_awaitable);
+    auto header = sign_all(*signer_, data, keys);
+    co_await asio::post(home, asio::use_awaitable);
+    if (!header) co_return header.error();
+    co_return *header + data;
+}
+
+asio::awaitable<result<std::vector<destination>>> smtp_transport::route(std::string domain) {
+    std::vector<destination> out;
+    if (cfg_.smtp.mode == "relay") {
+        boost::system::error_code ec;
+        auto literal = asio::ip::make_address(cfg_.smtp.relay_host, ec);
+        if (!ec) {
+            out.push_back({cfg_.smtp.relay_host, literal, cfg_.smtp.relay_port});
+            co_return out;
+        }
+        auto addrs = co_await resolver_->a(cfg_.smtp.relay_host);
+        if (!addrs) co_return addrs.error();
+        for (const auto& a : *addrs)
+            out.push_back({cfg_.smtp.relay_host, a, cfg_.smtp.relay_port});
+        co_return out;
+    }
+    auto targets = co_await router_->route(std::move(domain));
+    if (!targets) co_return targets.error();
+    for (const auto& t : *targets)
+        out.push_back({t.host, t.address, 25});
+    co_return out;
+}
+
+// Relay: one transaction. Direct: one per recipient domain, each tried on
+// its MX hosts in order while a host fails as a whole.
+asio::awaitable<send_result> smtp_transport::deliver(const envelope& env, std::string_view data) {
+    std::map<std::string, envelope> by_domain;
+    for (const auto& r : env.rcpt_to) {
+        auto& e = by_domain[cfg_.smtp.mode == "relay" ? std::string() : domain_of(r)];
+        e.mail_from = env.mail_from;
+        e.rcpt_to.push_back(r);
+    }
+    std::vector<send_result> parts;
+    for (const auto& [domain, part] : by_domain) {
+        auto dests = co_await route(domain);
+        if (!dests) {
+            const auto* cat = &dests.error().code.category();
+            const bool permanent =
+                cat == &dns::route_category() &&
+                dns::is_permanent(static_cast<dns::route_errc>(dests.error().code.value()));
+            parts.push_back(all_recipients(
+                part, permanent ? outcome_kind::bounced : outcome_kind::deferred, dests.error()));
+            continue;
+        }
+        send_result r;
+        for (const auto& dest : *dests) {
+            r = co_await pool_->send(dest, part, data);
+            if (!try_next_host(r)) break;
+        }
+        parts.push_back(std::move(r));
+    }
+    co_return merge(std::move(parts));
+}
+
+asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
+    const auto* email = std::get_if<email_message>(&d.msg.content);
+    if (!email)
+        co_return outcome::bounced("channel_unsupported", "the smtp transport sends email only");
+    render_options ro;
+    ro.message_id = d.id.str();
+    auto rendered = render(*email, ro, clock_);
+    if (!rendered)
+        co_return outcome::bounced(std::string(rendered.error().name()), rendered.error().detail);
+
+    // Who still gets it: not suppressed, not delivered by an earlier attempt.
+    const std::string sent_key = queue::shard_prefix(d.id.shard) + ":sent:" + d.id.str();
+    auto suppressed = co_await suppression_.check(d.tenant, rendered->env.rcpt_to);
+    if (!suppressed) co_return outcome::deferred("redis", suppressed.error().to_string());
+    auto before = co_await redis_.exec(redis::cmd("SMEMBERS", sent_key));
+    if (!before) co_return outcome::deferred("redis", before.error().to_string());
+    envelope env{rendered->env.mail_from, {}};
+    for (std::size_t i = 0; i < rendered->env.rcpt_to.size(); ++i) {
+        const auto& a = rendered->env.rcpt_to[i];
+        const bool done = std::any_of(before->elements.begin(), before->elements.end(),
+                                      [&](const redis::reply& x) { return x.str == a; });
+        if (!(*suppressed)[i] && !done) env.rcpt_to.push_back(a);
+    }
+    if (env.rcpt_to.empty()) {
+        if (before->elements.empty())
+            co_return outcome::bounced("suppressed",
+                                       "every recipient is on the tenant's suppression list");
+        co_return outcome::delivered("smtp_2xx", "every recipient was delivered before");
+    }
+
+    auto data = co_await sign(std::move(rendered->data), domain_of(env.mail_from));
+    if (!data) co_return outcome::deferred(std::string(data.error().name()), data.error().detail);
+    send_result result = co_await deliver(env, *data);
+
+    // Remember who has it, so a retry sends only to the others.
+    redis::command remember{"SADD", sent_key};
+    for (const auto& r : result.recipients)
+        if (r.kind == outcome_kind::delivered) remember.push_back(r.address);
+    if (result.kind == outcome_kind::deferred && remember.size() > 2) {
+        std::vector<redis::command> cmds{
+            std::move(remember),
+            redis::cmd("EXPIRE", sent_key, std::to_string(cfg_.queue.max_age_s))};
+        co_await redis_.pipeline(std::move(cmds));
+    }
+    if (auto bad = result.suppressed_recipients(); !bad.empty()) {
+        co_await suppression_.add(d.tenant, bad, result.detail);
+        log::info("smtp.suppressed",
+                  {{"tenant", d.tenant}, {"count", static_cast<std::int64_t>(bad.size())}});
+    }
+    outcome o = to_outcome(result);
+    if (o.kind == outcome_kind::unknown && cfg_.smtp.unknown_outcome == "deferred")
+        o.kind = outcome_kind::deferred;
+    co_return o;
+}
+
+}  // namespace herald::smtp

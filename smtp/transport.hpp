@@ -1,0 +1,69 @@
+// The SMTP transport: what a worker hands an email to when
+// transport.kind = "smtp". One message's way through it:
+//
+//   render (smtp/render) -> skip recipients suppressed for the tenant, or
+//   already delivered by an earlier attempt -> DKIM-sign on the signing
+//   pool (never on the I/O thread) -> route (relay: the smarthost; direct:
+//   each recipient domain's MX, in preference order) -> the destination's
+//   connection pool -> per-recipient results: delivered ones remembered
+//   for retries, 5.1.x bounces suppressed, the rest retried by the queue.
+//
+// Outcome: deferred when any recipient must be retried (only those are
+// sent again); bounced when every one failed for good (or the message can
+// never be rendered); unknown after a lost final dot counts as delivered
+// unless smtp.unknown_outcome says "deferred"; delivered otherwise.
+//
+// Thread model: send() runs on the executor given to create() (one
+// thread); signing runs on its own thread pool.
+#pragma once
+
+#include "core/config.hpp"
+#include "core/transport.hpp"
+#include "dns/errors.hpp"
+#include "dns/mx_route.hpp"
+#include "dns/resolver.hpp"
+#include "queue/redis_client.hpp"
+#include "smtp/dkim_keys.hpp"
+#include "smtp/dkim_signer.hpp"
+#include "smtp/pool.hpp"
+#include "smtp/suppression.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <memory>
+
+namespace herald::smtp {
+
+class smtp_transport final : public transport {
+public:
+    // Reads the DKIM keys and the TLS CA file: call at start-up.
+    static result<std::unique_ptr<smtp_transport>> create(boost::asio::any_io_executor ex,
+                                                          const config& cfg, redis::client& redis,
+                                                          const clock& clk);
+    ~smtp_transport() override;
+
+    std::string_view name() const override { return "smtp"; }
+    boost::asio::awaitable<outcome> send(const delivery& d) override;
+
+    pool_stats stats() const { return pool_->stats(); }
+
+private:
+    smtp_transport(const config& cfg, redis::client& redis, const clock& clk);
+
+    boost::asio::awaitable<result<std::string>> sign(std::string data, std::string from_domain);
+    boost::asio::awaitable<result<std::vector<destination>>> route(std::string domain);
+    boost::asio::awaitable<send_result> deliver(const envelope& env, std::string_view data);
+
+    const config& cfg_;
+    redis::client& redis_;
+    const clock& clock_;
+    suppression_list suppression_;
+    dkim_key_store keys_;
+    std::unique_ptr<dkim_signer> signer_;
+    std::unique_ptr<boost::asio::thread_pool> signing_;
+    std::unique_ptr<dns::resolver> resolver_;
+    std::unique_ptr<dns::mx_router> router_;
+    std::unique_ptr<pool> pool_;
+};
+
+}  // namespace herald::smtp

@@ -1,0 +1,176 @@
+"""A capturing SMTP server for herald's SMTP client tests (python3-aiosmtpd).
+
+Listens on 127.0.0.1 on a free port and prints "READY <port>" once it
+accepts connections. Every accepted message is written to --dir as
+<n>.eml (the content exactly as received, after un-dot-stuffing) and
+<n>.json (envelope, options, TLS, AUTH, whether MAIL arrived pipelined).
+--dir/state.json counts connections, the most open at once, and QUITs.
+
+Misbehaviours on demand: --reject ADDR=REPLY answers REPLY to RCPT TO ADDR,
+--hang-after-dot never answers the end of DATA, --close-at-data closes the
+connection on DATA without a reply, --idle-timeout closes idle connections.
+
+Run by /usr/bin/python3 (Debian's, which sees aiosmtpd). Test use only.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import ssl
+import sys
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+state = {"connections": 0, "open": 0, "max_open": 0, "quits": 0, "messages": 0}
+
+
+def write_atomically(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def save_state(args):
+    write_atomically(os.path.join(args.dir, "state.json"), json.dumps(state).encode())
+
+
+class Server(SMTP):
+    def __init__(self, handler, args, **kwargs):
+        super().__init__(handler, **kwargs)
+        self.herald_args = args
+
+    def connection_made(self, transport):
+        first = self._original_transport is None and self.transport is None
+        super().connection_made(transport)
+        if first:  # STARTTLS calls this again for the same connection
+            state["connections"] += 1
+            state["open"] += 1
+            state["max_open"] = max(state["max_open"], state["open"])
+            save_state(self.herald_args)
+
+    def connection_lost(self, error):
+        state["open"] -= 1
+        save_state(self.herald_args)
+        super().connection_lost(error)
+
+    async def smtp_DATA(self, arg):
+        if self.herald_args.close_at_data:
+            self.transport.close()
+            return
+        await super().smtp_DATA(arg)
+
+    async def smtp_QUIT(self, arg):
+        state["quits"] += 1
+        save_state(self.herald_args)
+        await super().smtp_QUIT(arg)
+
+
+class Handler:
+    def __init__(self, args):
+        self.args = args
+        self.rejects = dict(r.split("=", 1) for r in args.reject)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.args.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # Bytes already waiting behind MAIL: the client pipelined RCPT/DATA.
+        session.herald_pipelined = len(server._reader._buffer) > 0
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.rejects:
+            return self.rejects[address]
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.args.hang_after_dot:
+            await asyncio.sleep(3600)
+        state["messages"] += 1
+        n = state["messages"]
+        record = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "mail_options": envelope.mail_options,
+            "tls": session.ssl is not None,
+            "auth_login": getattr(session, "herald_login", None),
+            "auth_mechanism": getattr(session, "herald_mechanism", None),
+            "pipelined": getattr(session, "herald_pipelined", False),
+            "connection": state["connections"],
+        }
+        base = os.path.join(self.args.dir, str(n))
+        write_atomically(base + ".eml", envelope.original_content)
+        write_atomically(base + ".json", json.dumps(record).encode())
+        save_state(self.args)
+        return f"250 2.0.0 OK queued as {n}"
+
+
+def make_authenticator(args):
+    user, _, password = args.auth.partition(":")
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword)
+              and auth_data.login == user.encode()
+              and auth_data.password == password.encode())
+        if ok:
+            session.herald_login = user
+            session.herald_mechanism = mechanism
+        return AuthResult(success=ok, handled=False)
+
+    return authenticate
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--dir", required=True)
+    p.add_argument("--hostname", default="capture.herald.test")
+    p.add_argument("--pipelining", action="store_true")
+    p.add_argument("--size", type=int, default=33554432, help="0: no SIZE announced")
+    p.add_argument("--reject", action="append", default=[], metavar="ADDR=REPLY")
+    p.add_argument("--auth", default="", metavar="USER:PASSWORD")
+    p.add_argument("--auth-mechanisms", default="PLAIN,LOGIN")
+    p.add_argument("--auth-plaintext", action="store_true", help="offer AUTH without TLS")
+    p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--hang-after-dot", action="store_true")
+    p.add_argument("--close-at-data", action="store_true")
+    p.add_argument("--idle-timeout", type=float, default=300)
+    args = p.parse_args()
+
+    tls_context = None
+    if args.tls:
+        tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls_context.load_cert_chain(args.tls[0], args.tls[1])
+    offered = set(args.auth_mechanisms.split(","))
+    excluded = [m for m in ("PLAIN", "LOGIN") if m not in offered]
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    handler = Handler(args)
+
+    def factory():
+        return Server(handler, args,
+                      hostname=args.hostname,
+                      data_size_limit=args.size or None,
+                      tls_context=tls_context,
+                      authenticator=make_authenticator(args) if args.auth else None,
+                      auth_require_tls=not args.auth_plaintext,
+                      auth_exclude_mechanism=excluded,
+                      timeout=args.idle_timeout,
+                      loop=loop)
+
+    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", 0))
+    save_state(args)
+    print("READY", server.sockets[0].getsockname()[1], flush=True)
+    loop.run_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

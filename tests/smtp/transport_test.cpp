@@ -1,0 +1,154 @@
+// The SMTP transport in the worker, end to end on real servers: admitted
+// messages are rendered, DKIM-signed (checked by python3-dkim), relayed to
+// a capturing SMTP server; a 5.1.1 bounce suppresses the recipient for the
+// tenant; a recipient deferred while another was accepted is retried alone.
+#include "smtp/transport.hpp"
+#include "smtp/dkim_key.hpp"
+#include "tests/smtp/python_runner.hpp"
+#include "tests/smtp/smtp_servers.hpp"
+#include "tests/support/queue_fixture.hpp"
+
+#include <boost/json.hpp>
+
+#include <fstream>
+
+namespace herald {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+std::string generate_rsa_pem() {
+    const auto dir = fs::temp_directory_path() / ("herald-key-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto file = dir / "key.pem";
+    const std::string cmd = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " +
+                            file.string() + " 2>/dev/null";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    std::ifstream in(file);
+    std::string pem((std::istreambuf_iterator<char>(in)), {});
+    fs::remove_all(dir);
+    return pem;
+}
+
+struct transport_test : test::queue_fixture {
+    test::scratch_dir keys{"herald-dkim"};
+    std::string pem = generate_rsa_pem();
+
+    void use_server(std::uint16_t port) {
+        fs::create_directories(keys.path() / "example.com");
+        std::ofstream(keys.path() / "example.com" / "s1.pem") << pem;
+        cfg.smtp.mode = "relay";
+        cfg.smtp.relay_host = "127.0.0.1";
+        cfg.smtp.relay_port = port;
+        cfg.smtp.tls = "none";
+        cfg.dkim.keys_dir = keys.path().string();
+        cfg.dkim.threads = 2;
+    }
+    std::unique_ptr<smtp::smtp_transport> make_transport() {
+        auto t = smtp::smtp_transport::create(ioc.get_executor(), cfg, client, clk);
+        EXPECT_TRUE(t) << t.error().to_string();
+        return std::move(*t);
+    }
+    // Every captured message's DKIM signatures, verified independently.
+    std::vector<bool> verify(const std::vector<test::capture_server::message>& msgs) {
+        auto key = smtp::dkim_key::parse(pem);
+        json::object records{{"s1._domainkey.example.com.", (*key)->dns_record()}};
+        test::temp_file rec(json::serialize(records), "records.json");
+        std::vector<std::unique_ptr<test::temp_file>> files;
+        std::vector<std::string> args{rec.path().string()};
+        for (const auto& m : msgs) {
+            files.push_back(std::make_unique<test::temp_file>(m.content));
+            args.push_back(files.back()->path().string());
+        }
+        auto r = test::run_python("dkim_verify.py", args);
+        std::vector<bool> ok;
+        const json::value parsed = json::parse(r.out);
+        for (const auto& v : parsed.as_array()) {
+            const auto& res = v.at("results").as_array();
+            ok.push_back(!res.empty() &&
+                         std::all_of(res.begin(), res.end(),
+                                     [](const json::value& b) { return b.as_bool(); }));
+        }
+        return ok;
+    }
+};
+
+TEST_F(transport_test, relays_dkim_signed_mail_from_the_queue) {
+    test::capture_server peer({"--pipelining"});
+    use_server(peer.port());
+    auto smtp = make_transport();
+    std::vector<message_id> ids;
+    for (int i = 0; i < 3; ++i)
+        ids.push_back(admit("acme", R"({"from":"Shop <app@example.com>","to":["u)" +
+                                        std::to_string(i) + R"(@dest.example"],"subject":"Grüße )" +
+                                        std::to_string(i) +
+                                        R"(","text":"héllo\n.line starting with a dot"})"));
+    ASSERT_TRUE(run_worker(
+        *smtp, [&] { return peer.messages().size() == 3 && total_len(channel::email) == 0; }));
+    auto msgs = peer.messages();
+    for (bool ok : verify(msgs))
+        EXPECT_TRUE(ok) << "DKIM signature verified by python3-dkim";
+    for (std::size_t i = 0; i < msgs.size(); ++i)
+        EXPECT_NE(msgs[i].content.find("@example.com>"), std::string::npos);
+    bool ids_found = true;
+    for (const auto& id : ids) {
+        ids_found = ids_found && std::any_of(msgs.begin(), msgs.end(), [&](const auto& m) {
+                        return m.content.find("Message-ID: <" + id.str() + "@example.com>") !=
+                               std::string::npos;
+                    });
+    }
+    EXPECT_TRUE(ids_found) << msgs[0].content.substr(0, 600);
+    EXPECT_EQ(smtp->stats().transactions, 3u);
+    EXPECT_LE(smtp->stats().connections_opened, 3u);
+}
+
+TEST_F(transport_test, a_511_bounce_suppresses_the_recipient_for_the_tenant) {
+    test::capture_server peer({"--reject", "gone@dest.example=550 5.1.1 no such user"});
+    use_server(peer.port());
+    auto smtp = make_transport();
+    admit("acme",
+          R"({"from":"app@example.com","to":["gone@dest.example"],"subject":"one","text":"x"})");
+    ASSERT_TRUE(run_worker(*smtp, [&] { return dead_count() == 1; }));
+    EXPECT_EQ(dead_letters().back()["reason"], "bounced");
+    const auto key =
+        queue::shard_prefix(queue::shard_of("acme", q.shards)) + ":supp:acme:gone@dest.example";
+    EXPECT_GT(count({"TTL", key}), 0) << "suppressed, with a TTL";
+    const auto before = smtp->stats().transactions;
+    admit("acme",
+          R"({"from":"app@example.com","to":["gone@DEST.example"],"subject":"two","text":"y"})");
+    ASSERT_TRUE(run_worker(*smtp, [&] { return dead_count() == 2; }));
+    EXPECT_EQ(dead_letters().back()["reason"], "bounced");
+    EXPECT_NE(dead_letters().back()["detail"].find("suppress"), std::string::npos);
+    EXPECT_EQ(smtp->stats().transactions, before) << "not sent again";
+    // Another tenant may still write to that address.
+    admit("globex",
+          R"({"from":"app@example.com","to":["gone@dest.example"],"subject":"three","text":"z"})");
+    ASSERT_TRUE(run_worker(*smtp, [&] { return dead_count() == 3; }));
+    EXPECT_EQ(smtp->stats().transactions, before + 1);
+}
+
+TEST_F(transport_test, a_deferred_recipient_is_retried_alone) {
+    test::capture_server peer({"--reject", "later@dest.example=451 4.2.1 mailbox busy"});
+    use_server(peer.port());
+    auto smtp = make_transport();
+    auto id = admit(
+        "acme",
+        R"({"from":"app@example.com","to":["now@dest.example","later@dest.example"],"subject":"s","text":"t"})");
+    const auto prefix = queue::shard_prefix(id.shard);
+    auto attempts = [&] {
+        auto rec = server.cmd({"HGET", prefix + ":deferred", id.str()});
+        if (rec.is_nil()) return 0;
+        return std::stoi(std::string(json::parse(rec.str).at("attempt").as_string()));
+    };
+    ASSERT_TRUE(run_worker(*smtp, [&] { return attempts() == 1; }));
+    ASSERT_EQ(peer.messages().size(), 1u) << "now@ accepted on the first attempt";
+    EXPECT_EQ(count({"SCARD", prefix + ":sent:" + id.str()}), 1);
+    clk.advance(60'000);  // past the first backoff (at most 1 s), within max age
+    ASSERT_TRUE(run_worker(*smtp, [&] { return attempts() == 2; }));
+    // Had now@ been in the second transaction, its DATA would be captured.
+    EXPECT_EQ(peer.messages().size(), 1u) << "the retry went to later@ alone";
+}
+
+}  // namespace
+}  // namespace herald
