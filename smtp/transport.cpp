@@ -181,7 +181,7 @@ asio::awaitable<result<std::vector<destination>>> smtp_transport::route(std::str
     auto targets = co_await router_->route(std::move(domain));
     if (!targets) co_return targets.error();
     for (const auto& t : *targets)
-        out.push_back({t.host, t.address, 25});
+        out.push_back({t.host, t.address, cfg_.smtp.direct_port});
     co_return out;
 }
 

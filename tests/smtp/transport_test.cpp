@@ -4,6 +4,7 @@
 // tenant; a recipient deferred while another was accepted is retried alone.
 #include "smtp/transport.hpp"
 #include "smtp/dkim_key.hpp"
+#include "tests/dns/dnsmasq.hpp"
 #include "tests/smtp/python_runner.hpp"
 #include "tests/smtp/smtp_servers.hpp"
 #include "tests/support/queue_fixture.hpp"
@@ -148,6 +149,57 @@ TEST_F(transport_test, a_deferred_recipient_is_retried_alone) {
     ASSERT_TRUE(run_worker(*smtp, [&] { return attempts() == 2; }));
     // Had now@ been in the second transaction, its DATA would be captured.
     EXPECT_EQ(peer.messages().size(), 1u) << "the retry went to later@ alone";
+}
+
+// Direct mode: the recipients' MX from a real DNS server (dnsmasq), tried
+// in preference order; a host that refuses connections is skipped; MX
+// hosts on loopback are refused unless allowed (a mail-loop guard).
+struct direct_test : transport_test {
+    test::capture_server peer;
+    void use_dns(const test::dnsmasq& dns, bool allow_private) {
+        use_server(peer.port());
+        cfg.smtp.mode = "direct";
+        cfg.smtp.direct_port = peer.port();
+        cfg.smtp.dns_servers = dns.server();
+        cfg.smtp.allow_private = allow_private ? 1 : 0;
+    }
+};
+
+TEST_F(direct_test, tries_mx_hosts_in_preference_order) {
+    // mx0 (preference 5) has an address where nothing listens.
+    test::dnsmasq dns(
+        {"--mx-host=dest.test,mx0.dest.test,5", "--mx-host=dest.test,mx1.dest.test,10",
+         "--host-record=mx0.dest.test,127.0.0.2", "--host-record=mx1.dest.test,127.0.0.1"});
+    use_dns(dns, true);
+    auto smtp = make_transport();
+    admit("acme",
+          R"({"from":"app@example.com","to":["u@dest.test"],"subject":"direct","text":"x"})");
+    ASSERT_TRUE(run_worker(*smtp, [&] { return peer.messages().size() == 1; }));
+    EXPECT_EQ(peer.messages().front().meta.at("rcpt_tos").as_array().size(), 1u);
+    EXPECT_EQ(smtp->stats().connections_failed, 1u) << "mx0 (preference 5) was tried first";
+}
+
+TEST_F(direct_test, refuses_a_loopback_mx_unless_allowed) {
+    test::dnsmasq dns(
+        {"--mx-host=dest.test,mx1.dest.test,10", "--host-record=mx1.dest.test,127.0.0.1"});
+    use_dns(dns, false);
+    auto smtp = make_transport();
+    admit("acme", R"({"from":"app@example.com","to":["u@dest.test"],"subject":"loop","text":"x"})");
+    ASSERT_TRUE(run_worker(*smtp, [&] { return dead_count() == 1; }));
+    EXPECT_NE(dead_letters().front()["detail"].find("loop"), std::string::npos)
+        << dead_letters().front()["detail"];
+    EXPECT_TRUE(peer.messages().empty());
+}
+
+TEST_F(direct_test, an_unknown_domain_bounces) {
+    test::dnsmasq dns(
+        {"--mx-host=dest.test,mx1.dest.test,10", "--host-record=mx1.dest.test,127.0.0.1"});
+    use_dns(dns, true);
+    auto smtp = make_transport();
+    admit("acme",
+          R"({"from":"app@example.com","to":["u@nowhere.test"],"subject":"nx","text":"x"})");
+    ASSERT_TRUE(run_worker(*smtp, [&] { return dead_count() == 1; }));
+    EXPECT_EQ(dead_letters().front()["reason"], "bounced");
 }
 
 }  // namespace
