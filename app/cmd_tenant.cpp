@@ -16,6 +16,9 @@
 #include "queue/keys.hpp"
 #include "queue/redis_client.hpp"
 #include "ratelimit/settings.hpp"
+#include "smtp/settings.hpp"
+
+#include <algorithm>
 
 #include <boost/json.hpp>
 
@@ -31,7 +34,7 @@ namespace json = boost::json;
 // Every guard's tenant settings.
 std::vector<tenant_setting> all_settings() {
     std::vector<tenant_setting> all;
-    for (auto list : {dedupe::settings(), ratelimit::settings()})
+    for (auto list : {dedupe::settings(), ratelimit::settings(), smtp::settings()})
         all.insert(all.end(), list.begin(), list.end());
     return all;
 }
@@ -44,6 +47,10 @@ std::optional<tenant_setting> find_setting(std::string_view name) {
 
 result<void> check_value(const tenant_setting& s, const std::string& v) {
     if (s.is_list) return {};
+    if (!s.choices.empty()) {
+        if (std::find(s.choices.begin(), s.choices.end(), v) != s.choices.end()) return {};
+        return make_error(errc::invalid_argument, std::string(s.name) + " is one of a fixed list");
+    }
     std::uint64_t n = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc{} || p != v.data() + v.size() || n < s.min || n > s.max)

@@ -173,6 +173,7 @@ constexpr std::array k_fields{
     int_field<&C::smtp, &smtp_config::allow_private>("smtp", "allow_private", 0, 1),
     text_field<&C::smtp, &smtp_config::dns_servers>("smtp", "dns_servers"),
     int_field<&C::smtp, &smtp_config::direct_port>("smtp", "direct_port", 1, 65535),
+    int_field<&C::smtp, &smtp_config::final_dot_timeout_ms>("smtp", "final_dot_timeout_ms", 1),
     text_field<&C::smtp, &smtp_config::unknown_outcome>("smtp", "unknown_outcome",
                                                         {.choices = k_unknown_policies}),
     text_field<&C::dkim, &dkim_config::signer>("dkim", "signer", {.choices = k_dkim_signers}),

@@ -106,6 +106,7 @@ struct smtp_config {
     std::uint32_t allow_private = 0;  // direct: allow loopback/private MX targets (tests only)
     std::string dns_servers;          // direct: "ip:port,..."; empty: /etc/resolv.conf
     std::uint16_t direct_port = 25;   // direct: the MX hosts' port (tests use another)
+    std::uint32_t final_dot_timeout_ms = 600000;  // RFC 5321 §4.5.3.2.6: 10 minutes
     // After the final dot with no answer the peer may have the message:
     // "delivered" (never resend; the default) or "deferred" (retry, may duplicate).
     std::string unknown_outcome = "delivered";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace herald {
@@ -13,6 +14,7 @@ struct tenant_setting {
     std::uint64_t min = 0, max = 0;  // for numbers
     bool is_list = false;            // comma-separated names instead of a number
     std::string_view help;
+    std::span<const std::string_view> choices = {};  // a word from this list instead
 };
 
 }  // namespace herald

@@ -281,7 +281,6 @@ settle_record worker::decide(const queued_message& m, const outcome& o) {
     auto record = queue::decide(m, o, policy, clock_.now_ms(), rng_);
     const auto fields = {log::field{"id", m.id.str()}, log::field{"tenant", m.tenant},
                          log::field{"code", o.code}};
-    if (o.kind == outcome_kind::unknown) log::warn("delivery.unknown", fields);
     switch (record.what) {
         case settle_record::kind::delivered:
             ++counters_.delivered;

@@ -59,6 +59,7 @@ pool_options pool_options_from(const config& cfg) {
     p.max_connections = s.max_connections;
     p.max_messages_per_connection = s.messages_per_connection;
     p.idle_timeout = std::chrono::milliseconds(s.idle_timeout_ms);
+    p.session.limits.data_done = std::chrono::milliseconds(s.final_dot_timeout_ms);
     return p;
 }
 
@@ -216,6 +217,21 @@ asio::awaitable<send_result> smtp_transport::deliver(const envelope& env, std::s
     co_return merge(std::move(parts));
 }
 
+// No answer after the final dot: the peer may have the message. Recorded
+// as an event; the tenant's smtp.unknown_outcome (else the config's)
+// decides: "delivered" never resends, "deferred" retries and may duplicate.
+asio::awaitable<void> smtp_transport::settle_unknown(const delivery& d, outcome& o) {
+    const std::string prefix = queue::shard_prefix(d.id.shard);
+    std::vector<redis::command> cmds{
+        redis::cmd("HGET", prefix + ":tenant:" + std::string(d.tenant), "smtp.unknown_outcome"),
+        redis::cmd("XADD", prefix + ":events", "MAXLEN", "~", "10000", "*", "type",
+                   "delivery.unknown", "tenant", d.tenant, "id", d.id.str(), "detail", o.detail)};
+    auto r = co_await redis_.pipeline(std::move(cmds));
+    const std::string policy = r && !(*r)[0].is_nil() ? (*r)[0].str : cfg_.smtp.unknown_outcome;
+    log::warn("delivery.unknown", {{"id", d.id.str()}, {"tenant", d.tenant}, {"policy", policy}});
+    if (policy == "deferred") o.kind = outcome_kind::deferred;
+}
+
 asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
     const auto* email = std::get_if<email_message>(&d.msg.content);
     if (!email)
@@ -266,8 +282,7 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
                   {{"tenant", d.tenant}, {"count", static_cast<std::int64_t>(bad.size())}});
     }
     outcome o = to_outcome(result);
-    if (o.kind == outcome_kind::unknown && cfg_.smtp.unknown_outcome == "deferred")
-        o.kind = outcome_kind::deferred;
+    if (o.kind == outcome_kind::unknown) co_await settle_unknown(d, o);
     co_return o;
 }
 

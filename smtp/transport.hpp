@@ -11,7 +11,9 @@
 // Outcome: deferred when any recipient must be retried (only those are
 // sent again); bounced when every one failed for good (or the message can
 // never be rendered); unknown after a lost final dot counts as delivered
-// unless smtp.unknown_outcome says "deferred"; delivered otherwise.
+// unless the tenant's (or the config's) smtp.unknown_outcome says
+// "deferred", and is written as a delivery.unknown event; delivered
+// otherwise.
 //
 // Thread model: send() runs on the executor given to create() (one
 // thread); signing runs on its own thread pool.
@@ -53,6 +55,7 @@ private:
     boost::asio::awaitable<result<std::string>> sign(std::string data, std::string from_domain);
     boost::asio::awaitable<result<std::vector<destination>>> route(std::string domain);
     boost::asio::awaitable<send_result> deliver(const envelope& env, std::string_view data);
+    boost::asio::awaitable<void> settle_unknown(const delivery& d, outcome& o);
 
     const config& cfg_;
     redis::client& redis_;

@@ -151,6 +151,33 @@ TEST_F(transport_test, a_deferred_recipient_is_retried_alone) {
     EXPECT_EQ(peer.messages().size(), 1u) << "the retry went to later@ alone";
 }
 
+TEST_F(transport_test, no_answer_after_the_final_dot_is_unknown_and_never_resent_by_default) {
+    test::capture_server peer({"--hang-after-dot"});
+    use_server(peer.port());
+    cfg.smtp.final_dot_timeout_ms = 300;
+    auto smtp = make_transport();
+    auto id = admit(
+        "acme", R"({"from":"app@example.com","to":["u@dest.example"],"subject":"s","text":"t"})");
+    const auto prefix = queue::shard_prefix(id.shard);
+    ASSERT_TRUE(run_worker(*smtp, [&] {
+        return count({"EXISTS", prefix + ":done:" + id.str()}) == 1;
+    }));
+    EXPECT_EQ(count({"ZCARD", prefix + ":retry"}), 0) << "not resent";
+    auto events = server.cmd({"XRANGE", prefix + ":events", "-", "+"});
+    bool recorded = false;
+    for (const auto& e : events.elements)
+        for (std::size_t i = 0; i + 1 < e[1].size(); i += 2)
+            recorded = recorded || e[1][i + 1].str == "delivery.unknown";
+    EXPECT_TRUE(recorded) << "an event records the unknown outcome";
+    // A tenant that prefers a possible duplicate to a possible loss.
+    server.cmd({"FCALL", "herald_settings", "1", prefix, "set", "acme", "smtp.unknown_outcome",
+                "deferred"});
+    auto second = admit(
+        "acme", R"({"from":"app@example.com","to":["v@dest.example"],"subject":"s2","text":"t"})");
+    ASSERT_TRUE(run_worker(*smtp, [&] { return count({"ZCARD", prefix + ":retry"}) == 1; }));
+    EXPECT_EQ(count({"EXISTS", prefix + ":done:" + second.str()}), 0);
+}
+
 // Direct mode: the recipients' MX from a real DNS server (dnsmasq), tried
 // in preference order; a host that refuses connections is skipped; MX
 // hosts on loopback are refused unless allowed (a mail-loop guard).
