@@ -1,4 +1,5 @@
 #include "smtp/auth.hpp"
+#include "smtp/mime_encode.hpp"
 
 #include <openssl/evp.h>
 
@@ -52,15 +53,6 @@ std::optional<auth_mechanism> choose_mechanism(const extensions& ext) noexcept {
     if (ext.auth_plain) return auth_mechanism::plain;
     if (ext.auth_login) return auth_mechanism::login;
     return std::nullopt;
-}
-
-std::string base64(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(bytes.data()),
-                                  static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
 }
 
 std::string plain_response(const credentials& c) {

@@ -10,6 +10,8 @@
 // Limits: user and password up to 255 bytes each; no NUL in either.
 #pragma once
 
+#include "smtp/mime_encode.hpp"
+
 #include "smtp/chat.hpp"
 #include "smtp/extensions.hpp"
 
@@ -28,8 +30,6 @@ struct credentials {
 enum class auth_mechanism { plain, login };
 
 std::optional<auth_mechanism> choose_mechanism(const extensions& ext) noexcept;
-
-std::string base64(std::string_view bytes);
 
 // The RFC 4616 initial response: base64("\0" user "\0" password).
 std::string plain_response(const credentials& c);

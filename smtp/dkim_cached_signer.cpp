@@ -2,6 +2,7 @@
 
 #include "smtp/dkim_canon.hpp"
 #include "smtp/errors.hpp"
+#include "smtp/mime_encode.hpp"
 
 #include <openssl/evp.h>
 
@@ -11,18 +12,14 @@
 namespace herald::smtp {
 namespace {
 
+std::string base64(const unsigned char* data, std::size_t n) {
+    return smtp::base64(std::string_view(reinterpret_cast<const char*>(data), n));
+}
+
 using md_ctx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
 error failed(std::string what) {
     return make_error(smtp_errc::dkim_failed, std::move(what));
-}
-
-std::string base64(const unsigned char* data, std::size_t n) {
-    std::string out(4 * ((n + 2) / 3) + 1, '\0');
-    const int len =
-        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-    out.resize(static_cast<std::size_t>(len));
-    return out;
 }
 
 // Writes a DKIM-Signature field folded within 78 columns where it can:

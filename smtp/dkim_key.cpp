@@ -1,6 +1,7 @@
 #include "smtp/dkim_key.hpp"
 
 #include "smtp/errors.hpp"
+#include "smtp/mime_encode.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -12,18 +13,14 @@
 namespace herald::smtp {
 namespace {
 
+std::string base64(const unsigned char* data, std::size_t n) {
+    return smtp::base64(std::string_view(reinterpret_cast<const char*>(data), n));
+}
+
 constexpr int k_min_rsa_bits = 1024;  // RFC 8301 §3.2
 
 error bad_key(std::string detail) {
     return make_error(smtp_errc::dkim_invalid_key, std::move(detail));
-}
-
-std::string base64(const unsigned char* data, std::size_t n) {
-    std::string out(4 * ((n + 2) / 3) + 1, '\0');
-    const int len =
-        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
-    out.resize(static_cast<std::size_t>(len));
-    return out;
 }
 
 }  // namespace

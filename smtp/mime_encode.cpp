@@ -1,8 +1,19 @@
 #include "smtp/mime_encode.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 
 namespace herald::smtp {
+
+std::string base64(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(bytes.data()),
+                                  static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
 namespace {
 
 constexpr char k_hex[] = "0123456789ABCDEF";

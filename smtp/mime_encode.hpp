@@ -17,6 +17,9 @@
 
 namespace herald::smtp {
 
+// Plain base64 of `bytes` on one line (AUTH responses, DKIM b= and bh=).
+std::string base64(std::string_view bytes);
+
 bool is_ascii(std::string_view s) noexcept;
 bool is_valid_utf8(std::string_view s) noexcept;
 
