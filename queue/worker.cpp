@@ -279,8 +279,6 @@ settle_record worker::decide(const queued_message& m, const outcome& o) {
     const retry_policy policy{static_cast<int>(opt_.q.max_attempts), opt_.q.backoff_base_ms,
                               opt_.q.backoff_cap_ms};
     auto record = queue::decide(m, o, policy, clock_.now_ms(), rng_);
-    const auto fields = {log::field{"id", m.id.str()}, log::field{"tenant", m.tenant},
-                         log::field{"code", o.code}};
     switch (record.what) {
         case settle_record::kind::delivered:
             ++counters_.delivered;
@@ -290,7 +288,9 @@ settle_record worker::decide(const queued_message& m, const outcome& o) {
             break;
         case settle_record::kind::dead:
             ++counters_.dead;
-            log::info("delivery.dead", fields);
+            if (log::enabled(log::level::info))
+                log::info("delivery.dead",
+                          {{"id", m.id.str()}, {"tenant", m.tenant}, {"code", o.code}});
             break;
         case settle_record::kind::ack:
         case settle_record::kind::limited:

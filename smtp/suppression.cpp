@@ -27,18 +27,27 @@ std::string suppression_list::key(std::string_view tenant, std::string_view rcpt
            ":" + normalized(rcpt);
 }
 
-boost::asio::awaitable<result<std::vector<bool>>> suppression_list::check(
-    std::string_view tenant, const std::vector<std::string>& rcpts) {
-    std::vector<bool> out;
-    if (rcpts.empty()) co_return out;
+redis::command suppression_list::lookup(std::string_view tenant,
+                                        const std::vector<std::string>& rcpts) const {
     redis::command mget{"MGET"};
     for (const auto& r : rcpts)
         mget.push_back(key(tenant, r));
-    auto r = co_await redis_.exec(std::move(mget));
-    if (!r) co_return r.error();
-    for (const auto& e : r->elements)
+    return mget;
+}
+
+std::vector<bool> suppression_list::suppressed(const redis::reply& mget) {
+    std::vector<bool> out;
+    for (const auto& e : mget.elements)
         out.push_back(!e.is_nil());
-    co_return out;
+    return out;
+}
+
+boost::asio::awaitable<result<std::vector<bool>>> suppression_list::check(
+    std::string_view tenant, const std::vector<std::string>& rcpts) {
+    if (rcpts.empty()) co_return std::vector<bool>{};
+    auto r = co_await redis_.exec(lookup(tenant, rcpts));
+    if (!r) co_return r.error();
+    co_return suppressed(*r);
 }
 
 boost::asio::awaitable<result<void>> suppression_list::add(std::string_view tenant,

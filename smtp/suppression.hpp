@@ -27,6 +27,10 @@ public:
     // One answer per recipient, in order: true when suppressed.
     boost::asio::awaitable<result<std::vector<bool>>> check(std::string_view tenant,
                                                             const std::vector<std::string>& rcpts);
+    // The same as a command and its reading, for callers that pipeline it
+    // with their own commands (one round trip per message).
+    redis::command lookup(std::string_view tenant, const std::vector<std::string>& rcpts) const;
+    static std::vector<bool> suppressed(const redis::reply& mget);
     boost::asio::awaitable<result<void>> add(std::string_view tenant,
                                              const std::vector<std::string>& rcpts,
                                              std::string_view reason);

@@ -244,19 +244,23 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
 
     // Who still gets it: not suppressed, not delivered by an earlier attempt.
     const std::string sent_key = queue::shard_prefix(d.id.shard) + ":sent:" + d.id.str();
-    auto suppressed = co_await suppression_.check(d.tenant, rendered->env.rcpt_to);
-    if (!suppressed) co_return outcome::deferred("redis", suppressed.error().to_string());
-    auto before = co_await redis_.exec(redis::cmd("SMEMBERS", sent_key));
-    if (!before) co_return outcome::deferred("redis", before.error().to_string());
+    std::vector<redis::command> lookups{suppression_.lookup(d.tenant, rendered->env.rcpt_to),
+                                        redis::cmd("SMEMBERS", sent_key)};
+    auto found = co_await redis_.pipeline(std::move(lookups));
+    if (!found) co_return outcome::deferred("redis", found.error().to_string());
+    for (const auto& r : *found)
+        if (r.is_error()) co_return outcome::deferred("redis", r.str);
+    const auto suppressed = suppression_list::suppressed((*found)[0]);
+    const auto& before = (*found)[1];
     envelope env{rendered->env.mail_from, {}};
     for (std::size_t i = 0; i < rendered->env.rcpt_to.size(); ++i) {
         const auto& a = rendered->env.rcpt_to[i];
-        const bool done = std::any_of(before->elements.begin(), before->elements.end(),
+        const bool done = std::any_of(before.elements.begin(), before.elements.end(),
                                       [&](const redis::reply& x) { return x.str == a; });
-        if (!(*suppressed)[i] && !done) env.rcpt_to.push_back(a);
+        if (!suppressed[i] && !done) env.rcpt_to.push_back(a);
     }
     if (env.rcpt_to.empty()) {
-        if (before->elements.empty())
+        if (before.elements.empty())
             co_return outcome::bounced("suppressed",
                                        "every recipient is on the tenant's suppression list");
         co_return outcome::delivered("smtp_2xx", "every recipient was delivered before");

@@ -5,6 +5,7 @@
 // free connection, and close().
 #include "core/event.hpp"
 #include "smtp/pool.hpp"
+#include "tests/smtp/pool_fixture.hpp"
 #include "tests/smtp/smtp_servers.hpp"
 #include "tests/support/run.hpp"
 
@@ -68,25 +69,11 @@ asio::awaitable<std::vector<send_result>> concurrently(pool& p, destination d, i
     co_return results;
 }
 
-class PoolTest : public ::testing::Test {
+class PoolTest : public pool_fixture {
 protected:
-    static pool_options options() {
-        pool_options o;
-        o.session.helo_name = "client.herald.test";
-        o.session.tls.mode = tls_mode::none;
-        o.session.limits = timeouts::all(5s);
-        o.max_connections = 2;
-        o.idle_timeout = 10s;
-        o.wait_timeout = 10s;
-        return o;
-    }
+    static pool_options options() { return test_options(); }
     static destination at(const capture_server& s) {
-        return {"capture.herald.test", asio::ip::make_address("127.0.0.1"), s.port()};
-    }
-    std::unique_ptr<pool> make_pool(pool_options o) {
-        auto p = pool::create(ioc_.get_executor(), std::move(o));
-        if (!p) throw std::runtime_error(p.error().to_string());
-        return std::move(*p);
+        return loopback("capture.herald.test", s.port());
     }
     std::vector<send_result> run(pool& p, const capture_server& s, std::vector<int> steps,
                                  bool close = true) {
@@ -96,8 +83,6 @@ protected:
         for (const auto& r : rs)
             EXPECT_EQ(r.kind, outcome_kind::delivered) << r.detail;
     }
-
-    asio::io_context ioc_;
 };
 
 TEST_F(PoolTest, ReusesOneConnectionAfterRset) {

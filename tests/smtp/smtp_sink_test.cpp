@@ -4,6 +4,7 @@
 // (smtp-sink -r, -f, -q, -Q, -W), each mapped to its outcome and scope.
 #include "core/event.hpp"
 #include "smtp/pool.hpp"
+#include "tests/smtp/pool_fixture.hpp"
 #include "tests/smtp/smtp_servers.hpp"
 #include "tests/support/run.hpp"
 
@@ -56,33 +57,19 @@ asio::awaitable<std::vector<send_result>> send_in_turn(pool& p, destination d, e
     co_return results;
 }
 
-class SinkTest : public ::testing::Test {
+class SinkTest : public pool_fixture {
 protected:
     static pool_options options() {
-        pool_options o;
-        o.session.helo_name = "client.herald.test";
-        o.session.tls.mode = tls_mode::none;
-        o.session.limits = timeouts::all(5s);
-        o.max_connections = 2;
+        auto o = test_options();
         o.max_messages_per_connection = 50;
-        o.idle_timeout = 10s;
         o.wait_timeout = 20s;
         return o;
     }
-    static destination at(const smtp_sink& s) {
-        return {"sink.herald.test", asio::ip::make_address("127.0.0.1"), s.port()};
-    }
-    std::unique_ptr<pool> make_pool(pool_options o) {
-        auto p = pool::create(ioc_.get_executor(), std::move(o));
-        if (!p) throw std::runtime_error(p.error().to_string());
-        return std::move(*p);
-    }
+    static destination at(const smtp_sink& s) { return loopback("sink.herald.test", s.port()); }
     std::vector<send_result> in_turn(const smtp_sink& s, pool& p, int n,
                                      envelope env = {"s@example.com", {"r@example.net"}}) {
         return test::run(ioc_, send_in_turn(p, at(s), std::move(env), body, n));
     }
-
-    asio::io_context ioc_;
 };
 
 // ---- reuse ----------------------------------------------------------------------
