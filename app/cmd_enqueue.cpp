@@ -112,7 +112,8 @@ int cmd_enqueue(const args& a) {
     auto msg = parse_message(*ch, *text);
     if (!msg) return print_error(msg.error());
     std::vector<queue::admission> one{{f->tenant, *ch, serialize(*msg),
-                                       dedupe::content_hash(f->tenant, *msg), f->idempotency_key}};
+                                       dedupe::content_hash(f->tenant, *msg), f->idempotency_key,
+                                       dedupe::recipients(*msg)}};
     std::optional<result<queue::admitted>> answer;
     const int rc = with_redis(*cfg, [&](redis::client& redis) -> asio::awaitable<int> {
         queue::producer producer(redis, cfg->queue.shards);

@@ -151,7 +151,8 @@ int main(int argc, char** argv) {
         const std::string tenant = "t" + std::to_string(i % tenants);
         auto json = bench::payload(i, 2048 + rng() % 8192);
         auto m = parse_message(channel::email, json);
-        all.push_back({tenant, channel::email, json, dedupe::content_hash(tenant, *m), ""});
+        all.push_back({tenant, channel::email, json, dedupe::content_hash(tenant, *m), "",
+                       dedupe::recipients(*m)});
     }
     queue::producer producer(client, cfg.queue.shards);
     std::size_t refused = 0;

@@ -130,8 +130,12 @@ std::vector<queue::admission> message_pool(const std::vector<std::string>& tenan
         if (payload.size() != payload_bytes) throw std::runtime_error("bench message size drifted");
         auto m = parse_message(channel::email, payload);
         if (!m) throw std::runtime_error("bench message is invalid: " + m.error().to_string());
-        auto hash = dedupe::content_hash(tenant, *m);
-        pool.push_back({tenant, channel::email, std::move(payload), std::move(hash), {}});
+        pool.push_back({tenant,
+                        channel::email,
+                        std::move(payload),
+                        dedupe::content_hash(tenant, *m),
+                        {},
+                        dedupe::recipients(*m)});
     }
     return pool;
 }

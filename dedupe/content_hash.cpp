@@ -82,21 +82,29 @@ std::string attachment_digest(const attachment& a) {
     return a.filename + '\n' + a.content_type + '\n' + content.hex();
 }
 
-void add_sorted(canonical& c, std::vector<std::string> v) {
+void sort_unique(std::vector<std::string>& v) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+void add_sorted(canonical& c, std::vector<std::string> v) {
+    sort_unique(v);
     c.add(std::to_string(v.size()));
     for (const auto& s : v)
         c.add(s);
 }
 
-void add_email(canonical& c, const email_message& e) {
-    c.add(normalize_address(e.from));
-    std::vector<std::string> rcpts;
+std::vector<std::string> email_recipients(const email_message& e) {
+    std::vector<std::string> out;
     for (const auto* list : {&e.to, &e.cc, &e.bcc})
         for (const auto& r : *list)
-            rcpts.push_back(normalize_address(r));
-    add_sorted(c, std::move(rcpts));
+            out.push_back(normalize_address(r));
+    return out;
+}
+
+void add_email(canonical& c, const email_message& e) {
+    c.add(normalize_address(e.from));
+    add_sorted(c, email_recipients(e));
     c.add(e.subject);
     add_text(c, e.text);
     add_text(c, e.html);
@@ -120,6 +128,15 @@ std::string normalize_address(std::string_view addr) {
                        out.begin() + static_cast<std::ptrdiff_t>(at),
                        [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     return out;
+}
+
+std::vector<std::string> recipients(const message& m) {
+    if (const auto* e = std::get_if<email_message>(&m.content)) {
+        auto out = email_recipients(*e);
+        sort_unique(out);
+        return out;
+    }
+    return {trim(std::get<sms_message>(m.content).to)};
 }
 
 std::string content_hash(std::string_view tenant, const message& m) {

@@ -21,6 +21,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace herald::dedupe {
 
@@ -30,5 +31,10 @@ std::string content_hash(std::string_view tenant, const message& m);
 // "Ann <Ann@Example.COM>" -> "Ann@example.com"; used for recipients and
 // senders alike.
 std::string normalize_address(std::string_view addr);
+
+// Every recipient (to, cc and bcc; the SMS number) normalised, sorted and
+// unique: what the content hash covers and the recipient breaker counts
+// (queue::admission::recipients).
+std::vector<std::string> recipients(const message& m);
 
 }  // namespace herald::dedupe

@@ -5,16 +5,51 @@
 #include "queue/keys.hpp"
 #include "queue/library.hpp"
 
+#include <cstdint>
+
 namespace herald::queue {
 
-redis::command producer::admit_command(const admission& a) const {
-    redis::command c{"FCALL",  "herald_admit",
-                     "1",      shard_prefix(shard_of(a.tenant, shards_)),
-                     a.tenant, std::string(to_string(a.ch)),
-                     a.payload};
-    if (!a.content_hash.empty()) c.insert(c.end(), {"hash", a.content_hash});
-    if (!a.idempotency_key.empty()) c.insert(c.end(), {"idem", a.idempotency_key});
-    if (clock_) c.insert(c.end(), {"now", std::to_string(clock_->now_ms())});
+std::vector<std::vector<std::size_t>> producer::plan_calls(
+    const std::vector<admission>& batch, std::vector<result<admitted>>& out) const {
+    std::vector<std::vector<std::size_t>> calls;
+    std::vector<std::size_t> open(shards_, SIZE_MAX);  // per shard, its call still filling
+    std::vector<std::size_t> bytes(shards_, 0);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (auto ok = validate_tenant(batch[i].tenant); !ok) {
+            out[i] = ok.error();
+            continue;
+        }
+        const auto shard = shard_of(batch[i].tenant, shards_);
+        auto& at = open[shard];
+        const auto size = batch[i].payload.size();
+        if (at == SIZE_MAX || calls[at].size() == max_call_messages ||
+            (bytes[shard] + size > max_call_bytes && !calls[at].empty())) {
+            at = calls.size();
+            calls.emplace_back();
+            bytes[shard] = 0;
+        }
+        calls[at].push_back(i);
+        bytes[shard] += size;
+    }
+    return calls;
+}
+
+redis::command producer::call_command(const std::vector<admission>& batch,
+                                      const std::vector<std::size_t>& items) const {
+    redis::command c{"FCALL", "herald_admit_batch", "1",
+                     shard_prefix(shard_of(batch[items.front()].tenant, shards_)),
+                     clock_ ? std::to_string(clock_->now_ms()) : std::string()};
+    c.reserve(c.size() + 7 * items.size());
+    for (std::size_t i : items) {
+        const admission& a = batch[i];
+        std::string rcpts;
+        for (const auto& r : a.recipients) {
+            if (!rcpts.empty()) rcpts += '\n';
+            rcpts += r;
+        }
+        c.insert(c.end(), {a.tenant, std::string(to_string(a.ch)), a.payload, a.content_hash,
+                           a.idempotency_key, std::string(), std::move(rcpts)});
+    }
     return c;
 }
 
@@ -38,33 +73,38 @@ result<admitted> producer::parse_answer(const redis::reply& r) {
 boost::asio::awaitable<std::vector<result<admitted>>> producer::admit_batch(
     const std::vector<admission>& batch) {
     std::vector<result<admitted>> out(batch.size(), make_error(errc::internal, "not sent"));
-    std::vector<redis::command> cmds;
-    std::vector<std::size_t> sent;  // the batch index of each command
-    cmds.reserve(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (auto ok = validate_tenant(batch[i].tenant); !ok) {
-            out[i] = ok.error();
-            continue;
-        }
-        cmds.push_back(admit_command(batch[i]));
-        sent.push_back(i);
-    }
-    if (cmds.empty()) co_return out;
-    auto replies = co_await redis_.pipeline(std::move(cmds));
+    const auto calls = plan_calls(batch, out);
+    if (calls.empty()) co_return out;
+    auto commands = [&] {
+        std::vector<redis::command> cmds;
+        cmds.reserve(calls.size());
+        for (const auto& items : calls)
+            cmds.push_back(call_command(batch, items));
+        return cmds;
+    };
+    auto replies = co_await redis_.pipeline(commands());
     // A Redis that lost its functions (restarted without persistence) gets
     // them back once; nothing ran, so the batch is safe to send again.
-    if (replies && !replies->empty() && replies->front().is_error() &&
+    if (replies && replies->front().is_error() &&
         is_function_missing(redis::error_from_reply(replies->front()))) {
-        auto loaded = co_await load_library(redis_);
-        if (loaded) {
-            std::vector<redis::command> again;
-            for (std::size_t i : sent)
-                again.push_back(admit_command(batch[i]));
-            replies = co_await redis_.pipeline(std::move(again));
+        if (co_await load_library(redis_)) replies = co_await redis_.pipeline(commands());
+    }
+    for (std::size_t k = 0; k < calls.size(); ++k) {
+        const redis::reply* answers = replies ? &(*replies)[k] : nullptr;
+        // Per message answers are arrays; a whole call refused is one answer.
+        const bool per_message = answers && answers->is_array() &&
+                                 answers->size() == calls[k].size() &&
+                                 (answers->size() == 0 || (*answers)[0].is_array());
+        for (std::size_t j = 0; j < calls[k].size(); ++j) {
+            auto& slot = out[calls[k][j]];
+            if (!replies)
+                slot = replies.error();
+            else if (per_message)
+                slot = parse_answer((*answers)[j]);
+            else
+                slot = parse_answer(*answers);
         }
     }
-    for (std::size_t j = 0; j < sent.size(); ++j)
-        out[sent[j]] = replies ? parse_answer((*replies)[j]) : result<admitted>(replies.error());
     co_return out;
 }
 

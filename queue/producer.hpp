@@ -1,8 +1,11 @@
-// The producer side: hands messages to the admission function. One FCALL
-// per message; calls issued together are pipelined, so a batch costs one
-// round trip. Validate the message first (core/message.hpp) for clear
-// errors before any network; the worker validates again, since other
-// producers may use plain FCALL.
+// The producer side: hands messages to the admission function. A batch
+// goes as one herald_admit_batch call per shard (split into calls of at
+// most `max_call_messages` messages or `max_call_bytes` of payload), all
+// calls pipelined: one round trip, and Redis reads settings and charges
+// tenant-wide counters once per call rather than once per message.
+// Validate the message first (core/message.hpp) for clear errors before
+// any network; the worker validates again, since other producers may use
+// plain FCALL herald_admit.
 //
 // Answers: accepted (a new message id), a duplicate inside the dedupe
 // window (the first message's id; nothing stored), or an idempotent replay
@@ -26,6 +29,10 @@ struct admission {
     std::string payload;          // the message as JSON (core/message.hpp)
     std::string content_hash;     // dedupe::content_hash; empty: hash of the payload bytes
     std::string idempotency_key;  // optional
+    // The recipients, normalised as dedupe::normalize_address does. Given,
+    // the admission function takes them as they are and does not decode
+    // the payload; empty, it decodes the payload to find them.
+    std::vector<std::string> recipients;
 };
 
 struct admitted {
@@ -40,14 +47,22 @@ public:
     producer(redis::client& redis, std::uint32_t shards, const clock* clk = nullptr)
         : redis_(redis), shards_(shards), clock_(clk) {}
 
-    // Pipelined: one round trip for the whole batch, one result per item.
+    static constexpr std::size_t max_call_messages = 128;
+    static constexpr std::size_t max_call_bytes = 1 << 20;
+
+    // One round trip for the whole batch, one result per item, in order.
     boost::asio::awaitable<std::vector<result<admitted>>> admit_batch(
         const std::vector<admission>& batch);
 
-    redis::command admit_command(const admission& a) const;
     static result<admitted> parse_answer(const redis::reply& r);
 
 private:
+    // The batch's items by call: each call's items share a shard.
+    std::vector<std::vector<std::size_t>> plan_calls(const std::vector<admission>& batch,
+                                                     std::vector<result<admitted>>& out) const;
+    redis::command call_command(const std::vector<admission>& batch,
+                                const std::vector<std::size_t>& items) const;
+
     redis::client& redis_;
     std::uint32_t shards_;
     const clock* clock_;

@@ -8,10 +8,16 @@
 -- A tripped breaker is open for breaker.cooloff_ms (doubling per repeated
 -- trip, up to 32x), then half-open for as long again: one message per
 -- breaker.halfopen_interval_ms passes, and if the count climbs past the
--- threshold again it re-opens; otherwise it closes. Ops can force one open
--- or reset it (herald_breaker). State: hd:{sN}:brk:<tenant>:<kind>[:<subject>],
--- a hash {until, cool, trips, why, forced, trickle}, with a TTL of its open
--- plus half-open time.
+-- threshold again it re-opens; otherwise it closes (with an event, on the
+-- next message within another cool-off). Ops can force one open or reset
+-- it (herald_breaker). State: hd:{sN}:brk:<tenant>:<kind>[:<subject>], a
+-- hash {until, cool, trips, why, forced, trickle}, kept for three cool-offs.
+--
+-- hd:{sN}:brks:<tenant> indexes a tenant's breakers: a sorted set of their
+-- keys scored by the time each stops mattering (+inf while forced: until
+-- its TTL or a reset). One read of it per call
+-- tells whether any breaker of the tenant may be open; almost always none
+-- is, and then no message of the call reads a breaker.
 
 local BREAKER_NAMES = {c = 'content', r = 'recipient', t = 'tenant'}
 
@@ -21,84 +27,136 @@ local function breaker_key(shard, tenant, kind, subject)
   return k
 end
 
+local function breaker_index(shard, tenant)
+  return shard .. ':brks:' .. tenant
+end
+
+-- Keeps `key` in the tenant's index until `till`, the index itself at
+-- least `ttl_ms`.
+local function index_breaker(shard, tenant, key, till, ttl_ms)
+  local index = breaker_index(shard, tenant)
+  redis.call('ZADD', index, till, key)
+  if redis.call('PEXPIRE', index, ttl_ms, 'GT') == 0 then redis.call('PEXPIRE', index, ttl_ms, 'NX') end
+end
+
+-- Whether a breaker of the tenant may be open, read once per call.
+local function breakers_alive(ctx)
+  local t = ctx.t
+  if t.breakers_alive == nil then
+    t.breakers_alive = redis.call('ZCOUNT', breaker_index(ctx.shard, ctx.tenant), ctx.now, '+inf') > 0
+  end
+  return t.breakers_alive
+end
+
+-- A fixed window of `window` ms: its number and its counters' TTL, as
+-- strings, once per call.
+local function window_of(ctx, window)
+  local windows = tenant_table(ctx, 'count_windows')
+  local w = windows[window]
+  if not w then
+    w = {index = tostring(math.floor(ctx.now / window)), px = tostring(window * 2)}
+    windows[window] = w
+  end
+  return w
+end
+
 -- A fixed-window counter of offered messages; returns the new count.
+-- Most subjects are new in their window: one SET then creates the count.
 local function bump(ctx, kind, subject, window)
-  local key = ctx.shard .. ':cnt:' .. kind .. ':' .. ctx.tenant .. ':' .. subject .. ':' ..
-              math.floor(ctx.now / window)
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('PEXPIRE', key, window * 2) end
-  return n, key
+  local w = window_of(ctx, window)
+  local key = ctx.shard .. ':cnt:' .. kind .. ':' .. ctx.tenant .. ':' .. subject .. ':' .. w.index
+  if redis.call('SET', key, '1', 'PX', w.px, 'NX') then return 1, key end
+  return redis.call('INCR', key), key
 end
 
 -- The tenant's offered count this minute, with an EWMA of past minutes.
 -- A storm minute enters the baseline capped at the threshold, so a storm
--- does not raise its own bar.
+-- does not raise its own bar. Read once per call into ctx.t.rate, counted
+-- there, and written back by the guard's write().
 local function tenant_rate(ctx)
-  local key = ctx.shard .. ':rate:' .. ctx.tenant
-  local minute = math.floor(ctx.now / 60000)
-  local span = num(ctx, 'breaker.rate.baseline_min')
-  local factor, floor = num(ctx, 'breaker.rate.factor'), num(ctx, 'breaker.rate.floor_per_min')
-  local r = redis.call('HMGET', key, 'minute', 'count', 'ewma')
-  local m, c, e = tonumber(r[1]), tonumber(r[2]) or 0, tonumber(r[3]) or 0
-  if m == minute then
-    c = redis.call('HINCRBY', key, 'count', 1)
-  else -- a new minute: fold the last one into the baseline
-    if m then
-      local alpha = 1 / span
-      e = e * (1 - alpha) + math.min(c, math.max(floor, factor * e)) * alpha
-      local gap = math.min(minute - m - 1, 10 * span)
-      if gap > 0 then e = e * (1 - alpha) ^ gap end
-    end
-    c = 1
-    redis.call('HSET', key, 'minute', minute, 'count', c, 'ewma', e)
-    redis.call('PEXPIRE', key, span * 2 * 60000)
+  local r = ctx.t.rate
+  if not r then
+    local key = ctx.shard .. ':rate:' .. ctx.tenant
+    local v = redis.call('HMGET', key, 'minute', 'count', 'ewma')
+    r = {key = key, minute = tonumber(v[1]), count = tonumber(v[2]) or 0, ewma = tonumber(v[3]) or 0,
+         span = num(ctx, 'breaker.rate.baseline_min')}
+    ctx.t.rate = r
   end
-  return c > math.max(floor, factor * e), key
+  local minute = math.floor(ctx.now / 60000)
+  local factor, floor = num(ctx, 'breaker.rate.factor'), num(ctx, 'breaker.rate.floor_per_min')
+  if r.minute ~= minute then -- a new minute: fold the last one into the baseline
+    if r.minute then
+      local alpha = 1 / r.span
+      r.ewma = r.ewma * (1 - alpha) + math.min(r.count, math.max(floor, factor * r.ewma)) * alpha
+      local gap = math.min(minute - r.minute - 1, 10 * r.span)
+      if gap > 0 then r.ewma = r.ewma * (1 - alpha) ^ gap end
+    end
+    r.minute, r.count = minute, 0
+  end
+  r.count = r.count + 1
+  return r.count > math.max(floor, factor * r.ewma), r
 end
 
-local function open_breaker(ctx, kind, subject, why, counter)
+local function write_rate(r)
+  redis.call('HSET', r.key, 'minute', r.minute, 'count', r.count, 'ewma', r.ewma)
+  redis.call('PEXPIRE', r.key, r.span * 2 * 60000)
+end
+
+-- Why a breaker trips, in words; built only when one does.
+local function why(ctx, g)
+  if g.kind == 't' then return 'rate above ' .. num(ctx, 'breaker.rate.factor') .. 'x baseline' end
+  if g.kind == 'c' then return g.n .. ' repeats of one message' end
+  return g.n .. ' messages to ' .. g.subject
+end
+
+local function open_breaker(ctx, g)
+  local kind, subject = g.kind, g.subject
   local key = breaker_key(ctx.shard, ctx.tenant, kind, subject)
   local trips = tonumber(redis.call('HGET', key, 'trips') or '0') + 1
   local cool = num(ctx, 'breaker.cooloff_ms') * 2 ^ math.min(trips - 1, 5)
   local till = ctx.now + cool
-  redis.call('HSET', key, 'until', till, 'cool', cool, 'trips', trips, 'why', why, 'trickle', 0)
-  redis.call('PEXPIRE', key, cool * 2)
+  local reason = why(ctx, g)
+  redis.call('HSET', key, 'until', till, 'cool', cool, 'trips', trips, 'why', reason, 'trickle', 0)
+  redis.call('PEXPIRE', key, cool * 3)
+  index_breaker(ctx.shard, ctx.tenant, key, till + 2 * cool, cool * 3)
+  ctx.t.breakers_alive = true
   -- Half-open judges fresh traffic, not the storm that tripped it.
   if kind == 't' then
-    redis.call('HSET', counter, 'count', 0)
+    g.counter.count = 0
   else
-    redis.call('DEL', counter)
+    redis.call('DEL', g.counter)
   end
-  emit(ctx, 'breaker.opened', {'breaker', BREAKER_NAMES[kind], 'subject', subject, 'why', why,
+  emit(ctx, 'breaker.opened', {'breaker', BREAKER_NAMES[kind], 'subject', subject, 'why', reason,
                                'until', till, 'trips', trips})
-  local refusal = err('circuit_open', BREAKER_NAMES[kind] .. ' breaker open: ' .. why,
+  local refusal = err('circuit_open', BREAKER_NAMES[kind] .. ' breaker open: ' .. reason,
                       math.ceil(cool / 1000))
   refusal[5] = 'tripped' -- this very request opened it: the producer raises the alert
   return refusal
 end
 
--- Whether one breaker lets this message through; `over` says whether its
+-- Whether one breaker lets this message through; g.over says whether its
 -- count is past the threshold now.
-local function gate(ctx, kind, subject, over, why, counter)
-  local key = breaker_key(ctx.shard, ctx.tenant, kind, subject)
+local function gate(ctx, g)
+  local key = breaker_key(ctx.shard, ctx.tenant, g.kind, g.subject)
   local b = redis.call('HMGET', key, 'until', 'cool', 'why', 'forced', 'trickle')
   if not b[1] then
-    if over then return open_breaker(ctx, kind, subject, why, counter) end
+    if g.over then return open_breaker(ctx, g) end
     return nil
   end
   local till, cool = tonumber(b[1]), tonumber(b[2])
-  local name = BREAKER_NAMES[kind]
+  local name = BREAKER_NAMES[g.kind]
   if b[4] == '1' or ctx.now < till then
     return err('circuit_open', name .. ' breaker open: ' .. b[3],
                math.max(1, math.ceil((till - ctx.now) / 1000)))
   end
   if ctx.now >= till + cool then -- half-open passed quietly: closed
     redis.call('DEL', key)
-    emit(ctx, 'breaker.closed', {'breaker', name, 'subject', subject})
-    if over then return open_breaker(ctx, kind, subject, why, counter) end
+    redis.call('ZREM', breaker_index(ctx.shard, ctx.tenant), key)
+    emit(ctx, 'breaker.closed', {'breaker', name, 'subject', g.subject})
+    if g.over then return open_breaker(ctx, g) end
     return nil
   end
-  if over then return open_breaker(ctx, kind, subject, why, counter) end
+  if g.over then return open_breaker(ctx, g) end
   local interval = num(ctx, 'breaker.halfopen_interval_ms')
   local last = tonumber(b[5]) or 0
   if ctx.now - last >= interval then
@@ -109,17 +167,19 @@ local function gate(ctx, kind, subject, over, why, counter)
              math.max(1, math.ceil((last + interval - ctx.now) / 1000)))
 end
 
--- Counting always; the gates only where a breaker exists or a count is
--- over (one EXISTS tells), since almost every message meets closed ones.
+-- Counting always; the gates only where a count is over or a breaker of
+-- the tenant may be open, and then only those that exist (one EXISTS).
 local function gates(ctx, list)
-  local keys, any_over = {}, false
-  for _, g in ipairs(list) do
-    keys[#keys + 1] = breaker_key(ctx.shard, ctx.tenant, g.kind, g.subject)
-    any_over = any_over or g.over
+  local any_over = false
+  for _, g in ipairs(list) do any_over = any_over or g.over end
+  if not any_over then
+    if not breakers_alive(ctx) then return nil end
+    local keys = {}
+    for _, g in ipairs(list) do keys[#keys + 1] = breaker_key(ctx.shard, ctx.tenant, g.kind, g.subject) end
+    if redis.call('EXISTS', unpack(keys)) == 0 then return nil end
   end
-  if not any_over and redis.call('EXISTS', unpack(keys)) == 0 then return nil end
   for _, g in ipairs(list) do
-    local refusal = gate(ctx, g.kind, g.subject, g.over, g.why, g.counter)
+    local refusal = gate(ctx, g)
     if refusal then return refusal end
   end
   return nil
@@ -128,27 +188,27 @@ end
 register_guard{
   name = 'breaker',
   check = function(ctx)
-    local t_over, t_counter = tenant_rate(ctx)
-    local max, window = num(ctx, 'breaker.content.max'), num(ctx, 'breaker.content.window_ms')
-    local n, c_counter = bump(ctx, 'c', ctx.hash, window)
+    local t_over, rate = tenant_rate(ctx)
+    local n, c_counter = bump(ctx, 'c', ctx.hash, num(ctx, 'breaker.content.window_ms'))
     local refusal = gates(ctx, {
-      {kind = 't', subject = '', over = t_over, counter = t_counter,
-       why = 'rate above ' .. num(ctx, 'breaker.rate.factor') .. 'x baseline'},
-      {kind = 'c', subject = ctx.hash, over = n > max, counter = c_counter,
-       why = n .. ' repeats of one message'},
+      {kind = 't', subject = '', over = t_over, counter = rate},
+      {kind = 'c', subject = ctx.hash, over = n > num(ctx, 'breaker.content.max'),
+       counter = c_counter, n = n},
     })
     if refusal then return refusal end
 
-    refusal = ctx.decoded(ctx) -- recipients are inside the payload
+    refusal = ctx.with_recipients(ctx)
     if refusal then return refusal end
-    max, window = num(ctx, 'breaker.recipient.max'), num(ctx, 'breaker.recipient.window_ms')
+    local max, window = num(ctx, 'breaker.recipient.max'), num(ctx, 'breaker.recipient.window_ms')
     local list = {}
     for _, rcpt in ipairs(ctx.rcpts) do
       local rn, r_counter = bump(ctx, 'r', rcpt, window)
-      list[#list + 1] = {kind = 'r', subject = rcpt, over = rn > max, counter = r_counter,
-                         why = rn .. ' messages to ' .. rcpt}
+      list[#list + 1] = {kind = 'r', subject = rcpt, over = rn > max, counter = r_counter, n = rn}
     end
     return gates(ctx, list)
+  end,
+  write = function(t)
+    if t.rate then write_rate(t.rate) end
   end,
 }
 
@@ -169,8 +229,11 @@ local function breaker_ops(keys, args)
         cursor = r[1]
         for _, k in ipairs(r[2]) do n = n + redis.call('DEL', k) end
       until cursor == '0'
+      redis.call('DEL', breaker_index(shard, tenant))
     else
-      n = redis.call('DEL', breaker_key(shard, tenant, kind, subject))
+      local key = breaker_key(shard, tenant, kind, subject)
+      n = redis.call('DEL', key)
+      redis.call('ZREM', breaker_index(shard, tenant), key)
     end
     emit(ctx, 'breaker.reset', {'breaker', kind, 'subject', subject, 'count', n})
     return n
@@ -180,6 +243,7 @@ local function breaker_ops(keys, args)
     redis.call('HSET', key, 'until', now + secs * 1000, 'cool', 0, 'trips', 0,
                'why', 'forced open by ops', 'forced', '1')
     redis.call('EXPIRE', key, secs)
+    index_breaker(shard, tenant, key, '+inf', secs * 1000)
     emit(ctx, 'breaker.forced', {'breaker', BREAKER_NAMES[kind], 'subject', subject, 'seconds', secs})
     return 1
   end

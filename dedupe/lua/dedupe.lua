@@ -5,9 +5,22 @@
 -- dedupe.window_ms; 0 turns dedupe off. dedupe.fields names metadata keys
 -- whose values also make messages differ (e.g. "order_id").
 
+-- The channel's window (ms, and as strings for the record), once per
+-- tenant, channel and call.
+local function dedupe_window(ctx)
+  local windows = tenant_table(ctx, 'dedupe_windows')
+  local w = windows[ctx.ch]
+  if not w then
+    local ms = tonumber(ctx.settings['dedupe.window_ms.' .. ctx.ch]) or num(ctx, 'dedupe.window_ms')
+    w = {ms = ms, px = tostring(ms), till = tostring(ctx.now + ms)}
+    windows[ctx.ch] = w
+  end
+  return w
+end
+
 local function dedupe_key(ctx)
-  local window = tonumber(ctx.settings['dedupe.window_ms.' .. ctx.ch]) or num(ctx, 'dedupe.window_ms')
-  if window <= 0 then return nil end
+  local window = dedupe_window(ctx)
+  if window.ms <= 0 then return nil end
   local hash = ctx.hash
   local fields = ctx.settings['dedupe.fields'] or ''
   if fields ~= '' and not ctx.decoded(ctx) then
@@ -35,7 +48,7 @@ register_guard{
   end,
   record = function(ctx, answer)
     if answer[1] ~= 'ok' or not ctx.dedupe_key then return end
-    redis.call('SET', ctx.dedupe_key, answer[2] .. '|' .. (ctx.now + ctx.dedupe_window),
-               'PX', ctx.dedupe_window)
+    local w = ctx.dedupe_window
+    redis.call('SET', ctx.dedupe_key, answer[2] .. '|' .. w.till, 'PX', w.px)
   end,
 }

@@ -133,10 +133,25 @@ local function bump_settings(shard)
 end
 
 -- A numeric setting; a missing one means herald never initialised this
--- shard with the current version, which must not pass silently.
+-- shard with the current version, which must not pass silently. Kept in
+-- ctx.nums, where admission shares one table per tenant and call.
 local function num(ctx, name)
-  local v = tonumber(ctx.settings[name])
+  local nums = ctx.nums
+  local v = nums and nums[name]
+  if v then return v end
+  v = tonumber(ctx.settings[name])
   if v == nil then error('herald: setting ' .. name .. ' missing; run herald to initialise') end
+  if nums then nums[name] = v end
+  return v
+end
+
+-- A numeric setting that may be absent (then 0), kept like num's.
+local function num_or_0(ctx, name)
+  local nums = ctx.nums
+  local v = nums and nums[name]
+  if v then return v end
+  v = tonumber(ctx.settings[name]) or 0
+  if nums then nums[name] = v end
   return v
 end
 
@@ -151,18 +166,40 @@ local function emit(ctx, kind, fields)
   redis.call('XADD', unpack(args))
 end
 
--- Per tenant and UTC day: what admission answered. Bounded by a TTL.
+-- Per tenant and UTC day: what admission answered. Counted in the call's
+-- tenant state (ctx.t) and written once per call by write_answers.
 local function count_answer(ctx, what)
-  local key = ctx.shard .. ':stat:' .. ctx.tenant .. ':' .. math.floor(ctx.now / 86400000)
-  if redis.call('HINCRBY', key, what, 1) == 1 then redis.call('EXPIRE', key, 8 * 86400) end
+  local a = ctx.t.answers
+  a[what] = (a[what] or 0) + 1
+end
+
+-- A table a guard keeps in the call's tenant state, made on first use.
+local function tenant_table(ctx, name)
+  local v = ctx.t[name]
+  if not v then
+    v = {}
+    ctx.t[name] = v
+  end
+  return v
+end
+
+local function write_answers(call, t)
+  local key = call.shard .. ':stat:' .. t.name .. ':' .. call.day
+  for what, n in pairs(t.answers) do
+    if redis.call('HINCRBY', key, what, n) == n then redis.call('EXPIRE', key, 8 * 86400) end
+  end
 end
 
 -- ---- the guard chain -------------------------------------------------------------
--- A guard is {name, check(ctx) -> answer or nil, record(ctx, answer)}.
--- check() runs before the append, in registration order, cheapest first;
--- the first answer it gives ends admission (a refusal, a replay, a
--- duplicate). record() runs after an accepting answer ('ok' or
--- 'duplicate'), so guards can remember it.
+-- A guard is {name, check(ctx) -> answer or nil, record(ctx, answer),
+-- write(t, call)}. check() runs before the append, in registration order,
+-- cheapest first; the first answer it gives ends admission (a refusal, a
+-- replay, a duplicate). record() runs after an accepting answer ('ok' or
+-- 'duplicate'), so guards can remember it. One call admits many messages:
+-- what a guard keeps per tenant (rate, quota and usage counters) lives in
+-- ctx.t for the call, read once and written once, by write() after the
+-- last message; per-message keys are written by record() at once, so a
+-- later message of the same call sees them.
 
 local GUARDS = {}
 

@@ -8,14 +8,29 @@
 
 local function usage_key(shard, tenant) return shard .. ':usage:' .. tenant end
 
+-- What this call charged (ctx.t.usage, written by write()), and what was
+-- queued before it, read only where a limit needs it.
+local function usage_of(ctx, read)
+  local u = ctx.t.usage
+  if not u then
+    u = {add_bytes = 0, add_msgs = 0}
+    ctx.t.usage = u
+  end
+  if read and not u.bytes then
+    local v = redis.call('HMGET', usage_key(ctx.shard, ctx.tenant), 'bytes', 'msgs')
+    u.bytes, u.msgs = tonumber(v[1]) or 0, tonumber(v[2]) or 0
+  end
+  return u
+end
+
 register_guard{
   name = 'storage',
   check = function(ctx)
-    local max_bytes = tonumber(ctx.settings['storage.max_bytes']) or 0
-    local max_msgs = tonumber(ctx.settings['storage.max_messages']) or 0
+    local max_bytes = num_or_0(ctx, 'storage.max_bytes')
+    local max_msgs = num_or_0(ctx, 'storage.max_messages')
     if max_bytes <= 0 and max_msgs <= 0 then return nil end
-    local u = redis.call('HMGET', usage_key(ctx.shard, ctx.tenant), 'bytes', 'msgs')
-    local bytes, msgs = tonumber(u[1]) or 0, tonumber(u[2]) or 0
+    local u = usage_of(ctx, true)
+    local msgs, bytes = u.msgs + u.add_msgs, u.bytes + u.add_bytes
     if max_msgs > 0 and msgs + 1 > max_msgs then
       return err('storage_quota_exceeded', msgs .. ' messages queued, limit ' .. max_msgs)
     end
@@ -26,9 +41,15 @@ register_guard{
   end,
   record = function(ctx, answer)
     if answer[1] ~= 'ok' then return end
-    local key = usage_key(ctx.shard, ctx.tenant)
-    redis.call('HINCRBY', key, 'bytes', #ctx.payload)
-    redis.call('HINCRBY', key, 'msgs', 1)
+    local u = usage_of(ctx, false)
+    u.add_bytes, u.add_msgs = u.add_bytes + #ctx.payload, u.add_msgs + 1
+  end,
+  write = function(t, call)
+    local u = t.usage
+    if not u or u.add_msgs == 0 then return end
+    local key = usage_key(call.shard, t.name)
+    redis.call('HINCRBY', key, 'bytes', u.add_bytes)
+    redis.call('HINCRBY', key, 'msgs', u.add_msgs)
   end,
 }
 

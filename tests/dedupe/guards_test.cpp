@@ -14,14 +14,8 @@ using namespace std::chrono_literals;
 using test::email_json;
 
 struct guards_test : test::queue_fixture {
-    std::string prefix(const std::string& tenant) {
-        return queue::shard_prefix(queue::shard_of(tenant, q.shards));
-    }
-    void set(const std::string& tenant, const std::string& name, const std::string& value) {
-        server.cmd({"FCALL", "herald_settings", "1", prefix(tenant), "set", tenant, name, value});
-    }
-    // Admits through herald's producer with the content hash, as
-    // `herald enqueue` does.
+    // Admits through herald's producer with the content hash and the
+    // recipients, as `herald enqueue` does.
     result<queue::admitted> send(const std::string& tenant, const std::string& json,
                                  const std::string& idem = "") {
         auto m = parse_message(channel::email, json);
@@ -30,7 +24,8 @@ struct guards_test : test::queue_fixture {
                           .ch = channel::email,
                           .payload = json,
                           .content_hash = dedupe::content_hash(tenant, *m),
-                          .idempotency_key = idem});
+                          .idempotency_key = idem,
+                          .recipients = dedupe::recipients(*m)});
     }
     std::int64_t stored() { return total_len(channel::email); }
     std::vector<std::map<std::string, std::string>> events(const std::string& tenant) {
@@ -250,6 +245,8 @@ TEST_F(guards_test, content_breaker_half_opens_then_closes_when_the_storm_is_ove
 
 TEST_F(guards_test, content_breaker_reopens_longer_while_the_storm_goes_on) {
     set("acme", "breaker.content.max", "3");
+    // The count is per fixed hour: the storm must not straddle a new one.
+    clk.set(clk.now_ms() / 3'600'000 * 3'600'000 + 3'600'000);
     const auto msg = email_json("a@example.com");
     for (int i = 0; i < 4; ++i)
         (void)send("acme", msg);

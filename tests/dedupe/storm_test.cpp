@@ -63,10 +63,13 @@ TEST_F(storm_test, eight_hundred_thousand_copies_send_one_and_spare_the_neighbou
     const std::string storm_json =
         R"({"from":"payroll@example.com","to":["staff@example.com"],"subject":"Payslip",
             "text":"Your payslip is attached."})";
-    const auto hash = dedupe::content_hash("looping", *parse_message(channel::email, storm_json));
+    const auto storm_msg = parse_message(channel::email, storm_json);
     std::vector<queue::admission> batch(
-        storm_batch,
-        {.tenant = "looping", .ch = channel::email, .payload = storm_json, .content_hash = hash});
+        storm_batch, {.tenant = "looping",
+                      .ch = channel::email,
+                      .payload = storm_json,
+                      .content_hash = dedupe::content_hash("looping", *storm_msg),
+                      .recipients = dedupe::recipients(*storm_msg)});
     const auto memory_before = used_memory();
     std::vector<double> storm_latencies;
     std::thread calm([&] { storm_latencies = calm_tenant(calm_messages); });

@@ -15,14 +15,7 @@ namespace {
 
 using test::email_json;
 
-struct bounds_test : test::queue_fixture {
-    std::string prefix(const std::string& tenant) {
-        return queue::shard_prefix(queue::shard_of(tenant, q.shards));
-    }
-    void set(const std::string& tenant, const std::string& name, const std::string& value) {
-        server.cmd({"FCALL", "herald_settings", "1", prefix(tenant), "set", tenant, name, value});
-    }
-};
+struct bounds_test : test::queue_fixture {};
 
 TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
     const std::vector<std::string> tenants{"t0", "t1", "t2", "t3"};

@@ -13,12 +13,6 @@ using namespace std::chrono_literals;
 using test::email_json;
 
 struct limits_test : test::queue_fixture {
-    std::string prefix(const std::string& tenant) {
-        return queue::shard_prefix(queue::shard_of(tenant, q.shards));
-    }
-    void set(const std::string& tenant, const std::string& name, const std::string& value) {
-        server.cmd({"FCALL", "herald_settings", "1", prefix(tenant), "set", tenant, name, value});
-    }
     // {limited, limit, remaining, retry_after_ms, reset_after_ms}
     std::vector<std::int64_t> throttle(millis now, int count, int period, int burst, int qty = 1) {
         auto r = server.cmd({"FCALL", "herald_throttle", "1", "hd:{t}:rl", std::to_string(now),

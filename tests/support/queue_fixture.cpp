@@ -76,6 +76,15 @@ bool queue_fixture::run_worker(transport& t, const std::function<bool()>& done,
     return held;
 }
 
+std::string queue_fixture::prefix(const std::string& tenant) const {
+    return queue::shard_prefix(queue::shard_of(tenant, q.shards));
+}
+
+void queue_fixture::set(const std::string& tenant, const std::string& name,
+                        const std::string& value) const {
+    server.cmd({"FCALL", "herald_settings", "1", prefix(tenant), "set", tenant, name, value});
+}
+
 std::int64_t queue_fixture::count(const std::vector<std::string>& argv) const {
     return server.cmd(argv).integer;
 }

@@ -59,6 +59,11 @@ protected:
                     std::chrono::milliseconds limit = std::chrono::seconds(10),
                     const std::string& consumer = "test-worker");
 
+    // The key prefix of the tenant's shard, "hd:{sN}".
+    std::string prefix(const std::string& tenant) const;
+    // A tenant's own setting, as `herald tenant set` writes it.
+    void set(const std::string& tenant, const std::string& name, const std::string& value) const;
+
     std::int64_t count(const std::vector<std::string>& argv) const;
     std::int64_t total_len(channel ch) const;  // entries in all ingress streams
     std::int64_t dead_count() const;
