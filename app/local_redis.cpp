@@ -61,6 +61,10 @@ result<local_redis> local_redis::start(const local_config& cfg) {
                                   std::to_string(cfg.maxmemory_mb) + "mb",
                                   "--maxmemory-policy",
                                   "noeviction",
+                                  // Breaker counters are one hash per tenant and
+                                  // window: freeing a large one must not stall.
+                                  "--lazyfree-lazy-expire",
+                                  "yes",
                                   "--save",
                                   "",
                                   "--daemonize",

@@ -29,6 +29,7 @@
 #include "core/message.hpp"
 #include "core/transport.hpp"
 #include "dedupe/content_hash.hpp"
+#include "queue/admitter.hpp"
 #include "queue/keys.hpp"
 #include "queue/library.hpp"
 #include "queue/producer.hpp"
@@ -37,6 +38,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -48,6 +50,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <optional>
 
 namespace herald::bench {
@@ -305,6 +308,47 @@ void BM_admit_with_quotas(benchmark::State& state) {
     drive(the_env->ioc, admit_loop(state, *the_env, std::move(books)));
 }
 
+// `depth` producers admitting one message each at the same moment, as
+// concurrent API requests do, through the group-committing admitter: it
+// gathers them into round trips of its own.
+asio::awaitable<void> concurrent_loop(benchmark::State& state, environment& e) {
+    const auto depth = static_cast<std::size_t>(state.range(0));
+    const auto batches = batches_of(e.pool, depth);
+    queue::producer producer(e.client, e.cfg.queue.shards);
+    queue::admitter admitter(e.ioc.get_executor(), producer);
+    auto ex = co_await asio::this_coro::executor;
+    loop_books books;
+    std::size_t next = 0;
+    for (auto _ : state) {
+        auto ok = co_await flush_when_due(state, e, books);
+        if (!ok) co_return;
+        if (books.since_flush == 0) next = 0;
+        std::size_t answered = 0, refused = 0;
+        asio::steady_timer all_in(ex, asio::steady_timer::time_point::max());
+        for (const auto& a : batches[next])
+            asio::co_spawn(ex, admitter.admit(a),
+                           [&](std::exception_ptr, result<queue::admitted> r) {
+                               refused += !r || r->duplicate;
+                               if (++answered == depth) all_in.cancel();
+                           });
+        while (answered < depth)
+            co_await all_in.async_wait(asio::as_tuple(asio::use_awaitable));
+        ++next;
+        if (refused > 0) {
+            skip(state, "admissions refused");
+            co_return;
+        }
+        books.since_flush += depth;
+    }
+    state.counters["round_trips_per_iteration"] =
+        static_cast<double>(admitter.round_trips()) / static_cast<double>(state.iterations());
+    co_await report(state, e, books, static_cast<std::int64_t>(depth));
+}
+
+void BM_admit_concurrent(benchmark::State& state) {
+    drive(the_env->ioc, concurrent_loop(state, *the_env));
+}
+
 // ---- rate limiter decisions ----------------------------------------------------------
 
 // herald_throttle (GCRA) over 1,024 destination domains, pipelined, with a
@@ -369,6 +413,74 @@ asio::awaitable<void> xadd_loop(benchmark::State& state, environment& e) {
 
 void BM_redis_xadd_baseline(benchmark::State& state) {
     drive(the_env->ioc, xadd_loop(state, *the_env));
+}
+
+// ---- the floor: appending alone, in admission's shape ------------------------------
+
+// What admission costs without its guards: a function called like
+// herald_admit_batch (one call per shard, the same seven fields per
+// message, the same stream fields) that only appends. Admission's rate
+// over this one is the price of the guards; this one bounds any admission
+// through a Redis function on one Redis core.
+constexpr std::string_view floor_library = R"(#!lua name=herald_bench_floor
+redis.register_function('herald_bench_append', function(keys, args)
+  local out, now = {}, args[1]
+  for i = 2, #args, 7 do
+    local entry = redis.call('XADD', keys[1] .. ':in:' .. args[i + 1], '*', 'v', '1',
+      'tenant', args[i], 'payload', args[i + 2], 'created', now, 'expires', now,
+      'attempt', '0', 'units', '1')
+    out[#out + 1] = {'ok', entry}
+  end
+  return out
+end))";
+
+std::vector<redis::command> floor_calls(const std::vector<queue::admission>& batch,
+                                        std::uint32_t shards) {
+    std::map<std::uint32_t, redis::command> by_shard;
+    const std::string now = std::to_string(wall_clock().now_ms());
+    for (const auto& a : batch) {
+        const auto shard = queue::shard_of(a.tenant, shards);
+        auto& c = by_shard[shard];
+        if (c.empty()) c = {"FCALL", "herald_bench_append", "1", queue::shard_prefix(shard), now};
+        c.insert(c.end(), {a.tenant, "email", a.payload, a.content_hash, "", "", ""});
+    }
+    std::vector<redis::command> out;
+    for (auto& [shard, c] : by_shard)
+        out.push_back(std::move(c));
+    return out;
+}
+
+asio::awaitable<void> floor_loop(benchmark::State& state, environment& e) {
+    const auto depth = static_cast<std::size_t>(state.range(0));
+    if (depth / e.cfg.queue.shards > queue::producer::max_call_messages) {
+        skip(state, "calls would be larger than the producer's");
+        co_return;
+    }
+    auto loaded = co_await e.client.exec(
+        redis::cmd("FUNCTION", "LOAD", "REPLACE", std::string(floor_library)));
+    if (!loaded || loaded->is_error()) {
+        skip(state, "cannot load the floor function");
+        co_return;
+    }
+    const auto batches = batches_of(e.pool, depth);
+    loop_books books;
+    std::size_t next = 0;
+    for (auto _ : state) {
+        auto ok = co_await flush_when_due(state, e, books);
+        if (!ok) co_return;
+        if (books.since_flush == 0) next = 0;
+        auto replies = co_await e.client.pipeline(floor_calls(batches[next++], e.cfg.queue.shards));
+        if (!replies || (*replies)[0].is_error()) {
+            skip(state, "append failed");
+            co_return;
+        }
+        books.since_flush += depth;
+    }
+    co_await report(state, e, books, static_cast<std::int64_t>(depth));
+}
+
+void BM_append_floor(benchmark::State& state) {
+    drive(the_env->ioc, floor_loop(state, *the_env));
 }
 
 // ---- consume + ack ----------------------------------------------------------------
@@ -465,20 +577,31 @@ void BM_consume_ack(benchmark::State& state) {
         redis_cpu * 1e6 / static_cast<double>(state.items_processed());
 }
 
+// Depth: messages per round trip, spread over the 16 shards (so 1024 makes
+// calls of 64 messages).
 BENCHMARK(BM_admit_pipelined)
     ->Arg(1)
     ->Arg(16)
     ->Arg(64)
     ->Arg(256)
+    ->Arg(1024)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_admit_with_quotas)->Arg(64)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_admit_with_quotas)->Arg(64)->Arg(1024)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_admit_concurrent)->Arg(64)->Arg(1024)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_append_floor)
+    ->Arg(64)
+    ->Arg(256)
+    ->Arg(1024)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_throttle_pipelined)->Arg(1)->Arg(64)->Arg(256)->UseRealTime();
 BENCHMARK(BM_redis_xadd_baseline)
     ->Arg(1)
     ->Arg(16)
     ->Arg(64)
     ->Arg(256)
+    ->Arg(1024)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_consume_ack)->UseManualTime()->Unit(benchmark::kMillisecond);

@@ -39,7 +39,7 @@ local function crc_table()
 end
 
 -- CRC-32 (IEEE, as zlib's crc32) of s, as an unsigned number.
-local function crc32(s)
+local function crc32_of(s)
   CRC_TABLE = CRC_TABLE or crc_table()
   local c = 0xFFFFFFFF
   for i = 1, #s do
@@ -47,6 +47,19 @@ local function crc32(s)
   end
   c = bit.bnot(c)
   if c < 0 then c = c + 4294967296 end
+  return c
+end
+
+-- Tenant names recur call after call: their CRCs are kept (bounded).
+local CRC_CACHE, CRC_CACHED = {}, 0
+
+local function crc32(s)
+  local c = CRC_CACHE[s]
+  if c then return c end
+  c = crc32_of(s)
+  CRC_CACHED = CRC_CACHED + 1
+  if CRC_CACHED > 10000 then CRC_CACHE, CRC_CACHED = {}, 1 end
+  CRC_CACHE[s] = c
   return c
 end
 

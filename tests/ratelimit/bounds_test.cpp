@@ -95,6 +95,7 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
         {"idempotency", {std::regex(R"(hd:\{s\d+\}:idem:.+)"), true, offered / 4 + 1}},
         {"breaker counter", {std::regex(R"(hd:\{s\d+\}:cnt:.+)"), true, 2 * offered}},
         {"breaker", {std::regex(R"(hd:\{s\d+\}:brk:.+)"), true, offered}},
+        {"breaker index", {std::regex(R"(hd:\{s\d+\}:brks:.+)"), true, T}},
         {"rate baseline", {std::regex(R"(hd:\{s\d+\}:rate:.+)"), true, T}},
         {"daily stats", {std::regex(R"(hd:\{s\d+\}:stat:.+)"), true, T * 2}},
         {"quota counter", {std::regex(R"(hd:\{s\d+\}:quota:.+)"), true, T * 2 * 2 * 2}},
