@@ -590,6 +590,8 @@ BENCHMARK(BM_admit_pipelined)
 BENCHMARK(BM_admit_with_quotas)->Arg(64)->Arg(1024)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_admit_concurrent)->Arg(64)->Arg(1024)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_append_floor)
+    ->Arg(1)
+    ->Arg(16)
     ->Arg(64)
     ->Arg(256)
     ->Arg(1024)
