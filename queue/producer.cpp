@@ -12,7 +12,7 @@ namespace herald::queue {
 std::vector<std::vector<std::size_t>> producer::plan_calls(
     const std::vector<admission>& batch, std::vector<result<admitted>>& out) const {
     std::vector<std::vector<std::size_t>> calls;
-    std::vector<std::size_t> open(shards_, SIZE_MAX);  // per shard, its call still filling
+    std::vector<std::size_t> filling(shards_, SIZE_MAX);  // per shard, its open call
     std::vector<std::size_t> bytes(shards_, 0);
     for (std::size_t i = 0; i < batch.size(); ++i) {
         if (auto ok = validate_tenant(batch[i].tenant); !ok) {
@@ -20,7 +20,7 @@ std::vector<std::vector<std::size_t>> producer::plan_calls(
             continue;
         }
         const auto shard = shard_of(batch[i].tenant, shards_);
-        auto& at = open[shard];
+        auto& at = filling[shard];
         const auto size = batch[i].payload.size();
         if (at == SIZE_MAX || calls[at].size() == max_call_messages ||
             (bytes[shard] + size > max_call_bytes && !calls[at].empty())) {
@@ -39,7 +39,7 @@ redis::command producer::call_command(const std::vector<admission>& batch,
     redis::command c{"FCALL", "herald_admit_batch", "1",
                      shard_prefix(shard_of(batch[items.front()].tenant, shards_)),
                      clock_ ? std::to_string(clock_->now_ms()) : std::string()};
-    c.reserve(c.size() + 7 * items.size());
+    c.reserve(c.size() + fields_per_message * items.size());
     for (std::size_t i : items) {
         const admission& a = batch[i];
         std::string rcpts;

@@ -48,6 +48,8 @@ public:
         : redis_(redis), shards_(shards), clock_(clk) {}
 
     static constexpr std::size_t max_call_messages = 128;
+    // herald_admit_batch's fields per message (queue/lua/admission.lua).
+    static constexpr std::size_t fields_per_message = 7;
     static constexpr std::size_t max_call_bytes = 1 << 20;
 
     // One round trip for the whole batch, one result per item, in order.
