@@ -46,33 +46,14 @@ result<local_redis> local_redis::start(const local_config& cfg) {
                               "set local.port or redis.url");
     const std::string dir = fs::absolute(cfg.data_dir).string();
     const std::string port = std::to_string(cfg.port);
-    std::vector<std::string> args{cfg.redis_server,
-                                  "--bind",
-                                  "127.0.0.1",
-                                  "--port",
-                                  port,
-                                  "--dir",
-                                  dir,
-                                  "--appendonly",
-                                  "yes",
-                                  "--appendfsync",
-                                  "everysec",
-                                  "--maxmemory",
-                                  std::to_string(cfg.maxmemory_mb) + "mb",
-                                  "--maxmemory-policy",
-                                  "noeviction",
+    std::vector<std::string> args{cfg.redis_server, "--bind", "127.0.0.1", "--port", port, "--dir",
+                                  dir, "--appendonly", "yes", "--appendfsync", "everysec",
+                                  "--maxmemory", std::to_string(cfg.maxmemory_mb) + "mb",
+                                  "--maxmemory-policy", "noeviction",
                                   // Breaker counters are one hash per tenant and
                                   // window: freeing a large one must not stall.
-                                  "--lazyfree-lazy-expire",
-                                  "yes",
-                                  "--save",
-                                  "",
-                                  "--daemonize",
-                                  "no",
-                                  "--logfile",
-                                  dir + "/redis.log",
-                                  "--protected-mode",
-                                  "yes"};
+                                  "--lazyfree-lazy-expire", "yes", "--save", "", "--daemonize",
+                                  "no", "--logfile", dir + "/redis.log", "--protected-mode", "yes"};
     pid_t pid = ::fork();
     if (pid < 0) return make_error(errc::internal, "fork failed");
     if (pid == 0) {

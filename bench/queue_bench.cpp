@@ -578,34 +578,19 @@ void BM_consume_ack(benchmark::State& state) {
 }
 
 // Depth: messages per round trip, spread over the 16 shards (so 1024 makes
-// calls of 64 messages).
-BENCHMARK(BM_admit_pipelined)
-    ->Arg(1)
-    ->Arg(16)
-    ->Arg(64)
-    ->Arg(256)
-    ->Arg(1024)
-    ->UseRealTime()
-    ->Unit(benchmark::kMicrosecond);
+// calls of 64 messages). Admission, its floor and plain XADD at each one.
+void every_depth(benchmark::internal::Benchmark* b) {
+    for (int depth : {1, 16, 64, 256, 1024})
+        b->Arg(depth);
+    b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK(BM_admit_pipelined)->Apply(every_depth);
 BENCHMARK(BM_admit_with_quotas)->Arg(64)->Arg(1024)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_admit_concurrent)->Arg(64)->Arg(1024)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_append_floor)
-    ->Arg(1)
-    ->Arg(16)
-    ->Arg(64)
-    ->Arg(256)
-    ->Arg(1024)
-    ->UseRealTime()
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_append_floor)->Apply(every_depth);
 BENCHMARK(BM_throttle_pipelined)->Arg(1)->Arg(64)->Arg(256)->UseRealTime();
-BENCHMARK(BM_redis_xadd_baseline)
-    ->Arg(1)
-    ->Arg(16)
-    ->Arg(64)
-    ->Arg(256)
-    ->Arg(1024)
-    ->UseRealTime()
-    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_redis_xadd_baseline)->Apply(every_depth);
 BENCHMARK(BM_consume_ack)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 std::string redis_version(const environment& e) {

@@ -52,7 +52,8 @@ end
 -- kind and window, hd:{sN}:cnt:<kind>:<tenant>:<window number>, a field
 -- per subject: HINCRBY on a field costs about a third of creating a key
 -- with its own TTL (INFO commandstats), and the hash gets its TTL (two
--- windows) once per call. Returns the subject's new count.
+-- windows) once per call. Returns the subject's new count and its counter
+-- ({key}, shared by the call's messages).
 local function bump(ctx, kind, subject, window)
   local counters = tenant_table(ctx, 'counters')
   local c = counters[kind]
@@ -65,7 +66,7 @@ local function bump(ctx, kind, subject, window)
     redis.call('PEXPIRE', c.key, window * 2, 'NX')
     c.bounded = true
   end
-  return n, {key = c.key, field = subject}
+  return n, c
 end
 
 -- The tenant's offered count this minute, with an EWMA of past minutes.
@@ -124,7 +125,7 @@ local function open_breaker(ctx, g)
   if kind == 't' then
     g.counter.count = 0
   else
-    redis.call('HDEL', g.counter.key, g.counter.field)
+    redis.call('HDEL', g.counter.key, g.subject)
   end
   emit(ctx, 'breaker.opened', {'breaker', BREAKER_NAMES[kind], 'subject', subject, 'why', reason,
                                'until', till, 'trips', trips})

@@ -11,7 +11,7 @@ local function dedupe_window(ctx)
   local windows = tenant_table(ctx, 'dedupe_windows')
   local w = windows[ctx.ch]
   if not w then
-    local ms = tonumber(ctx.settings['dedupe.window_ms.' .. ctx.ch]) or num(ctx, 'dedupe.window_ms')
+    local ms = setting_number(ctx, 'dedupe.window_ms.' .. ctx.ch) or num(ctx, 'dedupe.window_ms')
     w = {ms = ms, px = tostring(ms), till = tostring(ctx.now + ms)}
     windows[ctx.ch] = w
   end

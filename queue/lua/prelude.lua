@@ -145,27 +145,30 @@ local function bump_settings(shard)
   redis.call('HINCRBY', shard .. ':meta', 'settings_version', 1)
 end
 
--- A numeric setting; a missing one means herald never initialised this
--- shard with the current version, which must not pass silently. Kept in
--- ctx.nums, where admission shares one table per tenant and call.
-local function num(ctx, name)
+-- A numeric setting, or nil when absent. Parsed once into ctx.nums, where
+-- admission shares one table per tenant and call (false: absent).
+local function setting_number(ctx, name)
   local nums = ctx.nums
   local v = nums and nums[name]
-  if v then return v end
-  v = tonumber(ctx.settings[name])
+  if v == nil then
+    v = tonumber(ctx.settings[name]) or false
+    if nums then nums[name] = v end
+  end
+  return v or nil
+end
+
+-- A numeric setting herald always publishes; a missing one means herald
+-- never initialised this shard with the current version, which must not
+-- pass silently.
+local function num(ctx, name)
+  local v = setting_number(ctx, name)
   if v == nil then error('herald: setting ' .. name .. ' missing; run herald to initialise') end
-  if nums then nums[name] = v end
   return v
 end
 
--- A numeric setting that may be absent (then 0), kept like num's.
+-- A numeric setting that may be absent (then 0).
 local function num_or_0(ctx, name)
-  local nums = ctx.nums
-  local v = nums and nums[name]
-  if v then return v end
-  v = tonumber(ctx.settings[name]) or 0
-  if nums then nums[name] = v end
-  return v
+  return setting_number(ctx, name) or 0
 end
 
 -- ---- events --------------------------------------------------------------------

@@ -14,18 +14,10 @@ using namespace std::chrono_literals;
 using test::email_json;
 
 struct guards_test : test::queue_fixture {
-    // Admits through herald's producer with the content hash and the
-    // recipients, as `herald enqueue` does.
+    // Admits through herald's producer, as `herald enqueue` does.
     result<queue::admitted> send(const std::string& tenant, const std::string& json,
                                  const std::string& idem = "") {
-        auto m = parse_message(channel::email, json);
-        EXPECT_TRUE(m);
-        return try_admit({.tenant = tenant,
-                          .ch = channel::email,
-                          .payload = json,
-                          .content_hash = dedupe::content_hash(tenant, *m),
-                          .idempotency_key = idem,
-                          .recipients = dedupe::recipients(*m)});
+        return try_admit(test::enqueued_email(tenant, json, idem));
     }
     std::int64_t stored() { return total_len(channel::email); }
     std::vector<std::map<std::string, std::string>> events(const std::string& tenant) {

@@ -2,7 +2,6 @@
 // (herald_admit_batch) answers every message in order, and a message sees
 // what the earlier ones of its call charged, exactly as if each had been
 // admitted alone.
-#include "dedupe/content_hash.hpp"
 #include "tests/support/queue_fixture.hpp"
 
 #include <set>
@@ -11,18 +10,9 @@ namespace herald {
 namespace {
 
 using test::email_json;
+using test::enqueued_email;
 
 struct admit_batch_test : test::queue_fixture {
-    // As `herald enqueue` builds it: content hash and recipients computed here.
-    static queue::admission email(const std::string& tenant, const std::string& json) {
-        auto m = parse_message(channel::email, json);
-        EXPECT_TRUE(m) << json;
-        return {.tenant = tenant,
-                .ch = channel::email,
-                .payload = json,
-                .content_hash = dedupe::content_hash(tenant, *m),
-                .recipients = dedupe::recipients(*m)};
-    }
     std::vector<result<queue::admitted>> admit_all(const std::vector<queue::admission>& batch) {
         queue::producer p(client, q.shards, &clk);
         return test::run(ioc, p.admit_batch(batch));
@@ -51,7 +41,8 @@ TEST_F(admit_batch_test, answers_come_back_in_order_across_shards_and_calls) {
     std::vector<queue::admission> batch;
     for (int i = 0; i < 300; ++i) {
         const auto& tenant = i < 200 ? tenants[0] : tenants[1 + i % 4];
-        batch.push_back(email(tenant, email_json("u" + std::to_string(i) + "@example.com")));
+        batch.push_back(
+            enqueued_email(tenant, email_json("u" + std::to_string(i) + "@example.com")));
     }
     batch[150].tenant = "not a tenant!";
     const auto answers = admit_all(batch);
@@ -87,7 +78,8 @@ TEST_F(admit_batch_test, a_message_sees_what_earlier_ones_of_its_call_charged) {
     set("acme", "quota.email.day", "3");
     std::vector<queue::admission> batch;
     for (int i = 0; i < 5; ++i)
-        batch.push_back(email("acme", email_json("u" + std::to_string(i) + "@example.com")));
+        batch.push_back(
+            enqueued_email("acme", email_json("u" + std::to_string(i) + "@example.com")));
     batch.insert(batch.begin() + 1, batch[0]);  // a repeat of the first, in the same call
     const auto answers = admit_all(batch);
     ASSERT_TRUE(answers[0]);
@@ -117,7 +109,8 @@ TEST_F(admit_batch_test, the_storage_quota_holds_inside_one_call) {
     set("acme", "storage.max_messages", "2");
     std::vector<queue::admission> batch;
     for (int i = 0; i < 4; ++i)
-        batch.push_back(email("acme", email_json("u" + std::to_string(i) + "@example.com")));
+        batch.push_back(
+            enqueued_email("acme", email_json("u" + std::to_string(i) + "@example.com")));
     const auto answers = admit_all(batch);
     EXPECT_TRUE(answers[0] && answers[1]);
     for (std::size_t i = 2; i < answers.size(); ++i) {
@@ -133,8 +126,9 @@ TEST_F(admit_batch_test, the_tenant_breaker_trips_mid_call_and_holds_for_the_res
     clk.set(clk.now_ms() / 60'000 * 60'000 + 60'000);  // one minute throughout
     std::vector<queue::admission> batch;
     for (int i = 0; i < 15; ++i)
-        batch.push_back(email("acme", email_json("u" + std::to_string(i) + "@example.com")));
-    batch.push_back(email("globex", email_json("x@example.com")));
+        batch.push_back(
+            enqueued_email("acme", email_json("u" + std::to_string(i) + "@example.com")));
+    batch.push_back(enqueued_email("globex", email_json("x@example.com")));
     const auto answers = admit_all(batch);
     for (int i = 0; i < 10; ++i)
         EXPECT_TRUE(answers[i]) << i;
@@ -150,7 +144,7 @@ TEST_F(admit_batch_test, the_tenant_breaker_trips_mid_call_and_holds_for_the_res
             opened += e[1][i].str == "type" && e[1][i + 1].str == "breaker.opened";
     EXPECT_EQ(opened, 1);
     // The next call sees it open at the cost of its index read.
-    EXPECT_FALSE(admit_all({email("acme", email_json("late@example.com"))}).front());
+    EXPECT_FALSE(admit_all({enqueued_email("acme", email_json("late@example.com"))}).front());
 }
 
 TEST_F(admit_batch_test, given_and_decoded_recipients_count_alike) {
@@ -158,9 +152,9 @@ TEST_F(admit_batch_test, given_and_decoded_recipients_count_alike) {
     // leaves them to the payload. Both count against the same breaker.
     set("acme", "breaker.recipient.max", "3");
     const auto to = std::string("Victim <victim@EXAMPLE.com>");
-    ASSERT_TRUE(admit_all({email("acme", email_json(to, "a"))}).front());
+    ASSERT_TRUE(admit_all({enqueued_email("acme", email_json(to, "a"))}).front());
     ASSERT_TRUE(try_admit("acme", email_json(to, "b")));  // decoded by the function
-    ASSERT_TRUE(admit_all({email("acme", email_json("victim@example.com", "c"))}).front());
+    ASSERT_TRUE(admit_all({enqueued_email("acme", email_json("victim@example.com", "c"))}).front());
     auto r = try_admit("acme", email_json(to, "d"));
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().detail.find("victim@example.com"), std::string::npos) << r.error().detail;

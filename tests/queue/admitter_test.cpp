@@ -1,7 +1,6 @@
 // Group commit on a real Redis: many concurrent one-message admissions
 // share a few round trips, and each gets its own answer.
 #include "queue/admitter.hpp"
-#include "dedupe/content_hash.hpp"
 #include "tests/support/queue_fixture.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -13,17 +12,9 @@ namespace {
 
 namespace asio = boost::asio;
 using test::email_json;
+using test::enqueued_email;
 
 struct admitter_test : test::queue_fixture {
-    static queue::admission email(const std::string& tenant, const std::string& json) {
-        auto m = parse_message(channel::email, json);
-        return {.tenant = tenant,
-                .ch = channel::email,
-                .payload = json,
-                .content_hash = dedupe::content_hash(tenant, *m),
-                .recipients = dedupe::recipients(*m)};
-    }
-
     // Starts every admission at once, as concurrent API requests would,
     // and waits for all of them.
     std::vector<result<queue::admitted>> admit_concurrently(
@@ -61,8 +52,8 @@ TEST_F(admitter_test, concurrent_admissions_share_round_trips_and_get_their_own_
     std::vector<queue::admission> in;
     const std::vector<std::string> tenants{"acme", "globex", "initech", "umbrella", "hooli"};
     for (int i = 0; i < 600; ++i)
-        in.push_back(email(tenants[i % tenants.size()],
-                           email_json("u" + std::to_string(i) + "@example.com")));
+        in.push_back(enqueued_email(tenants[i % tenants.size()],
+                                    email_json("u" + std::to_string(i) + "@example.com")));
     const auto calls_before = fcalls();
     const auto answers = admit_concurrently(a, in);
     std::set<std::string> ids;
@@ -93,12 +84,12 @@ TEST_F(admitter_test, concurrent_admissions_share_round_trips_and_get_their_own_
 TEST_F(admitter_test, a_lone_admission_goes_at_once_and_copies_racing_each_other_dedupe) {
     queue::producer p(client, q.shards, &clk);
     queue::admitter a(ioc.get_executor(), p);
-    const auto one = email("acme", email_json("solo@example.com"));
+    const auto one = enqueued_email("acme", email_json("solo@example.com"));
     auto r = test::run(ioc, a.admit(one));
     ASSERT_TRUE(r);
     EXPECT_EQ(a.round_trips(), 1u);
     // Two API nodes' worth of the same new message at once: one is stored.
-    const auto twin = email("acme", email_json("twin@example.com"));
+    const auto twin = enqueued_email("acme", email_json("twin@example.com"));
     const auto answers = admit_concurrently(a, {twin, twin});
     ASSERT_TRUE(answers[0] && answers[1]);
     EXPECT_NE(answers[0]->duplicate, answers[1]->duplicate);
@@ -109,11 +100,12 @@ TEST_F(admitter_test, a_lone_admission_goes_at_once_and_copies_racing_each_other
 TEST_F(admitter_test, a_redis_that_is_gone_answers_every_waiter_with_an_error) {
     queue::producer p(client, q.shards, &clk);
     queue::admitter a(ioc.get_executor(), p);
-    ASSERT_TRUE(test::run(ioc, a.admit(email("acme", email_json("first@example.com")))));
+    ASSERT_TRUE(test::run(ioc, a.admit(enqueued_email("acme", email_json("first@example.com")))));
     server.stop();
     std::vector<queue::admission> in;
     for (int i = 0; i < 20; ++i)
-        in.push_back(email("acme", email_json("late" + std::to_string(i) + "@example.com")));
+        in.push_back(
+            enqueued_email("acme", email_json("late" + std::to_string(i) + "@example.com")));
     for (const auto& r : admit_concurrently(a, in)) {
         ASSERT_FALSE(r);
         EXPECT_NE(r.error().code, make_error_code(errc::internal)) << r.error().to_string();

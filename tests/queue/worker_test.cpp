@@ -21,6 +21,11 @@ namespace fs = std::filesystem;
 
 struct worker_test : test::queue_fixture {
     std::string shard_of(const message_id& id) { return queue::shard_prefix(id.shard); }
+    // A worker read the message and died: its entry stays pending.
+    void read_by_a_dead_worker(const message_id& id) {
+        server.cmd({"XREADGROUP", "GROUP", "workers", "ghost", "COUNT", "1", "STREAMS",
+                    queue::ingress_key(id.shard, channel::email), ">"});
+    }
     std::int64_t pending(channel ch) {
         std::int64_t n = 0;
         for (std::uint32_t s = 0; s < q.shards; ++s) {
@@ -243,9 +248,7 @@ TEST_F(worker_test, max_age_expires_a_ready_message) {
 TEST_F(worker_test, max_age_expires_a_leased_message_left_by_a_dead_worker) {
     test::scripted_transport t;
     auto id = admit("acme", email_json("a@example.com"));
-    // A worker that read the entry and died: it is pending, with its lease.
-    server.cmd({"XREADGROUP", "GROUP", "workers", "ghost", "COUNT", "1", "STREAMS",
-                queue::ingress_key(id.shard, channel::email), ">"});
+    read_by_a_dead_worker(id);  // which also held the send lease
     server.cmd({"SET", shard_of(id) + ":lease:" + id.str(), "ghost", "PX", "100"});
     clk.advance(static_cast<millis>(q.max_age_s) * 1000 + 1000);
     ASSERT_TRUE(run_worker(t, [&] { return dead_count() == 1; }));
@@ -291,8 +294,7 @@ TEST_F(worker_test, reclaimed_message_already_delivered_is_acked_not_resent) {
     test::scripted_transport t;
     auto id = admit("acme", email_json("a@example.com"));
     // The crash window after the send: marker written, entry still pending.
-    server.cmd({"XREADGROUP", "GROUP", "workers", "ghost", "COUNT", "1", "STREAMS",
-                queue::ingress_key(id.shard, channel::email), ">"});
+    read_by_a_dead_worker(id);
     server.cmd({"SET", shard_of(id) + ":done:" + id.str(), "1", "EX", "600"});
     ASSERT_TRUE(run_worker(t, [&] { return total_len(channel::email) == 0; }));
     EXPECT_TRUE(t.calls.empty());

@@ -1,6 +1,7 @@
 #include "tests/support/queue_fixture.hpp"
 
 #include "app/bootstrap.hpp"
+#include "dedupe/content_hash.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 
@@ -12,6 +13,19 @@ using namespace std::chrono_literals;
 std::string email_json(const std::string& to, const std::string& subject) {
     return R"({"from":"app@example.com","to":[")" + to + R"("],"subject":")" + subject +
            R"(","text":"hi"})";
+}
+
+queue::admission enqueued_email(const std::string& tenant, const std::string& json,
+                                const std::string& idempotency_key) {
+    auto m = parse_message(channel::email, json);
+    EXPECT_TRUE(m) << json;
+    if (!m) return {.tenant = tenant, .ch = channel::email, .payload = json};
+    return {.tenant = tenant,
+            .ch = channel::email,
+            .payload = json,
+            .content_hash = dedupe::content_hash(tenant, *m),
+            .idempotency_key = idempotency_key,
+            .recipients = dedupe::recipients(*m)};
 }
 
 queue_fixture::queue_fixture()

@@ -80,4 +80,9 @@ protected:
 
 std::string email_json(const std::string& to, const std::string& subject = "hello");
 
+// An email as `herald enqueue` admits it: with its content hash and its
+// recipients computed on this side.
+queue::admission enqueued_email(const std::string& tenant, const std::string& json,
+                                const std::string& idempotency_key = "");
+
 }  // namespace herald::test
