@@ -34,7 +34,7 @@ std::string consumer_name() {
     return std::string(host) + ":" + std::to_string(::getpid());
 }
 
-asio::awaitable<void> serve(redis::client& redis, queue::worker& w,
+asio::awaitable<void> serve(redis::client& redis, queue::worker& w, transport& t,
                             ratelimit::watermark_watcher& watcher, const config& cfg, int& rc) {
     using namespace asio::experimental::awaitable_operators;
     auto ready = co_await prepare_redis(redis, cfg);
@@ -44,6 +44,7 @@ asio::awaitable<void> serve(redis::client& redis, queue::worker& w,
         co_return;
     }
     co_await (w.run() && watcher.run());
+    co_await t.close();
 }
 
 int run_stack(const config& cfg, const std::string& url) {
@@ -70,7 +71,7 @@ int run_stack(const config& cfg, const std::string& url) {
     }
     queue::worker w(ioc.get_executor(), redis, *t, clk,
                     {consumer_name(), cfg.queue, queue::limits_from(cfg.queue),
-                     cfg.limits.domain_per_sec, cfg.limits.domain_burst});
+                     cfg.limits.domain_per_sec, cfg.limits.domain_burst, cfg.redis.timeout_ms});
     ratelimit::watermark_watcher watcher(ioc.get_executor(), redis, clk, cfg.watermarks,
                                          cfg.queue.shards);
 
@@ -87,7 +88,7 @@ int run_stack(const config& cfg, const std::string& url) {
 
     int rc = 0;
     redis.start();
-    asio::co_spawn(ioc, serve(redis, w, watcher, cfg, rc), [&](std::exception_ptr e) {
+    asio::co_spawn(ioc, serve(redis, w, *t, watcher, cfg, rc), [&](std::exception_ptr e) {
         if (e) {
             try {
                 std::rethrow_exception(e);

@@ -142,8 +142,9 @@ int main(int argc, char** argv) {
     auto smtp = smtp::smtp_transport::create(ioc.get_executor(), cfg, client, clk);
     if (!smtp) return std::printf("bench: %s\n", smtp.error().to_string().c_str()), 1;
     timing_transport timed(**smtp, clk);
-    queue::worker w(ioc.get_executor(), client, timed, clk,
-                    {"bench", cfg.queue, queue::limits_from(cfg.queue)});
+    queue::worker w(
+        ioc.get_executor(), client, timed, clk,
+        {"bench", cfg.queue, queue::limits_from(cfg.queue), 0, 0, cfg.redis.timeout_ms});
 
     std::mt19937 rng(7);
     std::vector<queue::admission> all;

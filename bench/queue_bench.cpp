@@ -31,6 +31,7 @@
 #include "dedupe/content_hash.hpp"
 #include "queue/admitter.hpp"
 #include "queue/keys.hpp"
+#include "queue/lease_keeper.hpp"
 #include "queue/library.hpp"
 #include "queue/producer.hpp"
 #include "queue/worker.hpp"
@@ -379,6 +380,68 @@ void BM_throttle_pipelined(benchmark::State& state) {
     drive(the_env->ioc, throttle_loop(state, *the_env));
 }
 
+// ---- lease renewal: what a worker's in-flight messages cost Redis -----------------
+
+// One renewal round (queue/lease_keeper) over `held` real pending entries
+// with real leases, spread over every shard as tenants spread them. A
+// round is one herald_renew call per shard, pipelined; a worker runs one
+// every queue.renew_interval_ms, so Redis calls per second per 1,000
+// messages in flight = calls_per_round / renew_interval_s.
+asio::awaitable<void> renewal_loop(benchmark::State& state, environment& e) {
+    const auto held = static_cast<std::size_t>(state.range(0));
+    const auto& q = e.cfg.queue;
+    queue::lease_options opt;
+    opt.consumer = "bench-renew";
+    opt.lease = std::chrono::milliseconds(q.lease_ms);
+    queue::lease_keeper keeper(e.ioc.get_executor(), e.client, opt);
+    co_await e.client.exec(redis::cmd("FLUSHALL"));
+    auto ready = co_await queue::init_shards(e.client, q);
+    if (!ready) co_return skip(state, "init failed: " + ready.error().to_string());
+    const auto now = std::chrono::steady_clock::now();
+    for (std::uint32_t s = 0; s < q.shards; ++s) {
+        const auto key = queue::ingress_key(s, channel::email);
+        const std::size_t n = held / q.shards + (s < held % q.shards ? 1 : 0);
+        std::vector<redis::command> adds;
+        for (std::size_t i = 0; i < n; ++i)
+            adds.push_back(redis::cmd("XADD", key, "*", "v", "1"));
+        auto added = co_await e.client.pipeline(std::move(adds));
+        if (!added) co_return skip(state, "XADD failed");
+        redis::command claim{"FCALL",
+                             "herald_claim",
+                             "1",
+                             queue::shard_prefix(s),
+                             opt.consumer,
+                             std::to_string(opt.lease.count()),
+                             "0",
+                             std::to_string(opt.keep.count()),
+                             std::to_string(opt.stall.count())};
+        auto read = co_await e.client.exec(redis::cmd("XREADGROUP", "GROUP", queue::group_name,
+                                                      opt.consumer, "COUNT", std::to_string(n),
+                                                      "STREAMS", key, ">"));
+        if (!read || read->is_nil()) co_return skip(state, "XREADGROUP failed");
+        for (const auto& entry : (*read)[0][1].elements) {
+            const auto id = message_id::from_entry(entry[0].str, channel::email, s)->str();
+            claim.insert(claim.end(), {id, "t", "email", "1", ""});
+            keeper.hold(id, s, channel::email, entry[0].str, now);
+        }
+        auto claimed = co_await e.client.exec(std::move(claim));
+        if (!claimed || !claimed->is_array()) co_return skip(state, "claim failed");
+    }
+    for (auto _ : state)
+        co_await keeper.renew_all();
+    const auto& c = keeper.counters();
+    if (c.lost > 0 || c.failed_rounds > 0) co_return skip(state, "a renewal failed");
+    const double calls_per_round = static_cast<double>(c.calls) / static_cast<double>(c.rounds);
+    state.counters["calls_per_round"] = calls_per_round;
+    state.counters["calls_per_s_per_1000"] =
+        calls_per_round * 1000.0 / q.renew_interval_ms * 1000.0 / static_cast<double>(held);
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(held));
+}
+
+void BM_lease_renewal(benchmark::State& state) {
+    drive(the_env->ioc, renewal_loop(state, *the_env));
+}
+
 // ---- the baseline: plain XADD through the same client -----------------------------
 
 asio::awaitable<void> xadd_loop(benchmark::State& state, environment& e) {
@@ -591,6 +654,7 @@ BENCHMARK(BM_admit_concurrent)->Arg(64)->Arg(1024)->UseRealTime()->Unit(benchmar
 BENCHMARK(BM_append_floor)->Apply(every_depth);
 BENCHMARK(BM_throttle_pipelined)->Arg(1)->Arg(64)->Arg(256)->UseRealTime();
 BENCHMARK(BM_redis_xadd_baseline)->Apply(every_depth);
+BENCHMARK(BM_lease_renewal)->Arg(1000)->Arg(10000)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_consume_ack)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 std::string redis_version(const environment& e) {

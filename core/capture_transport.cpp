@@ -65,6 +65,11 @@ outcome capture_transport::write(const delivery& d) {
         ::unlink(tmp_path.c_str());
         return outcome::deferred("capture_io", std::strerror(saved));
     }
+    // The point of no return: once linked, the message is captured.
+    if (!d.may_commit()) {
+        ::unlink(tmp_path.c_str());
+        return outcome::lease_lost();
+    }
     // link() refuses to replace an existing file, unlike rename().
     int rc = ::link(tmp_path.c_str(), final_path.c_str());
     saved = errno;

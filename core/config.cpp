@@ -105,6 +105,7 @@ constexpr std::array k_fields{
     int_field<&C::queue, &queue_config::block_ms>("queue", "block_ms", 1),
     int_field<&C::queue, &queue_config::inflight>("queue", "inflight", 1),
     int_field<&C::queue, &queue_config::lease_ms>("queue", "lease_ms", 1),
+    int_field<&C::queue, &queue_config::renew_interval_ms>("queue", "renew_interval_ms", 1),
     int_field<&C::queue, &queue_config::reclaim_idle_ms>("queue", "reclaim_idle_ms", 1),
     int_field<&C::queue, &queue_config::reclaim_interval_ms>("queue", "reclaim_interval_ms", 1),
     int_field<&C::queue, &queue_config::schedule_interval_ms>("queue", "schedule_interval_ms", 1),
@@ -194,20 +195,45 @@ constexpr std::array k_fields{
     text_field<&C::log, &log_config::format>("log", "format", {.choices = k_log_formats}),
 };
 
-// Rules spanning two integer keys: lhs < rhs (strict) or lhs <= rhs.
+// Rules spanning integer keys: times x (the sum of lhs) < rhs (strict) or <= rhs.
 struct relation {
-    std::string_view lhs;
+    std::array<std::string_view, 2> lhs;  // the second may be empty
+    std::uint64_t times;
     std::string_view rhs;
     bool strict;
     std::string_view why;
 };
 
 constexpr std::array k_relations{
-    relation{"queue.lease_ms", "queue.reclaim_idle_ms", true,
-             "a live worker's messages would be reclaimed and sent twice"},
-    relation{"queue.backoff_base_ms", "queue.backoff_cap_ms", false,
+    // A lease must outlast three renewal rounds that each take the whole
+    // Redis timeout: two that fail, and the stall the service clock may
+    // hide between them (queue/lua/lease.lua).
+    relation{{"queue.renew_interval_ms", "redis.timeout_ms"},
+             3,
+             "queue.lease_ms",
+             true,
+             "a live worker's lease could lapse while it waits on a slow Redis, and a second "
+             "worker send its message"},
+    relation{{"queue.schedule_interval_ms", ""},
+             1,
+             "queue.renew_interval_ms",
+             true,
+             "Redis would take the gaps between a live worker's calls for stalls, and the leases "
+             "of crashed workers would never lapse"},
+    relation{{"queue.lease_ms", ""},
+             1,
+             "queue.reclaim_idle_ms",
+             true,
+             "the reclaimer would look at messages whose lease cannot have lapsed yet"},
+    relation{{"queue.backoff_base_ms", ""},
+             1,
+             "queue.backoff_cap_ms",
+             false,
              "the first retry would already exceed the cap"},
-    relation{"queue.block_ms", "redis.timeout_ms", true,
+    relation{{"queue.block_ms", ""},
+             1,
+             "redis.timeout_ms",
+             true,
              "every blocking read would time out the Redis connection"},
 };
 
@@ -455,17 +481,31 @@ void loader::apply_env_value(std::size_t index, const std::string& var, const st
 
 void loader::check_relations() {
     for (const auto& r : k_relations) {
-        const auto li = find_field(r.lhs);
-        const auto ri = find_field(r.rhs);
-        const auto lv = k_fields[*li].get_int(cfg_);
-        const auto rv = k_fields[*ri].get_int(cfg_);
+        std::uint64_t lv = 0;
+        std::string lhs, values, where;
+        for (const auto name : r.lhs) {
+            if (name.empty()) continue;
+            const auto i = *find_field(name);
+            lv += k_fields[i].get_int(cfg_);
+            lhs += lhs.empty() ? std::string(name) : cat({" + ", name});
+            values += values.empty() ? std::to_string(k_fields[i].get_int(cfg_))
+                                     : cat({" + ", std::to_string(k_fields[i].get_int(cfg_))});
+            if (where.empty()) where = origin_[i];
+        }
+        lv *= r.times;
+        const auto ri = *find_field(r.rhs);
+        const auto rv = k_fields[ri].get_int(cfg_);
         if (r.strict ? lv < rv : lv <= rv) continue;
-        std::string where = !origin_[*li].empty() ? origin_[*li] : origin_[*ri];
+        if (where.empty()) where = origin_[ri];
         if (where.empty()) where = path_.empty() ? "defaults" : path_;
+        if (r.times != 1) {
+            lhs = cat({std::to_string(r.times), " x (", lhs, ")"});
+            values = cat({std::to_string(r.times), " x (", values, ") = ", std::to_string(lv)});
+        }
         other_problems_.push_back(
-            {std::move(where), cat({r.lhs, " (", std::to_string(lv), ") must be ",
-                                    r.strict ? "less than " : "at most ", r.rhs, " (",
-                                    std::to_string(rv), "): otherwise ", r.why})});
+            {std::move(where),
+             cat({lhs, " (", values, ") must be ", r.strict ? "less than " : "at most ", r.rhs,
+                  " (", std::to_string(rv), "): otherwise ", r.why})});
     }
 }
 

@@ -33,8 +33,13 @@ struct queue_config {
     std::uint32_t batch = 128;
     std::uint32_t block_ms = 200;
     std::uint32_t inflight = 256;
+    // Send leases (queue/lease_keeper): held while a message is sent and
+    // until its outcome is written, renewed every renew_interval_ms. The
+    // config check keeps 3 x (renew_interval_ms + redis.timeout_ms) below
+    // lease_ms and lease_ms below reclaim_idle_ms.
     std::uint32_t lease_ms = 30000;
-    std::uint32_t reclaim_idle_ms = 60000;  // > lease_ms, or two workers send one message
+    std::uint32_t renew_interval_ms = 2000;
+    std::uint32_t reclaim_idle_ms = 60000;
     std::uint32_t reclaim_interval_ms = 5000;
     std::uint32_t schedule_interval_ms = 200;
     std::uint32_t max_attempts = 8;

@@ -5,6 +5,11 @@
 // (retry later), `bounced` a permanent one (dead-letter, maybe suppress),
 // `unknown` means the peer may have accepted it (e.g. the connection died
 // after the end of DATA): never resent blindly.
+//
+// A transport asks the delivery's lease right before its point of no
+// return (SMTP: the final dot; capture: linking the file into place) and,
+// when the lease is no longer held, gives up with outcome::lease_lost():
+// another worker may be sending the message by now.
 #pragma once
 
 #include "core/clock.hpp"
@@ -18,11 +23,22 @@
 
 namespace herald {
 
+// The worker's hold on a message while it is being sent (queue/lease_keeper).
+// held() may be asked from any thread.
+class send_lease {
+public:
+    virtual ~send_lease() = default;
+    virtual bool held() const noexcept = 0;
+};
+
 struct delivery {
     const message_id& id;
     std::string_view tenant;
     const message& msg;
-    int attempt = 0;  // previous attempts
+    int attempt = 0;                    // previous attempts
+    const send_lease* lease = nullptr;  // null: not leased (tools, tests)
+
+    bool may_commit() const noexcept { return lease == nullptr || lease->held(); }
 };
 
 enum class outcome_kind { delivered, deferred, bounced, unknown };
@@ -43,6 +59,12 @@ struct outcome {
     static outcome bounced(std::string code, std::string detail = {}) {
         return {outcome_kind::bounced, std::move(code), std::move(detail), {}};
     }
+    // Not sent: the send lease lapsed before the point of no return.
+    static outcome lease_lost() {
+        return deferred(std::string(lease_lost_code), "the send lease lapsed before the send");
+    }
+    static constexpr std::string_view lease_lost_code = "lease_lost";
+    bool is_lease_lost() const noexcept { return code == lease_lost_code; }
 };
 
 class transport {
@@ -50,6 +72,9 @@ public:
     virtual ~transport() = default;
     virtual std::string_view name() const = 0;
     virtual boost::asio::awaitable<outcome> send(const delivery& d) = 0;
+    // After the last send: closes what the transport keeps open (idle
+    // connections), so a stopping process exits at once.
+    virtual boost::asio::awaitable<void> close() { co_return; }
 };
 
 }  // namespace herald

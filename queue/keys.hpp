@@ -7,7 +7,8 @@
 //   hd:{sN}:in:<channel>  stream  ingress, consumer group "workers"
 //   hd:{sN}:retry         zset    deferred message ids by due time (ms)
 //   hd:{sN}:deferred      hash    deferred message id -> its fields (JSON)
-//   hd:{sN}:lease:<id>    string  send lease, PX lease_ms
+//   hd:{sN}:lease:<id>    string  send lease "<holder>|<until>" (service clock), PX max age
+//   hd:{sN}:clock         hash    the shard's service clock (queue/lua/lease.lua)
 //   hd:{sN}:done:<id>     string  delivered marker, EX delivered_ttl_s
 //   hd:{sN}:dead          stream  dead letters, MAXLEN ~ dead_max
 #pragma once

@@ -13,8 +13,12 @@ namespace asio = boost::asio;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 settler::settler(asio::any_io_executor ex, redis::client& redis, const clock& clk,
-                 settle_options opt)
-    : redis_(redis), clock_(clk), opt_(opt), signal_(ex) {}
+                 settle_options opt, std::function<void(const std::string& id)> on_written)
+    : redis_(redis),
+      clock_(clk),
+      opt_(std::move(opt)),
+      on_written_(std::move(on_written)),
+      signal_(ex) {}
 
 void settler::add(std::uint32_t shard, channel ch, settle_record r) {
     queue_[{shard, ch}].push_back(std::move(r));
@@ -64,7 +68,8 @@ asio::awaitable<bool> settler::flush(std::map<group_key, std::vector<settle_reco
                              std::string(group_name),
                              now,
                              std::to_string(opt_.delivered_ttl_s),
-                             std::to_string(opt_.dead_max)};
+                             std::to_string(opt_.dead_max),
+                             opt_.consumer};
             auto end = std::min(recs.size(), i + opt_.max_records_per_call);
             for (std::size_t j = i; j < end; ++j) {
                 const auto& r = recs[j];
@@ -88,10 +93,19 @@ asio::awaitable<bool> settler::flush(std::map<group_key, std::vector<settle_reco
         if (is_function_missing(e)) co_await load_library(redis_);
         co_return false;
     }
-    std::size_t n = 0;
-    for (const auto& [key, recs] : work)
-        n += recs.size();
-    pending_ -= n;
+    std::uint64_t fenced = 0;
+    for (const auto& r : *replies)
+        if (r.is_array() && r.size() == 2) fenced += static_cast<std::uint64_t>(r[1].integer);
+    if (fenced > 0)
+        log::warn("settle.fenced", {{"count", static_cast<std::int64_t>(fenced)},
+                                    {"why", "another worker holds their leases now"}});
+    fenced_ += fenced;
+    for (const auto& [key, recs] : work) {
+        pending_ -= recs.size();
+        if (on_written_)
+            for (const auto& r : recs)
+                on_written_(r.id);
+    }
     co_return true;
 }
 

@@ -6,7 +6,10 @@
 //
 // Settling is idempotent (a second XACK/XDEL/SET changes nothing, a
 // deferral whose entry is gone is skipped), so a batch whose answer was
-// lost is simply sent again until Redis takes it.
+// lost is simply sent again until Redis takes it. It is fenced: a record
+// for a message whose lease another worker holds now is skipped
+// (queue/lua/worker.lua) and counted in fenced(). Once a record is
+// written, on_written(id) is called: the worker stops renewing its lease.
 #pragma once
 
 #include "core/clock.hpp"
@@ -15,6 +18,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
 #include <map>
 
 namespace herald::queue {
@@ -38,18 +42,20 @@ struct settle_options {
     std::uint64_t delivered_ttl_s = 604800;
     std::uint32_t dead_max = 100000;
     std::size_t max_records_per_call = 256;
+    std::string consumer;  // the lease holder the records are fenced by
 };
 
 class settler {
 public:
     settler(boost::asio::any_io_executor ex, redis::client& redis, const clock& clk,
-            settle_options opt);
+            settle_options opt, std::function<void(const std::string& id)> on_written = {});
 
     void add(std::uint32_t shard, channel ch, settle_record r);
     // Runs until close() was called and everything queued is written.
     boost::asio::awaitable<void> run();
     void close();
     std::size_t pending() const { return pending_; }
+    std::uint64_t fenced() const { return fenced_; }
 
 private:
     using group_key = std::pair<std::uint32_t, channel>;
@@ -59,7 +65,9 @@ private:
     const clock& clock_;
     settle_options opt_;
     std::map<group_key, std::vector<settle_record>> queue_;
+    std::function<void(const std::string&)> on_written_;
     std::size_t pending_ = 0;
+    std::uint64_t fenced_ = 0;
     boost::asio::steady_timer signal_;
     bool closed_ = false;
 };

@@ -25,6 +25,16 @@ message_limits limits_from(const queue_config& q) {
     return l;
 }
 
+lease_options lease_options_from(const worker_options& w) {
+    lease_options l;
+    l.consumer = w.consumer;
+    l.lease = milliseconds(w.q.lease_ms);
+    l.renew_interval = milliseconds(w.q.renew_interval_ms);
+    l.keep = milliseconds(w.q.max_age_s * 1000 + w.q.lease_ms);
+    l.stall = milliseconds(w.q.renew_interval_ms + w.redis_timeout_ms);
+    return l;
+}
+
 worker::worker(asio::any_io_executor ex, redis::client& redis, transport& t, const clock& clk,
                worker_options opt)
     : ex_(ex),
@@ -33,7 +43,9 @@ worker::worker(asio::any_io_executor ex, redis::client& redis, transport& t, con
       transport_(t),
       clock_(clk),
       opt_(std::move(opt)),
-      settler_(ex, redis, clk, {opt_.q.delivered_ttl_s, opt_.q.dead_max}),
+      leases_(ex, redis, lease_options_from(opt_)),
+      settler_(ex, redis, clk, {opt_.q.delivered_ttl_s, opt_.q.dead_max, 256, opt_.consumer},
+               [this](const std::string& id) { leases_.drop(id); }),
       wake_(ex) {
     for (std::uint32_t s = 0; s < opt_.q.shards; ++s)
         for (auto ch : {channel::email, channel::sms}) {
@@ -55,7 +67,8 @@ asio::awaitable<void> worker::run() {
                                  {"streams", static_cast<std::int64_t>(streams_.size())},
                                  {"transport", transport_.name()}});
     reader_->start();
-    co_await ((read_loop() && reclaim_loop() && schedule_loop()) && settler_.run());
+    co_await ((read_loop() && reclaim_loop() && schedule_loop()) && settler_.run() &&
+              leases_.run());
     reader_->stop();
     log::info("worker.stopped", {{"consumer", opt_.consumer},
                                  {"delivered", static_cast<std::int64_t>(counters_.delivered)},
@@ -126,7 +139,7 @@ asio::awaitable<void> worker::take(const std::string& stream, const redis::reply
             dead(*m, "expired", "max age reached before delivery");
             continue;
         }
-        if (in_flight_.contains(m->id.str())) continue;  // our own send, still running
+        if (leases_.holds(m->id.str())) continue;  // ours: being sent, or its outcome written
         batch.push_back(std::move(*m));
     }
     if (!batch.empty()) co_await lease_and_send(std::move(batch));
@@ -184,16 +197,20 @@ void worker::hold_back(const queued_message& m, millis wait, std::string_view wh
 }
 
 asio::awaitable<void> worker::lease_and_send(std::vector<queued_message> batch) {
+    const auto& lease = leases_.options();
     redis::command cmd{"FCALL",
                        "herald_claim",
                        "1",
                        shard_prefix(batch.front().shard),
                        opt_.consumer,
-                       std::to_string(opt_.q.lease_ms),
-                       std::to_string(clock_.now_ms())};
+                       std::to_string(lease.lease.count()),
+                       std::to_string(clock_.now_ms()),
+                       std::to_string(lease.keep.count()),
+                       std::to_string(lease.stall.count())};
     for (const auto& m : batch)
         cmd.insert(cmd.end(), {m.id.str(), m.tenant, std::string(to_string(m.ch)),
                                std::to_string(m.units), std::string(sms_sender(m))});
+    const auto claimed_at = std::chrono::steady_clock::now();
     auto r = co_await redis_.exec(std::move(cmd));
     if (!r || !r->is_array() || r->size() != batch.size()) {
         // Nothing leased: the entries stay pending and come back by reclaim.
@@ -222,8 +239,9 @@ asio::awaitable<void> worker::lease_and_send(std::vector<queued_message> batch) 
             hold_back(*m, w->second, "domain_rate_limited");
             continue;
         }
-        in_flight_.emplace(m->id.str(), in_flight_entry{m->shard, m->ch, m->entry_id});
-        asio::co_spawn(ex_, deliver(std::move(*m)), asio::detached);
+        auto held = leases_.hold(m->id.str(), m->shard, m->ch, m->entry_id, claimed_at);
+        in_flight_.emplace(m->id.str(), in_flight_entry{m->shard, m->ch, m->entry_id, held});
+        asio::co_spawn(ex_, deliver(std::move(*m), std::move(held)), asio::detached);
     }
 }
 
@@ -260,11 +278,12 @@ asio::awaitable<std::unordered_map<std::string, millis>> worker::domain_waits(
 
 // ---- sending ------------------------------------------------------------------
 
-asio::awaitable<void> worker::deliver(queued_message m) {
+asio::awaitable<void> worker::deliver(queued_message m, std::shared_ptr<held_lease> lease) {
     const std::string id = m.id.str();
-    outcome o;
+    outcome o = outcome::lease_lost();
     try {
-        o = co_await transport_.send(delivery{m.id, m.tenant, m.msg, m.attempt});
+        if (lease->held())
+            o = co_await transport_.send(delivery{m.id, m.tenant, m.msg, m.attempt, lease.get()});
     } catch (const std::exception& e) {
         o = outcome::deferred("internal", e.what());
     }
@@ -276,6 +295,13 @@ asio::awaitable<void> worker::deliver(queued_message m) {
 }
 
 settle_record worker::decide(const queued_message& m, const outcome& o) {
+    if (o.is_lease_lost()) {
+        // Not sent; another worker may own the message now. Release our
+        // lease if it is still ours (the settle is fenced), use no attempt.
+        ++counters_.lease_lost;
+        log::warn("delivery.lease_lost", {{"id", m.id.str()}, {"tenant", m.tenant}});
+        return {settle_record::kind::release, m.entry_id, m.id.str()};
+    }
     const retry_policy policy{static_cast<int>(opt_.q.max_attempts), opt_.q.backoff_base_ms,
                               opt_.q.backoff_cap_ms};
     auto record = queue::decide(m, o, policy, clock_.now_ms(), rng_);
@@ -314,32 +340,28 @@ void worker::dead(const queued_message& m, std::string reason, std::string detai
 // ---- reclaim and schedule -------------------------------------------------------
 
 asio::awaitable<void> worker::reclaim_loop() {
+    const std::string min_idle = std::to_string(opt_.q.reclaim_idle_ms);
+    const std::string stall = std::to_string(leases_.options().stall.count());
     while (!stopping_) {
         for (const auto& stream : streams_) {
+            const auto [shard, ch] = stream_refs_.at(stream);
             std::string cursor = "0-0";
             do {
                 co_await wait_for_capacity(1);
                 if (stopping_) co_return;
-                redis::command cmd =
-                    redis::cmd("XAUTOCLAIM", stream, group_name, opt_.consumer,
-                               std::to_string(opt_.q.reclaim_idle_ms), cursor, "COUNT",
-                               std::to_string(std::min<std::size_t>(opt_.q.batch, room())));
-                auto r = co_await redis_.exec(std::move(cmd));
-                if (!r || !r->is_array() || r->size() < 2) break;
+                const auto count = std::min<std::size_t>(opt_.q.batch, room());
+                auto r = co_await redis_.exec(redis::cmd(
+                    "FCALL", "herald_reclaim", "1", shard_prefix(shard), to_string(ch), group_name,
+                    opt_.consumer, min_idle, std::to_string(count), cursor, stall));
+                if (!r || !r->is_array() || r->size() != 3) break;
                 cursor = (*r)[0].str;
-                counters_.reclaimed += (*r)[1].size();
-                if ((*r)[1].size() > 0)
+                const auto& claimed = (*r)[1];
+                counters_.reclaimed += claimed.size();
+                if (claimed.size() > 0)
                     log::info(
                         "worker.reclaimed",
-                        {{"stream", stream}, {"count", static_cast<std::int64_t>((*r)[1].size())}});
-                co_await take(stream, (*r)[1]);
-                // Entries deleted while pending: nothing to send, just forget them.
-                if (r->size() > 2 && (*r)[2].size() > 0) {
-                    redis::command ack{"XACK", stream, std::string(group_name)};
-                    for (const auto& gone : (*r)[2].elements)
-                        ack.push_back(gone.str);
-                    co_await redis_.exec(std::move(ack));
-                }
+                        {{"stream", stream}, {"count", static_cast<std::int64_t>(claimed.size())}});
+                co_await take(stream, claimed);
             } while (cursor != "0-0");
         }
         co_await wake_.wait_for(milliseconds(opt_.q.reclaim_interval_ms));
@@ -351,12 +373,14 @@ asio::awaitable<void> worker::reclaim_loop() {
 // instant comes back at that instant.
 asio::awaitable<void> worker::schedule_loop() {
     const std::string limit = std::to_string(opt_.q.batch);
+    const std::string stall = std::to_string(leases_.options().stall.count());
     while (!stopping_) {
         std::vector<redis::command> cmds;
         const millis now = clock_.now_ms();
         for (std::uint32_t s = 0; s < opt_.q.shards; ++s)
             cmds.push_back(redis::cmd("FCALL", "herald_promote", "1", shard_prefix(s),
-                                      std::to_string(now), limit, std::to_string(opt_.q.dead_max)));
+                                      std::to_string(now), limit, std::to_string(opt_.q.dead_max),
+                                      stall));
         auto r = co_await redis_.pipeline(std::move(cmds));
         millis next = now + opt_.q.schedule_interval_ms;
         bool more = false;
@@ -381,12 +405,14 @@ asio::awaitable<void> worker::drain() {
         co_await wake_.wait_until(deadline);
     for (auto& [id, e] : in_flight_) {
         e.released = true;
+        e.lease->end();  // a send still running must not pass its point of no return
         ++counters_.released;
         settler_.add(e.shard, e.ch, {settle_record::kind::release, e.entry_id, id});
     }
     if (counters_.released > 0)
         log::warn("worker.released", {{"count", static_cast<std::int64_t>(counters_.released)}});
     settler_.close();
+    leases_.close();
 }
 
 }  // namespace herald::queue

@@ -5,8 +5,13 @@
 // left pending by a crashed worker, via XAUTOCLAIM).
 //
 // A message is sent at most once per lease and never after its delivered
-// marker exists; see DESIGN.md "Delivery semantics" for the one window
-// that remains (peer accepted, marker not yet written).
+// marker exists. The lease is renewed (queue/lease_keeper) from the claim
+// until the outcome is written, and the transport checks it right before
+// its point of no return, so a slow peer, a stalled worker or a Redis
+// pause never lets two workers send one message. The one window left: the
+// peer accepted, and this worker crashed (or stalled, or lost Redis while
+// Redis served others) for longer than lease_ms before its delivered
+// marker was written. queue/model/ checks the protocol with Spin.
 //
 // stop() drains: no new reads, in-flight sends get `drain_timeout` to
 // finish, leases of those that did not are released (the entries stay
@@ -18,6 +23,7 @@
 #include "core/config.hpp"
 #include "core/event.hpp"
 #include "core/transport.hpp"
+#include "queue/lease_keeper.hpp"
 #include "queue/redis_client.hpp"
 #include "queue/settler.hpp"
 #include "queue/stream_entry.hpp"
@@ -37,13 +43,18 @@ struct worker_options {
     // Destination domains' default rate (herald_throttle); 0 = none unless
     // a domain has its own limit in Redis.
     std::uint32_t domain_per_sec = 0, domain_burst = 0;
+    // The Redis client's command timeout: part of the service clock's
+    // stall threshold (queue/lua/lease.lua).
+    std::uint32_t redis_timeout_ms = 5000;
 };
+
+lease_options lease_options_from(const worker_options& w);
 
 message_limits limits_from(const queue_config& q);
 
 struct worker_counters {
     std::uint64_t delivered = 0, deferred = 0, dead = 0, skipped_done = 0, busy = 0, reclaimed = 0,
-                  released = 0, rate_limited = 0;
+                  released = 0, rate_limited = 0, lease_lost = 0, fenced = 0;
 };
 
 class worker {
@@ -56,6 +67,7 @@ public:
 
     const worker_counters& counters() const { return counters_; }
     std::size_t in_flight() const { return in_flight_.size(); }
+    const lease_keeper& leases() const { return leases_; }
 
 private:
     struct stream_ref {
@@ -75,7 +87,7 @@ private:
     boost::asio::awaitable<std::unordered_map<std::string, millis>> domain_waits(
         const std::vector<queued_message*>& leased);
     void hold_back(const queued_message& m, millis wait, std::string_view why);
-    boost::asio::awaitable<void> deliver(queued_message m);
+    boost::asio::awaitable<void> deliver(queued_message m, std::shared_ptr<held_lease> lease);
     settle_record decide(const queued_message& m, const outcome& o);
     void dead(const queued_message& m, std::string reason, std::string detail);
     std::size_t room() const;  // sends that may start now
@@ -90,6 +102,7 @@ private:
     transport& transport_;
     const clock& clock_;
     worker_options opt_;
+    lease_keeper leases_;
     settler settler_;
     std::vector<std::string> streams_;
     std::unordered_map<std::string, stream_ref> stream_refs_;
@@ -97,9 +110,10 @@ private:
         std::uint32_t shard;
         channel ch;
         std::string entry_id;
+        std::shared_ptr<held_lease> lease;
         bool released = false;  // drain gave up on it: its outcome is not settled
     };
-    std::unordered_map<std::string, in_flight_entry> in_flight_;  // by message id
+    std::unordered_map<std::string, in_flight_entry> in_flight_;  // sends running, by message id
     event wake_;  // capacity freed, a send finished, or stop requested
     bool stopping_ = false;
     std::mt19937_64 rng_{std::random_device{}()};

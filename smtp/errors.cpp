@@ -55,6 +55,8 @@ public:
                 return "pool_timeout";
             case smtp_errc::pool_closed:
                 return "pool_closed";
+            case smtp_errc::lease_lost:
+                return "lease_lost";
         }
         return "unknown";
     }
@@ -83,6 +85,7 @@ public:
             case smtp_errc::reply_transient:
             case smtp_errc::pool_timeout:
             case smtp_errc::pool_closed:
+            case smtp_errc::lease_lost:
                 return 503;
             case smtp_errc::timeout:
                 return 504;

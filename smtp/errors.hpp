@@ -38,6 +38,7 @@ enum class smtp_errc {
     peer_size_exceeded,  // 413: the message exceeds the peer's announced SIZE
     pool_timeout,        // 503: no connection to the destination became free in time
     pool_closed,         // 503: the pool was closed
+    lease_lost,          // 503: the send lease lapsed before the final dot: not sent
 };
 
 const error_category& smtp_category() noexcept;

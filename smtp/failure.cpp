@@ -82,6 +82,10 @@ verdict classify(const failure& f) noexcept {
             return {scope::destination, severity::transient};
         case smtp_errc::pool_closed:
             return {scope::connection, severity::transient};
+        // Not sent: the worker's lease lapsed before the final dot, and the
+        // connection, mid-DATA, is dropped (smtp/session).
+        case smtp_errc::lease_lost:
+            return {scope::connection, severity::transient};
         case smtp_errc::peer_size_exceeded:
         case smtp_errc::invalid_address:
         case smtp_errc::header_injection:

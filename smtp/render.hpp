@@ -23,6 +23,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/message.hpp"
+#include "core/transport.hpp"
 
 #include <cstddef>
 #include <string>
@@ -40,6 +41,8 @@ struct render_options {
 struct envelope {
     std::string mail_from;             // From's addr-spec
     std::vector<std::string> rcpt_to;  // To, Cc, Bcc addr-specs, first occurrence of each
+    // Asked right before the final dot (smtp/session); null: always commit.
+    const send_lease* lease = nullptr;
 };
 
 struct rendered_message {

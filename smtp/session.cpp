@@ -178,11 +178,13 @@ asio::awaitable<send_result> session::send(const envelope& env, std::string_view
                            "the session is not open"};
     } else {
         ++transactions_;
+        lease_ = env.lease;
         if (opt_.pipelining && ext_.pipelining && env.rcpt_to.size() <= max_pipelined_recipients)
             co_await exchange_pipelined(env, data, t);
         else
             co_await exchange_stepwise(env, data, t);
     }
+    lease_ = nullptr;
     auto result = conclude(env, t, peer_);
     if (result.kind == outcome_kind::unknown)
         log::warn("smtp.outcome_unknown", {{"peer", peer_}, {"detail", result.detail}});
@@ -304,6 +306,14 @@ asio::awaitable<void> session::transfer(std::string_view data, transcript& t) {
             co_return;
         }
         body.remove_prefix(body_block);
+    }
+    // The point of no return. Without the lease another worker may be
+    // sending this message: drop the connection mid-DATA, and the peer
+    // discards what it has.
+    if (lease_ && !lease_->held()) {
+        t.failed = abandon(failure{phase::data_block, smtp_errc::lease_lost, std::nullopt,
+                                   "the send lease lapsed before the final dot"});
+        co_return;
     }
     // A failed write never sent all its bytes, so the end of data did not
     // reach the peer: up to here every failure leaves the message undelivered.

@@ -193,6 +193,7 @@ asio::awaitable<send_result> smtp_transport::deliver(const envelope& env, std::s
     for (const auto& r : env.rcpt_to) {
         auto& e = by_domain[cfg_.smtp.mode == "relay" ? std::string() : domain_of(r)];
         e.mail_from = env.mail_from;
+        e.lease = env.lease;
         e.rcpt_to.push_back(r);
     }
     std::vector<send_result> parts;
@@ -232,6 +233,10 @@ asio::awaitable<void> smtp_transport::settle_unknown(const delivery& d, outcome&
     if (policy == "deferred") o.kind = outcome_kind::deferred;
 }
 
+asio::awaitable<void> smtp_transport::close() {
+    co_await pool_->close();
+}
+
 asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
     const auto* email = std::get_if<email_message>(&d.msg.content);
     if (!email)
@@ -252,7 +257,7 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
         if (r.is_error()) co_return outcome::deferred("redis", r.str);
     const auto suppressed = suppression_list::suppressed((*found)[0]);
     const auto& before = (*found)[1];
-    envelope env{rendered->env.mail_from, {}};
+    envelope env{rendered->env.mail_from, {}, d.lease};
     for (std::size_t i = 0; i < rendered->env.rcpt_to.size(); ++i) {
         const auto& a = rendered->env.rcpt_to[i];
         const bool done = std::any_of(before.elements.begin(), before.elements.end(),

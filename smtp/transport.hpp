@@ -46,6 +46,7 @@ public:
 
     std::string_view name() const override { return "smtp"; }
     boost::asio::awaitable<outcome> send(const delivery& d) override;
+    boost::asio::awaitable<void> close() override;
 
     pool_stats stats() const { return pool_->stats(); }
 

@@ -11,8 +11,8 @@
 --
 -- The library is assembled from fragments, in this order (CMakeLists.txt,
 -- HERALD_LUA_SOURCES): this prelude, the admission guards in chain order
--- (dedupe/lua/, later ratelimit/lua/), queue/lua/admission.lua and
--- queue/lua/worker.lua.
+-- (ratelimit/lua/, dedupe/lua/), queue/lua/admission.lua, queue/lua/lease.lua
+-- (send leases and the service clock) and queue/lua/worker.lua.
 
 local SCHEMA = '1'
 local HISTORY_MAX = 10 -- attempt lines kept per message

@@ -1,21 +1,23 @@
 -- ---- worker side ---------------------------------------------------------------
--- FCALL herald_claim 1 hd:{sN} <consumer> <lease_ms> <now_ms> (<id> <tenant> <channel> <units> <sender>)...
+-- FCALL herald_claim 1 hd:{sN} <consumer> <lease_ms> <now_ms> <keep_ms> <stall_ms> (<id> <tenant> <channel> <units> <sender>)...
 -- Per message: 'done' (delivered before: ack, don't send), 'busy' (another
--- worker holds the send lease), 'wait:<ms>' (a send gate, e.g. a rate
--- limit, says not yet; no lease taken), 'ok' (the lease is ours).
+-- worker holds the send lease and has not let it lapse), 'wait:<ms>' (a
+-- send gate, e.g. a rate limit, says not yet; no lease taken), 'ok' (the
+-- lease is ours, on the service clock of lease.lua).
 
 local function claim(keys, args)
-  local shard, consumer, lease_ms, now = keys[1], args[1], args[2], tonumber(args[3])
+  local shard, consumer, lease_ms, now = keys[1], args[1], tonumber(args[2]), tonumber(args[3])
+  local keep_ms = args[4]
+  local served = service_clock(shard, tonumber(args[5]))
   local out, held, settings = {}, {}, {}
-  for i = 4, #args, 5 do
+  for i = 6, #args, 5 do
     local id = args[i]
     local verdict
     if redis.call('EXISTS', shard .. ':done:' .. id) == 1 then
       verdict = 'done'
     else
-      local lease = shard .. ':lease:' .. id
-      local holder = redis.call('GET', lease)
-      if holder and holder ~= consumer then
+      local lease = lease_key(shard, id)
+      if leased_to_other(lease, consumer, served) then
         verdict = 'busy'
       else
         local ctx = {shard = shard, tenant = args[i + 1], ch = args[i + 2],
@@ -31,7 +33,7 @@ local function claim(keys, args)
         if wait > 0 then
           verdict = 'wait:' .. math.ceil(wait)
         else
-          redis.call('SET', lease, consumer, 'PX', lease_ms)
+          lease_write(lease, consumer, served, lease_ms, keep_ms)
           verdict = 'ok'
         end
       end
@@ -41,7 +43,7 @@ local function claim(keys, args)
   return out
 end
 
--- FCALL herald_settle 1 hd:{sN} <channel> <group> <now_ms> <done_ttl_s> <dead_max> <records>...
+-- FCALL herald_settle 1 hd:{sN} <channel> <group> <now_ms> <done_ttl_s> <dead_max> <consumer> <records>...
 -- Records, each four arguments:
 --   D <entry> <id> <tenant|bytes>    delivered: marker, ack, delete, release lease
 --   A <entry> <id> <tenant|bytes>    ack only (seen delivered before)
@@ -51,16 +53,26 @@ end
 --   U <entry> <id> -                 release the lease only (drain): reclaimed later
 -- One call settles a whole batch of one shard in one round trip. Settling
 -- twice changes nothing: what has gone is not found again.
+--
+-- Fenced: a record other than D or A is skipped when another worker holds
+-- the message's lease now (ours lapsed and it was claimed): that worker
+-- owns the message and its outcome. A delivery is a fact and is always
+-- written. Answers {settled, fenced}.
 
 local function split_once(s)
   local sep = s:find('|', 1, true) or (#s + 1)
   return s:sub(1, sep - 1), s:sub(sep + 1)
 end
 
-local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, kind, entry, id, arg)
+local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, consumer,
+                          kind, entry, id, arg)
+  local lease = lease_key(shard, id)
+  local holder = lease_read(lease)
+  local ours = holder == nil or holder == consumer
+  if not ours and kind ~= 'D' and kind ~= 'A' then return 0, 1 end
   if kind == 'U' then
-    redis.call('DEL', shard .. ':lease:' .. id)
-    return 0
+    redis.call('DEL', lease)
+    return 0, 0
   end
   local head, tail = split_once(arg)
   local tenant, bytes = head, tonumber(tail) or 0
@@ -90,29 +102,32 @@ local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, kin
   if removed == 1 and (kind == 'D' or kind == 'A' or kind == 'X') then
     left_queue(shard, tenant, bytes)
   end
-  redis.call('DEL', shard .. ':lease:' .. id)
-  return 1
+  if ours then redis.call('DEL', lease) end
+  return 1, 0
 end
 
 local function settle(keys, args)
   local shard, ch, group = keys[1], args[1], args[2]
-  local now, done_ttl, dead_max = tonumber(args[3]), args[4], args[5]
+  local now, done_ttl, dead_max, consumer = tonumber(args[3]), args[4], args[5], args[6]
   local stream = shard .. ':in:' .. ch
-  local settled = 0
-  for i = 6, #args, 4 do
-    settled = settled + settle_one(shard, stream, ch, group, now, done_ttl, dead_max,
-                                   args[i], args[i + 1], args[i + 2], args[i + 3])
+  local settled, fenced = 0, 0
+  for i = 7, #args, 4 do
+    local s, f = settle_one(shard, stream, ch, group, now, done_ttl, dead_max, consumer,
+                            args[i], args[i + 1], args[i + 2], args[i + 3])
+    settled, fenced = settled + s, fenced + f
   end
-  return settled
+  return {settled, fenced}
 end
 
--- FCALL herald_promote 1 hd:{sN} <now_ms> <limit> <dead_max>
+-- FCALL herald_promote 1 hd:{sN} <now_ms> <limit> <dead_max> <stall_ms>
 -- Moves deferred messages that are due back into their ingress stream, or
 -- to the dead-letter stream if they expired while waiting. Answers
--- {moved, expired, next_due_ms or -1}.
+-- {moved, expired, next_due_ms or -1}. Every worker calls it on every
+-- shard several times per renew interval: it is the service clock's tick.
 
 local function promote(keys, args)
   local shard, now, limit, dead_max = keys[1], tonumber(args[1]), args[2], args[3]
+  service_clock(shard, tonumber(args[4]))
   local due = redis.call('ZRANGEBYSCORE', shard .. ':retry', '-inf', now, 'LIMIT', 0, limit)
   local moved, expired = 0, 0
   for _, id in ipairs(due) do

@@ -99,7 +99,7 @@ TEST(config, empty_file_is_defaults) {
 TEST(config, full_valid_file) {
     temp_file f(R"([redis]
 url = "redis://127.0.0.1:7000/0"
-timeout_ms = 7000
+timeout_ms = 4000
 connect_timeout_ms = 1500
 
 [queue]
@@ -108,6 +108,7 @@ batch = 50
 block_ms = 100
 inflight = 512
 lease_ms = 20000
+renew_interval_ms = 1500
 reclaim_idle_ms = 40000
 reclaim_interval_ms = 1000
 schedule_interval_ms = 100
@@ -137,7 +138,8 @@ format = "json"
     ASSERT_TRUE(r.ok()) << all(r);
     const auto& c = r.cfg;
     EXPECT_EQ(c.redis.url, "redis://127.0.0.1:7000/0");
-    EXPECT_EQ(c.redis.timeout_ms, 7000u);
+    EXPECT_EQ(c.redis.timeout_ms, 4000u);
+    EXPECT_EQ(c.queue.renew_interval_ms, 1500u);
     EXPECT_EQ(c.redis.connect_timeout_ms, 1500u);
     EXPECT_EQ(c.queue.shards, 64u);
     EXPECT_EQ(c.queue.batch, 50u);
@@ -258,6 +260,19 @@ TEST(config, sixty_four_bit_fields_take_large_values) {
 
 TEST(config, lease_must_be_below_reclaim_idle) {
     expect_one("[queue]\nreclaim_idle_ms = 30000\nlease_ms = 30000\n", 3, "queue.lease_ms");
+}
+
+TEST(config, lease_must_outlast_three_renewal_rounds_at_the_redis_timeout) {
+    // 3 x (2000 + 8000) = 30000 is not below the default lease of 30000.
+    expect_one("[redis]\ntimeout_ms = 8000\n", 2,
+               "3 x (queue.renew_interval_ms + redis.timeout_ms) (3 x (2000 + 8000) = 30000) "
+               "must be less than queue.lease_ms (30000)");
+    expect_one("[queue]\nlease_ms = 50000\nreclaim_idle_ms = 90000\nrenew_interval_ms = 12000\n", 4,
+               "a live worker's lease could lapse");
+}
+
+TEST(config, renewals_must_come_slower_than_the_scheduler_ticks) {
+    expect_one("[queue]\nschedule_interval_ms = 2000\n", 2, "queue.renew_interval_ms (2000)");
 }
 
 TEST(config, backoff_base_at_most_cap) {
@@ -389,7 +404,7 @@ TEST(config, describe_lists_every_setting) {
     EXPECT_NE(text.find("log.format = \"kv\"\n"), std::string::npos) << text;
     EXPECT_NE(text.find("dedupe.window_ms = 600000\n"), std::string::npos) << text;
     EXPECT_NE(text.find("breaker.content_max = 20\n"), std::string::npos) << text;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 78);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 79);
 }
 
 TEST(config, describe_hides_secrets) {

@@ -3,13 +3,9 @@
 // exactly once), stopped with SIGTERM under load (nothing lost, no lease
 // left behind), and Redis restarted under a running worker.
 #include "tests/support/queue_fixture.hpp"
+#include "tests/support/worker_process.hpp"
 
 #include <boost/json.hpp>
-
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -23,38 +19,10 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-class worker_process {
-public:
-    worker_process(const fs::path& config, const fs::path& log) {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-            ::execl(HERALD_BIN, HERALD_BIN, "work", "--config", config.c_str(), nullptr);
-            ::_exit(127);
-        }
-    }
-    ~worker_process() {
-        if (pid_ > 0) signal(SIGKILL), wait();
-    }
-    void signal(int sig) { ::kill(pid_, sig); }
-    // The exit status, or -1 if it did not exit within the limit.
-    int wait(std::chrono::seconds limit = 30s) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        int status = 0;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-            }
-            std::this_thread::sleep_for(10ms);
-        }
-        return -1;
-    }
-
-private:
-    pid_t pid_ = -1;
+// A `herald work` process on this test's config.
+struct worker_process : test::worker_process {
+    worker_process(const fs::path& config, const fs::path& log)
+        : test::worker_process(HERALD_BIN, config, log) {}
 };
 
 struct process_test : test::queue_fixture {
@@ -64,18 +32,22 @@ struct process_test : test::queue_fixture {
     fs::path log = dir / "worker.log";
 
     void SetUp() override {
-        q.lease_ms = 300;
-        q.reclaim_idle_ms = 600;
+        // Lease timings the config check accepts (redis.timeout_ms below).
+        q.renew_interval_ms = 100;
+        q.lease_ms = 1500;
+        q.reclaim_idle_ms = 2000;
         q.reclaim_interval_ms = 100;
         q.batch = 32;
         q.inflight = 64;
         q.block_ms = 50;
         test::queue_fixture::SetUp();
         fs::create_directories(capture);
-        std::ofstream(config) << "[redis]\nurl = \"" << server.url() << "\"\n"
+        std::ofstream(config) << "[redis]\nurl = \"" << server.url() << "\"\ntimeout_ms = 300\n"
                               << "[queue]\nshards = " << q.shards << "\nbatch = " << q.batch
                               << "\ninflight = " << q.inflight << "\nblock_ms = " << q.block_ms
                               << "\nlease_ms = " << q.lease_ms
+                              << "\nrenew_interval_ms = " << q.renew_interval_ms
+                              << "\nschedule_interval_ms = " << q.schedule_interval_ms
                               << "\nreclaim_idle_ms = " << q.reclaim_idle_ms
                               << "\nreclaim_interval_ms = " << q.reclaim_interval_ms
                               << "\ndrain_timeout_ms = 5000\n"

@@ -85,6 +85,7 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
     const std::int64_t shards = q.shards, T = tenants.size();
     std::vector<std::pair<std::string, kind>> kinds{
         {"meta", {std::regex(R"(hd:\{s\d+\}:meta)"), false, shards}},
+        {"service clock", {std::regex(R"(hd:\{s\d+\}:clock)"), false, shards}},
         {"ingress", {std::regex(R"(hd:\{s\d+\}:in:(email|sms))"), false, 2 * shards}},
         {"dead", {std::regex(R"(hd:\{s\d+\}:dead)"), false, shards}},
         {"events", {std::regex(R"(hd:\{s\d+\}:events)"), false, shards}},

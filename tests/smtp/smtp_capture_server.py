@@ -9,6 +9,10 @@ accepts connections. Every accepted message is written to --dir as
 Misbehaviours on demand: --reject ADDR=REPLY answers REPLY to RCPT TO ADDR,
 --hang-after-dot never answers the end of DATA, --close-at-data closes the
 connection on DATA without a reply, --idle-timeout closes idle connections.
+A slow peer: --data-delay S answers DATA after S seconds (touching
+data.<n> in --dir when DATA arrives), --dot-delay S answers the final dot
+after S seconds (touching dot.<n> when the dot arrives). state.json's
+"handed" counts final dots received, "messages" those answered.
 
 Run by /usr/bin/python3 (Debian's, which sees aiosmtpd). Test use only.
 """
@@ -22,7 +26,12 @@ import sys
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-state = {"connections": 0, "open": 0, "max_open": 0, "quits": 0, "messages": 0}
+state = {"connections": 0, "open": 0, "max_open": 0, "quits": 0, "messages": 0, "handed": 0,
+         "data": 0}
+
+
+def touch(args, name):
+    open(os.path.join(args.dir, name), "wb").close()
 
 
 def write_atomically(path, data):
@@ -59,6 +68,10 @@ class Server(SMTP):
         if self.herald_args.close_at_data:
             self.transport.close()
             return
+        if self.herald_args.data_delay:
+            state["data"] += 1
+            touch(self.herald_args, "data.%d" % state["data"])
+            await asyncio.sleep(self.herald_args.data_delay)
         await super().smtp_DATA(arg)
 
     async def smtp_QUIT(self, arg):
@@ -92,6 +105,11 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        state["handed"] += 1
+        save_state(self.args)
+        if self.args.dot_delay:
+            touch(self.args, "dot.%d" % state["handed"])
+            await asyncio.sleep(self.args.dot_delay)
         if self.args.hang_after_dot:
             await asyncio.sleep(3600)
         state["messages"] += 1
@@ -141,6 +159,8 @@ def main():
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--hang-after-dot", action="store_true")
     p.add_argument("--close-at-data", action="store_true")
+    p.add_argument("--data-delay", type=float, default=0)
+    p.add_argument("--dot-delay", type=float, default=0)
     p.add_argument("--idle-timeout", type=float, default=300)
     args = p.parse_args()
 

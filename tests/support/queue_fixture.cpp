@@ -29,8 +29,9 @@ queue::admission enqueued_email(const std::string& tenant, const std::string& js
 }
 
 queue_fixture::queue_fixture()
-    : client(ioc.get_executor(), *redis::endpoint::parse(server.url()),
-             redis::client_options{2000ms, 500ms, 20ms, 200ms}),
+    : client(
+          ioc.get_executor(), *redis::endpoint::parse(server.url()),
+          redis::client_options{std::chrono::milliseconds(redis_timeout_ms), 500ms, 20ms, 200ms}),
       clk(wall_clock().now_ms()) {
     q.shards = 4;
     q.batch = 16;
@@ -38,8 +39,11 @@ queue_fixture::queue_fixture()
     q.inflight = 64;
     q.schedule_interval_ms = 10;
     q.reclaim_interval_ms = 50;
-    q.reclaim_idle_ms = 200;
-    q.lease_ms = 100;
+    // Lease timings the config check accepts for this client's timeout:
+    // 3 x (renew_interval_ms + redis_timeout_ms) < lease_ms < reclaim_idle_ms.
+    q.renew_interval_ms = 20;
+    q.lease_ms = 1600;
+    q.reclaim_idle_ms = 2000;
     q.backoff_base_ms = 1000;
     q.backoff_cap_ms = 60000;
     q.max_attempts = 4;
@@ -74,7 +78,7 @@ message_id queue_fixture::admit(const std::string& tenant, const std::string& js
 
 bool queue_fixture::run_worker(transport& t, const std::function<bool()>& done,
                                std::chrono::milliseconds limit, const std::string& consumer) {
-    queue::worker w(ioc.get_executor(), client, t, clk, {consumer, q, queue::limits_from(q)});
+    queue::worker w(ioc.get_executor(), client, t, clk, worker_options(consumer));
     bool finished = false;
     asio::co_spawn(ioc, w.run(), [&](std::exception_ptr) { finished = true; });
     ioc.restart();
@@ -88,6 +92,10 @@ bool queue_fixture::run_worker(transport& t, const std::function<bool()>& done,
         ioc.run_one_for(5ms);
     EXPECT_TRUE(finished) << "worker did not drain";
     return held;
+}
+
+queue::worker_options queue_fixture::worker_options(const std::string& consumer) const {
+    return {consumer, q, queue::limits_from(q), 0, 0, redis_timeout_ms};
 }
 
 std::string queue_fixture::prefix(const std::string& tenant) const {

@@ -59,6 +59,8 @@ protected:
                     std::chrono::milliseconds limit = std::chrono::seconds(10),
                     const std::string& consumer = "test-worker");
 
+    queue::worker_options worker_options(const std::string& consumer) const;
+
     // The key prefix of the tenant's shard, "hd:{sN}".
     std::string prefix(const std::string& tenant) const;
     // A tenant's own setting, as `herald tenant set` writes it.
@@ -70,6 +72,7 @@ protected:
     // All dead letters as field maps.
     std::vector<std::map<std::string, std::string>> dead_letters() const;
 
+    static constexpr std::uint32_t redis_timeout_ms = 500;
     redis_server server;
     boost::asio::io_context ioc;
     redis::client client;
