@@ -8,10 +8,8 @@
 namespace herald::app {
 
 int cmd_config(const args& a) {
-    if (a.empty() || (a[0] != "check" && a[0] != "show")) {
-        std::cerr << "usage: herald config check|show [--config FILE]\n";
-        return 2;
-    }
+    if (wants_help(a) || a.empty() || (a[0] != "check" && a[0] != "show"))
+        return usage_status("usage: herald config check|show [--config FILE]\n", wants_help(a));
     std::string flag;
     for (std::size_t i = 1; i + 1 < a.size(); ++i)
         if (a[i] == "--config" || a[i] == "-c") flag = a[i + 1];

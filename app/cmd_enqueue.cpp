@@ -63,32 +63,40 @@ result<std::string> message_json(const enqueue_flags& f) {
     return json::serialize(o);
 }
 
-std::optional<enqueue_flags> parse_flags(const args& a) {
+// The flags, or nothing with `status` set: 0 after --help, 2 on a usage error.
+std::optional<enqueue_flags> parse_flags(const args& a, int& status) {
     enqueue_flags f;
     po::options_description opts("herald enqueue [options]");
-    opts.add_options()("help,h", "this help")("config,c", po::value(&f.config),
-                                              "configuration file")(
-        "tenant,t", po::value(&f.tenant)->required(), "tenant id")("channel", po::value(&f.channel),
-                                                                   "email (default) or sms")(
-        "file,f", po::value(&f.file), "the message as a JSON file ('-' for stdin)")(
-        "from", po::value(&f.from), "sender address or SMS sender id")(
-        "to", po::value(&f.to), "recipient (repeat for more)")("cc", po::value(&f.cc), "cc")(
-        "bcc", po::value(&f.bcc), "bcc")("reply-to", po::value(&f.reply_to), "reply-to address")(
-        "subject", po::value(&f.subject), "subject")("text", po::value(&f.text), "plain text body")(
-        "html", po::value(&f.html), "HTML body")("body", po::value(&f.body), "SMS text")(
-        "tag", po::value(&f.tags), "tag (repeat for more)")(
-        "idempotency-key", po::value(&f.idempotency_key),
+    auto add = opts.add_options();
+    add("help,h", "this help");
+    add("config,c", po::value(&f.config), "configuration file");
+    add("tenant,t", po::value(&f.tenant)->required(), "tenant id");
+    add("channel", po::value(&f.channel), "email (default) or sms");
+    add("file,f", po::value(&f.file), "the message as a JSON file ('-' for stdin)");
+    add("from", po::value(&f.from), "sender address or SMS sender id");
+    add("to", po::value(&f.to), "recipient (repeat for more)");
+    add("cc", po::value(&f.cc), "cc");
+    add("bcc", po::value(&f.bcc), "bcc");
+    add("reply-to", po::value(&f.reply_to), "reply-to address");
+    add("subject", po::value(&f.subject), "subject");
+    add("text", po::value(&f.text), "plain text body");
+    add("html", po::value(&f.html), "HTML body");
+    add("body", po::value(&f.body), "SMS text");
+    add("tag", po::value(&f.tags), "tag (repeat for more)");
+    add("idempotency-key", po::value(&f.idempotency_key),
         "repeat-safe key: the same key answers the first request again");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(a).options(opts).run(), vm);
         if (vm.count("help")) {
             std::cout << opts;
+            status = 0;
             return std::nullopt;
         }
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "herald: " << e.what() << "\n" << opts;
+        status = 2;
         return std::nullopt;
     }
     return f;
@@ -97,8 +105,9 @@ std::optional<enqueue_flags> parse_flags(const args& a) {
 }  // namespace
 
 int cmd_enqueue(const args& a) {
-    auto f = parse_flags(a);
-    if (!f) return 2;
+    int status = 0;
+    auto f = parse_flags(a, status);
+    if (!f) return status;
     auto cfg = load_or_report(f->config);
     if (!cfg) return 1;
     // A one-shot command answers on stdout; connection chatter is noise.

@@ -5,6 +5,8 @@
 #include "app/commands.hpp"
 #include "app/setup.hpp"
 #include "core/log.hpp"
+#include "queue/keys.hpp"
+#include "ratelimit/domain_throttle.hpp"
 
 #include <boost/json.hpp>
 
@@ -41,10 +43,11 @@ int cmd_limits(const args& all) {
     }
     const bool show = a.size() == 2, unset = a.size() == 3 && a[2] == "unset";
     const bool set = a.size() == 4 && is_number(a[2]) && is_number(a[3]);
-    if (a.empty() || a[0] != "domain" || !(show || unset || set)) {
-        std::cerr << "usage: herald limits domain <domain> [<per_sec> <burst> | unset]\n";
-        return 2;
-    }
+    if (wants_help(all) || a.empty() || a[0] != "domain" || !(show || unset || set))
+        return usage_status(
+            "usage: herald limits domain <domain> [<per_sec> <burst> | unset]\n"
+            "options: --config FILE\n",
+            wants_help(all));
     if (!is_domain(a[1]))
         return print_error(
             make_error(errc::invalid_argument, "a domain is lower-case a-z 0-9 . -"));
@@ -52,19 +55,23 @@ int cmd_limits(const args& all) {
     if (!cfg) return 1;
     if (!log::enabled(log::level::debug))
         log::configure(log::level::warn, cfg->log.format == "json");
-    const std::string key = "hd:{d:" + a[1] + "}:limit";
     return with_redis(*cfg, [&](redis::client& redis) -> asio::awaitable<int> {
-        redis::command c = set     ? redis::cmd("HSET", key, "per_sec", a[2], "burst", a[3])
-                           : unset ? redis::cmd("DEL", key)
-                                   : redis::cmd("HGETALL", key);
-        auto r = co_await redis.exec(std::move(c));
-        if (!r) co_return print_error(r.error());
+        // A change also keeps the index of limited domains, which the
+        // workers read instead of scanning the keyspace.
+        std::vector<redis::command> cmds{redis::cmd("HGETALL", queue::domain_limit_key(a[1]))};
+        if (set) cmds = ratelimit::set_domain_limit(a[1], a[2], a[3]);
+        if (unset) cmds = ratelimit::unset_domain_limit(a[1]);
+        auto replies = co_await redis.pipeline(std::move(cmds));
+        if (!replies) co_return print_error(replies.error());
+        for (const auto& x : *replies)
+            if (x.is_error()) co_return print_error(redis::error_from_reply(x));
+        const auto& r = replies->front();
         json::object out{{"domain", a[1]}};
         if (!show) {
-            out["changed"] = r->integer;
-        } else if (r->size() == 4) {
-            out["per_sec"] = (*r)[1].str;
-            out["burst"] = (*r)[3].str;
+            out["changed"] = r.integer;
+        } else if (r.size() == 4) {
+            out["per_sec"] = r[1].str;
+            out["burst"] = r[3].str;
         } else {  // no limit of its own: the config's default applies
             out["per_sec"] = cfg->limits.domain_per_sec;
             out["burst"] = cfg->limits.domain_burst;

@@ -1,20 +1,25 @@
 // `herald up` and `herald work`: the worker side of the stack in one
 // process. `up` first starts a local redis-server when redis.url is empty.
 #include "app/bootstrap.hpp"
+#include "app/capture_transport.hpp"
 #include "app/commands.hpp"
 #include "app/local_redis.hpp"
 #include "app/setup.hpp"
-#include "core/capture_transport.hpp"
 #include "core/log.hpp"
 #include "queue/worker.hpp"
+#include "ratelimit/domain_throttle.hpp"
 #include "ratelimit/watermarks.hpp"
 #include "smtp/transport.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/program_options.hpp>
 
 #include <unistd.h>
@@ -37,14 +42,29 @@ std::string consumer_name() {
 asio::awaitable<void> serve(redis::client& redis, queue::worker& w, transport& t,
                             ratelimit::watermark_watcher& watcher, const config& cfg, int& rc) {
     using namespace asio::experimental::awaitable_operators;
-    auto ready = co_await prepare_redis(redis, cfg);
-    if (!ready) {
-        log::error("startup.failed", {{"error", ready.error().to_string()}});
-        rc = 1;
-        co_return;
+    // A long-running process waits for Redis (a restart, a pause) with
+    // backoff; only a configuration Redis refuses (the shard count) stops it.
+    std::chrono::milliseconds backoff{100};
+    for (;;) {
+        auto ready = co_await prepare_redis(redis, cfg);
+        if (ready) break;
+        const bool waiting = ready.error().code != make_error_code(errc::invalid_argument);
+        if (!waiting || w.stopping()) {
+            log::error("startup.failed", {{"error", ready.error().to_string()}});
+            rc = 1;
+            co_return;
+        }
+        log::warn("startup.waiting_for_redis", {{"error", ready.error().to_string()}});
+        asio::steady_timer pause(co_await asio::this_coro::executor, backoff);
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        backoff = std::min(backoff * 2, std::chrono::milliseconds{5000});
     }
     co_await (w.run() && watcher.run());
     co_await t.close();
+    if (w.unsettled() > 0) {
+        log::error("worker.unsettled", {{"count", static_cast<std::int64_t>(w.unsettled())}});
+        rc = 1;
+    }
 }
 
 int run_stack(const config& cfg, const std::string& url) {
@@ -69,9 +89,11 @@ int run_stack(const config& cfg, const std::string& url) {
     } else {
         t = std::make_unique<capture_transport>(cfg.transport.capture_dir);
     }
+    ratelimit::domain_throttle domains(redis, clk,
+                                       {cfg.limits.domain_per_sec, cfg.limits.domain_burst});
     queue::worker w(ioc.get_executor(), redis, *t, clk,
-                    {consumer_name(), cfg.queue, queue::limits_from(cfg.queue),
-                     cfg.limits.domain_per_sec, cfg.limits.domain_burst, cfg.redis.timeout_ms});
+                    {consumer_name(), cfg.queue, queue::limits_from(cfg.queue), &domains,
+                     cfg.redis.timeout_ms});
     ratelimit::watermark_watcher watcher(ioc.get_executor(), redis, clk, cfg.watermarks,
                                          cfg.queue.shards);
 
@@ -108,7 +130,8 @@ struct run_flags {
     std::string config;
 };
 
-std::optional<run_flags> parse_run_flags(const args& a, const char* what) {
+// The flags, or nothing with `status` set: 0 after --help, 2 on a usage error.
+std::optional<run_flags> parse_run_flags(const args& a, const char* what, int& status) {
     run_flags f;
     po::options_description opts(what);
     opts.add_options()("help,h", "this help")(
@@ -119,10 +142,12 @@ std::optional<run_flags> parse_run_flags(const args& a, const char* what) {
         po::notify(vm);
     } catch (const po::error& e) {
         std::cerr << "herald: " << e.what() << "\n" << opts;
+        status = 2;
         return std::nullopt;
     }
     if (vm.count("help")) {
         std::cout << opts;
+        status = 0;
         return std::nullopt;
     }
     return f;
@@ -131,16 +156,18 @@ std::optional<run_flags> parse_run_flags(const args& a, const char* what) {
 }  // namespace
 
 int cmd_work(const args& a) {
-    auto f = parse_run_flags(a, "herald work [options]");
-    if (!f) return 2;
+    int status = 0;
+    auto f = parse_run_flags(a, "herald work [options]", status);
+    if (!f) return status;
     auto cfg = load_or_report(f->config);
     if (!cfg) return 1;
     return run_stack(*cfg, redis_url(*cfg));
 }
 
 int cmd_up(const args& a) {
-    auto f = parse_run_flags(a, "herald up [options]");
-    if (!f) return 2;
+    int status = 0;
+    auto f = parse_run_flags(a, "herald up [options]", status);
+    if (!f) return status;
     auto cfg = load_or_report(f->config);
     if (!cfg) return 1;
     std::optional<local_redis> server;

@@ -74,14 +74,14 @@ json::object to_object(const redis::reply& flat) {
     return o;
 }
 
-asio::awaitable<int> show(redis::client& redis, const std::string& prefix,
-                          const std::string& tenant) {
+asio::awaitable<int> show(redis::client& redis, std::uint32_t shard, const std::string& tenant) {
+    // The tenant's breakers from their index (bounded, like the tenant's
+    // breakers), never from a scan of the keyspace.
     std::vector<redis::command> cmds{
-        redis::cmd("HGETALL", prefix + ":meta"),
-        redis::cmd("HGETALL", prefix + ":tenant:" + tenant),
-        redis::cmd("HGETALL",
-                   prefix + ":stat:" + tenant + ":" + std::to_string(std::time(nullptr) / 86400)),
-        redis::cmd("SCAN", "0", "MATCH", prefix + ":brk:" + tenant + ":*", "COUNT", "10000")};
+        redis::cmd("HGETALL", queue::meta_key(shard)),
+        redis::cmd("HGETALL", queue::tenant_key(shard, tenant)),
+        redis::cmd("HGETALL", queue::stat_key(shard, tenant, std::time(nullptr) / 86400)),
+        redis::cmd("ZRANGE", queue::breaker_index_key(shard, tenant), "0", "-1")};
     auto r = co_await redis.pipeline(std::move(cmds));
     if (!r) co_return print_error(r.error());
     json::object settings = to_object((*r)[0]);
@@ -93,12 +93,16 @@ asio::awaitable<int> show(redis::client& redis, const std::string& prefix,
         else if (auto* d = settings.if_contains(s.name))
             effective[s.name] = *d;
     }
+    std::vector<redis::command> reads;
+    for (const auto& key : (*r)[3].elements)
+        reads.push_back(redis::cmd("HGETALL", key.str));
+    auto found = co_await redis.pipeline(std::move(reads));
+    if (!found) co_return print_error(found.error());
     json::array breakers;
-    for (const auto& key : (*r)[3][1].elements) {
-        auto b = co_await redis.exec(redis::cmd("HGETALL", key.str));
-        if (!b) co_return print_error(b.error());
-        json::object o = to_object(*b);
-        o["key"] = key.str;
+    for (std::size_t i = 0; i < found->size(); ++i) {
+        if ((*found)[i].size() == 0) continue;  // expired since it was indexed
+        json::object o = to_object((*found)[i]);
+        o["key"] = (*r)[3][i].str;
         breakers.push_back(std::move(o));
     }
     std::cout << json::serialize(json::object{{"tenant", tenant},
@@ -119,18 +123,18 @@ asio::awaitable<int> run_fcall(redis::client& redis, redis::command c) {
     co_return 0;
 }
 
-int usage() {
-    std::cerr
-        << "usage: herald tenant show <tenant>\n"
-           "       herald tenant set <tenant> <name> <value>\n"
-           "       herald tenant unset <tenant> <name>\n"
-           "       herald tenant breaker reset <tenant> [content|recipient|tenant [subject]]\n"
-           "       herald tenant breaker open <tenant> content|recipient|tenant [subject] "
-           "[--seconds N]\n"
-           "options: --config FILE\nsettings:\n";
-    for (const auto& s : dedupe::settings())
-        std::cerr << "  " << s.name << "  " << s.help << "\n";
-    return 2;
+int usage(bool asked = false) {
+    std::string text =
+        "usage: herald tenant show <tenant>\n"
+        "       herald tenant set <tenant> <name> <value>\n"
+        "       herald tenant unset <tenant> <name>\n"
+        "       herald tenant breaker reset <tenant> [content|recipient|tenant [subject]]\n"
+        "       herald tenant breaker open <tenant> content|recipient|tenant [subject] "
+        "[--seconds N]\n"
+        "options: --config FILE\nsettings:\n";
+    for (const auto& s : all_settings())
+        text += "  " + std::string(s.name) + "  " + std::string(s.help) + "\n";
+    return usage_status(text, asked);
 }
 
 }  // namespace
@@ -146,6 +150,7 @@ int cmd_tenant(const args& all) {
         else
             a.push_back(all[i]);
     }
+    if (wants_help(all)) return usage(true);
     if (a.size() < 2) return usage();
     auto cfg = load_or_report(config_flag);
     if (!cfg) return 1;
@@ -156,11 +161,12 @@ int cmd_tenant(const args& all) {
     if (breaker && a.size() < 3) return usage();
     const std::string& tenant = breaker ? a[2] : a[1];
     if (auto ok = validate_tenant(tenant); !ok) return print_error(ok.error());
-    const std::string prefix = queue::shard_prefix(queue::shard_of(tenant, cfg->queue.shards));
+    const std::uint32_t shard = queue::shard_of(tenant, cfg->queue.shards);
+    const std::string prefix = queue::shard_prefix(shard);
     const std::string now = std::to_string(wall_clock().now_ms());
 
     if (a[0] == "show" && a.size() == 2)
-        return with_redis(*cfg, [&](redis::client& r) { return show(r, prefix, tenant); });
+        return with_redis(*cfg, [&](redis::client& r) { return show(r, shard, tenant); });
     if ((a[0] == "set" && a.size() == 4) || (a[0] == "unset" && a.size() == 3)) {
         const auto spec = find_setting(a[2]);
         if (!spec)

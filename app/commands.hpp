@@ -3,11 +3,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herald::app {
 
 using args = std::vector<std::string>;
+
+// --help or -h among a command's arguments.
+bool wants_help(const args& a);
+// Prints a command's usage: asked for (--help), on stdout with status 0;
+// after a usage error, on stderr with status 2. Returns that status.
+int usage_status(std::string_view text, bool asked);
 
 int cmd_up(const args& a);
 int cmd_work(const args& a);

@@ -1,12 +1,16 @@
 #include "app/setup.hpp"
 
+#include "app/commands.hpp"
 #include "app/local_redis.hpp"
 #include "core/log.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -50,6 +54,24 @@ int with_redis(const config& cfg,
     boost::asio::co_spawn(
         ioc,
         [&]() -> boost::asio::awaitable<int> {
+            // A one-shot command fails fast: a refused connection on
+            // loopback is immediate, and retrying belongs to the long-running
+            // processes.
+            const auto patience = std::min(std::chrono::milliseconds(1000),
+                                           std::chrono::milliseconds(cfg.redis.connect_timeout_ms));
+            const auto deadline = std::chrono::steady_clock::now() + patience;
+            boost::asio::steady_timer tick(ioc);
+            while (!redis.connected() && std::chrono::steady_clock::now() < deadline) {
+                tick.expires_after(std::chrono::milliseconds(10));
+                co_await tick.async_wait(boost::asio::use_awaitable);
+            }
+            if (!redis.connected()) {
+                redis.stop();
+                co_return print_error(make_error(
+                    errc::unavailable, "no answer from Redis at " + ep->str() + " within " +
+                                           std::to_string(patience.count()) +
+                                           " ms (is herald up, or redis.url right?)"));
+            }
             int code = co_await body(redis);
             redis.stop();
             co_return code;
@@ -60,6 +82,16 @@ int with_redis(const config& cfg,
         });
     ioc.run();
     return rc;
+}
+
+bool wants_help(const args& a) {
+    return std::any_of(a.begin(), a.end(),
+                       [](const std::string& s) { return s == "--help" || s == "-h"; });
+}
+
+int usage_status(std::string_view text, bool asked) {
+    (asked ? std::cout : std::cerr) << text;
+    return asked ? 0 : 2;
 }
 
 std::string redis_url(const config& c) {

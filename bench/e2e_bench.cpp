@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
     timing_transport timed(**smtp, clk);
     queue::worker w(
         ioc.get_executor(), client, timed, clk,
-        {"bench", cfg.queue, queue::limits_from(cfg.queue), 0, 0, cfg.redis.timeout_ms});
+        {"bench", cfg.queue, queue::limits_from(cfg.queue), nullptr, cfg.redis.timeout_ms});
 
     std::mt19937 rng(7);
     std::vector<queue::admission> all;

@@ -1,15 +1,16 @@
-// What a worker hands a message to. smtp/ and sms/ implement it; capture
-// (below) writes messages to a folder for the local stack and tests.
+// What a worker hands a message to. smtp/ and sms/ implement it; app/capture
+// (app/capture_transport) writes messages to a folder for the local stack and tests.
 //
 // The outcome blames the right side: `deferred` is a temporary failure
 // (retry later), `bounced` a permanent one (dead-letter, maybe suppress),
 // `unknown` means the peer may have accepted it (e.g. the connection died
 // after the end of DATA): never resent blindly.
 //
-// A transport asks the delivery's lease right before its point of no
-// return (SMTP: the final dot; capture: linking the file into place) and,
-// when the lease is no longer held, gives up with outcome::lease_lost():
-// another worker may be sending the message by now.
+// A transport commits the delivery's lease right before its point of no
+// return (SMTP: handing the final dot to the connection; capture: linking
+// the file into place) and, when that is refused, gives up with
+// outcome::lease_lost(): another worker may be sending the message by now.
+// A committed lease is never released by a draining worker.
 #pragma once
 
 #include "core/clock.hpp"
@@ -24,21 +25,25 @@
 namespace herald {
 
 // The worker's hold on a message while it is being sent (queue/lease_keeper).
-// held() may be asked from any thread.
+// Both calls may come from any thread.
 class send_lease {
 public:
     virtual ~send_lease() = default;
+    // Still ours, with time left.
     virtual bool held() const noexcept = 0;
+    // The point of no return: true if the send may go on (held, and from
+    // now on never released); false if it must not.
+    virtual bool commit() noexcept = 0;
 };
 
 struct delivery {
     const message_id& id;
     std::string_view tenant;
     const message& msg;
-    int attempt = 0;                    // previous attempts
-    const send_lease* lease = nullptr;  // null: not leased (tools, tests)
+    int attempt = 0;              // previous attempts
+    send_lease* lease = nullptr;  // null: not leased (tools, tests)
 
-    bool may_commit() const noexcept { return lease == nullptr || lease->held(); }
+    bool may_commit() const noexcept { return lease == nullptr || lease->commit(); }
 };
 
 enum class outcome_kind { delivered, deferred, bounced, unknown };

@@ -10,6 +10,9 @@ namespace herald::queue {
 namespace asio = boost::asio;
 
 asio::awaitable<result<admitted>> admitter::admit(admission a) {
+    if (queue_.size() >= max_waiting_)
+        co_return make_error(errc::backpressure,
+                             std::to_string(queue_.size()) + " admissions already wait for Redis");
     asio::steady_timer wake(ex_, asio::steady_timer::time_point::max());
     waiting w{std::move(a), std::nullopt, &wake};
     queue_.push_back(&w);

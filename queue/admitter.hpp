@@ -18,9 +18,11 @@ namespace herald::queue {
 
 class admitter {
 public:
-    // At most `max_batch` messages per round trip.
-    admitter(boost::asio::any_io_executor ex, producer& p, std::size_t max_batch = 1024)
-        : ex_(std::move(ex)), producer_(p), max_batch_(max_batch) {}
+    // At most `max_batch` messages per round trip, and at most `max_waiting`
+    // waiting for one: more are refused at once with `backpressure`.
+    admitter(boost::asio::any_io_executor ex, producer& p, std::size_t max_batch = 1024,
+             std::size_t max_waiting = 65536)
+        : ex_(std::move(ex)), producer_(p), max_batch_(max_batch), max_waiting_(max_waiting) {}
 
     boost::asio::awaitable<result<admitted>> admit(admission a);
 
@@ -38,6 +40,7 @@ private:
     boost::asio::any_io_executor ex_;
     producer& producer_;
     std::size_t max_batch_;
+    std::size_t max_waiting_;
     std::deque<waiting*> queue_;
     bool flushing_ = false;
     std::uint64_t round_trips_ = 0;

@@ -22,4 +22,47 @@ std::string dead_key(std::uint32_t shard) {
     return shard_prefix(shard) + ":dead";
 }
 
+std::string meta_key(std::uint32_t shard) {
+    return shard_prefix(shard) + ":meta";
+}
+
+std::string events_key(std::uint32_t shard) {
+    return shard_prefix(shard) + ":events";
+}
+
+std::string tenant_key(std::uint32_t shard, std::string_view tenant) {
+    return shard_prefix(shard) + ":tenant:" + std::string(tenant);
+}
+
+std::string stat_key(std::uint32_t shard, std::string_view tenant, std::int64_t day) {
+    return shard_prefix(shard) + ":stat:" + std::string(tenant) + ":" + std::to_string(day);
+}
+
+std::string breaker_index_key(std::uint32_t shard, std::string_view tenant) {
+    return shard_prefix(shard) + ":brks:" + std::string(tenant);
+}
+
+std::string sent_key(std::uint32_t shard, std::string_view message_id) {
+    return shard_prefix(shard) + ":sent:" + std::string(message_id);
+}
+
+std::string suppression_key(std::uint32_t shard, std::string_view tenant,
+                            std::string_view recipient) {
+    return shard_prefix(shard) + ":supp:" + std::string(tenant) + ":" + std::string(recipient);
+}
+
+// Destination domains are shared by every tenant, so their keys live in a
+// slot of their own per domain ({d:<domain>}), not in a tenant's shard.
+std::string domain_limit_key(std::string_view domain) {
+    return "hd:{d:" + std::string(domain) + "}:limit";
+}
+
+std::string domain_rate_key(std::string_view domain) {
+    return "hd:{d:" + std::string(domain) + "}:rl";
+}
+
+std::string limited_domains_key() {
+    return "hd:{d}:limited";
+}
+
 }  // namespace herald::queue

@@ -11,6 +11,18 @@
 //   hd:{sN}:clock         hash    the shard's service clock (queue/lua/lease.lua)
 //   hd:{sN}:done:<id>     string  delivered marker, EX delivered_ttl_s
 //   hd:{sN}:dead          stream  dead letters, MAXLEN ~ dead_max
+//   hd:{sN}:events        stream  breaker, quota, pressure, delivery events, MAXLEN ~ events_max
+//   hd:{sN}:tenant:<t>    hash    a tenant's own settings
+//   hd:{sN}:stat:<t>:<d>  hash    a tenant's answers on day d (days since the epoch)
+//   hd:{sN}:brks:<t>      zset    the tenant's breaker keys (dedupe/lua/breaker.lua)
+//   hd:{sN}:sent:<id>     set     recipients that accepted a message, for its retries
+//   hd:{sN}:supp:<t>:<r>  string  a suppressed recipient of the tenant
+//   hd:{d:<domain>}:limit hash    a destination domain's own rate limit
+//   hd:{d:<domain>}:rl    string  its GCRA state
+//   hd:{d}:limited        set     the domains with a limit of their own
+//
+// Every key is built here (and, for the Lua side, in the functions that
+// own them); no other C++ file spells a key.
 #pragma once
 
 #include "core/message.hpp"
@@ -27,5 +39,19 @@ std::uint32_t shard_of(std::string_view tenant, std::uint32_t shards);
 std::string shard_prefix(std::uint32_t shard);
 std::string ingress_key(std::uint32_t shard, channel ch);
 std::string dead_key(std::uint32_t shard);
+std::string meta_key(std::uint32_t shard);
+std::string events_key(std::uint32_t shard);
+std::string tenant_key(std::uint32_t shard, std::string_view tenant);
+std::string stat_key(std::uint32_t shard, std::string_view tenant, std::int64_t day);
+std::string breaker_index_key(std::uint32_t shard, std::string_view tenant);
+std::string sent_key(std::uint32_t shard, std::string_view message_id);
+std::string suppression_key(std::uint32_t shard, std::string_view tenant,
+                            std::string_view recipient);
+std::string domain_limit_key(std::string_view domain);
+std::string domain_rate_key(std::string_view domain);
+std::string limited_domains_key();
+
+// The events stream's approximate cap (XADD ... MAXLEN ~), for every writer.
+inline constexpr std::string_view events_max = "10000";
 
 }  // namespace herald::queue

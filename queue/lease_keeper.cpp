@@ -10,8 +10,21 @@ namespace herald::queue {
 namespace asio = boost::asio;
 
 bool held_lease::held() const noexcept {
-    return !ended_.load() &&
+    return !lost_.load() && state_.load() != released_state &&
            std::chrono::steady_clock::now().time_since_epoch().count() < until_.load();
+}
+
+bool held_lease::commit() noexcept {
+    if (!held()) return false;
+    int s = holding_state;
+    // Once committed, a later transaction of the same send (another
+    // recipient domain) commits while the lease is still held.
+    return state_.compare_exchange_strong(s, committed_state) || s == committed_state;
+}
+
+bool held_lease::release() noexcept {
+    int s = holding_state;
+    return state_.compare_exchange_strong(s, released_state) || s == released_state;
 }
 
 void held_lease::extend(time_point until) noexcept {
@@ -21,8 +34,8 @@ void held_lease::extend(time_point until) noexcept {
     }
 }
 
-void held_lease::end() noexcept {
-    ended_.store(true);
+void held_lease::lose() noexcept {
+    lost_.store(true);
 }
 
 lease_keeper::lease_keeper(asio::any_io_executor ex, redis::client& redis, lease_options opt)
@@ -36,19 +49,26 @@ std::shared_ptr<held_lease> lease_keeper::hold(const std::string& id, std::uint3
     return lease;
 }
 
-void lease_keeper::drop(const std::string& id) {
-    held_.erase(id);
+bool lease_keeper::holds(const std::string& id, const std::string& entry_id) const {
+    auto it = held_.find(id);
+    return it != held_.end() && it->second.entry_id == entry_id;
+}
+
+void lease_keeper::drop(const std::string& id, const std::string& entry_id) {
+    if (holds(id, entry_id)) held_.erase(id);
     if (closed_ && held_.empty()) wake_.notify_all();
 }
 
-void lease_keeper::close() {
+void lease_keeper::close(time_point deadline) {
     closed_ = true;
+    deadline_ = deadline;
     wake_.notify_all();
 }
 
 asio::awaitable<void> lease_keeper::run() {
-    while (!(closed_ && held_.empty())) {
-        co_await wake_.wait_for(opt_.renew_interval);
+    while (!closed_ || (!held_.empty() && std::chrono::steady_clock::now() < deadline_)) {
+        co_await wake_.wait_until(std::min(std::chrono::steady_clock::now() + opt_.renew_interval,
+                                           closed_ ? deadline_ : time_point::max()));
         if (!held_.empty()) co_await renew_all();
     }
 }
@@ -94,13 +114,19 @@ asio::awaitable<void> lease_keeper::renew_all() {
         }
         for (std::size_t i = 0; i < owners[c].size(); ++i) {
             const auto& [id, lease] = owners[c][i];
-            if (answer[i].str == "ok") {
+            const auto& verdict = answer[i].str;
+            if (verdict == "ok") {
                 lease->extend(sent_at + opt_.lease);
                 ++counters_.renewed;
+            } else if (verdict == "gone") {
+                // Settled since the round was built (its lease deleted):
+                // the usual race with the settler, nothing to say.
+                lease->lose();
+                ++counters_.gone;
             } else {
-                lease->end();
+                lease->lose();
                 ++counters_.lost;
-                log::warn("lease.lost", {{"id", id}});
+                log::warn("lease.lost", {{"id", id}, {"why", "another worker holds it now"}});
             }
         }
     }

@@ -10,10 +10,18 @@
 //
 // Locally a lease counts as held until `lease` after the last claim or
 // renewal that succeeded was *sent*: Redis measures leases on its service
-// clock, which runs no faster than ours, so it cannot count the lease
-// lapsed before then. A renewal answered 'lost' (another worker holds it
-// now) ends the hold at once; it is logged and counted. Either way held()
-// turns false, and a transport does not pass its point of no return.
+// clock, which counts at most the wall time that passed (less when Redis
+// stalled), so it cannot count the lease lapsed before then, unless the
+// Redis host's clock is stepped forward (by less than the stall threshold;
+// larger steps are not counted). A renewal answered 'lost' (another worker
+// holds it now) ends the hold at once; it is logged and counted. Either
+// way held() turns false, and a transport does not pass its point of no
+// return.
+//
+// commit() and release() decide, atomically, between the transport's
+// point of no return and a draining worker's give-up: a committed send is
+// never released (its peer may have the message; the worker waits for its
+// outcome), a released one never commits.
 //
 // Limits: a round costs one call per shard with held messages, at most
 // max_per_call messages each, whatever the number held.
@@ -45,7 +53,7 @@ struct lease_options {
 };
 
 struct lease_counters {
-    std::uint64_t rounds = 0, calls = 0, renewed = 0, lost = 0, failed_rounds = 0;
+    std::uint64_t rounds = 0, calls = 0, renewed = 0, lost = 0, gone = 0, failed_rounds = 0;
 };
 
 class held_lease final : public send_lease {
@@ -54,12 +62,18 @@ public:
     explicit held_lease(time_point until) : until_(until.time_since_epoch().count()) {}
 
     bool held() const noexcept override;
+    bool commit() noexcept override;
+    // A draining worker gives the send up: true unless it was committed.
+    bool release() noexcept;
+    bool committed() const noexcept { return state_.load() == committed_state; }
     void extend(time_point until) noexcept;  // never moves the end earlier
-    void end() noexcept;                     // lost or given up: held() is false from now on
+    void lose() noexcept;                    // another worker holds it: never commits again
 
 private:
+    static constexpr int holding_state = 0, committed_state = 1, released_state = 2;
     std::atomic<time_point::rep> until_;
-    std::atomic<bool> ended_{false};
+    std::atomic<int> state_{holding_state};
+    std::atomic<bool> lost_{false};
 };
 
 class lease_keeper {
@@ -70,14 +84,17 @@ public:
     // Holds the lease of message `id`, whose claim was sent at `claimed_at`.
     std::shared_ptr<held_lease> hold(const std::string& id, std::uint32_t shard, channel ch,
                                      std::string entry_id, time_point claimed_at);
-    // Its outcome is written: no more renewals.
-    void drop(const std::string& id);
-    bool holds(const std::string& id) const { return held_.contains(id); }
+    // The outcome of this entry of the message is written: no more renewals.
+    // (A retry of the message is another entry, held anew.)
+    void drop(const std::string& id, const std::string& entry_id);
+    bool holds(const std::string& id, const std::string& entry_id) const;
     std::size_t size() const { return held_.size(); }
 
-    // Renews every renew_interval until close() was called and nothing is held.
+    // Renews every renew_interval until close() was called and nothing is
+    // held, or the close deadline has passed (what is still held then
+    // lapses and is reclaimed).
     boost::asio::awaitable<void> run();
-    void close();
+    void close(time_point deadline);
     // One renewal round for everything held now.
     boost::asio::awaitable<void> renew_all();
 
@@ -97,6 +114,7 @@ private:
     std::unordered_map<std::string, entry> held_;  // by message id
     event wake_;
     bool closed_ = false;
+    time_point deadline_ = time_point::max();
     lease_counters counters_;
 };
 

@@ -22,7 +22,7 @@ boost::asio::awaitable<result<void>> load_library(redis::client& redis) {
 boost::asio::awaitable<result<void>> init_shards(redis::client& redis, const queue_config& q) {
     // A different shard count would move tenants to other shards and strand
     // what is queued: that is a migration, never a side effect of start-up.
-    redis::command get_shards{"HGET", shard_prefix(0) + ":meta", "shards"};
+    redis::command get_shards{"HGET", meta_key(0), "shards"};
     auto have = co_await redis.exec(std::move(get_shards));
     if (!have) co_return have.error();
     if (!have->is_nil() && have->str != std::to_string(q.shards))
@@ -32,10 +32,11 @@ boost::asio::awaitable<result<void>> init_shards(redis::client& redis, const que
                                  " shards; keep the count or migrate the data");
     std::vector<redis::command> cmds;
     for (std::uint32_t s = 0; s < q.shards; ++s) {
-        cmds.push_back({"HSET", shard_prefix(s) + ":meta", "shard", std::to_string(s), "shards",
+        cmds.push_back({"HSET", meta_key(s), "shard", std::to_string(s), "shards",
                         std::to_string(q.shards), "max_bytes", std::to_string(q.max_message_bytes),
-                        "max_age_ms", std::to_string(q.max_age_s * 1000), "schema", "1"});
-        cmds.push_back({"HINCRBY", shard_prefix(s) + ":meta", "settings_version", "1"});
+                        "max_age_ms", std::to_string(q.max_age_s * 1000), "max_recipients",
+                        std::to_string(message_limits{}.max_recipients), "schema", "1"});
+        cmds.push_back({"HINCRBY", meta_key(s), "settings_version", "1"});
         for (auto ch : {channel::email, channel::sms})
             cmds.push_back(
                 {"XGROUP", "CREATE", ingress_key(s, ch), std::string(group_name), "0", "MKSTREAM"});
@@ -53,10 +54,13 @@ boost::asio::awaitable<result<void>> publish_settings(
     const std::vector<std::pair<std::string, std::string>>& fields) {
     std::vector<redis::command> cmds;
     for (std::uint32_t s = 0; s < shards; ++s) {
-        redis::command c{"HSET", shard_prefix(s) + ":meta"};
+        redis::command c{"HSET", meta_key(s)};
         for (const auto& [k, v] : fields)
             c.insert(c.end(), {k, v});
         cmds.push_back(std::move(c));
+        // After the values: a call in between must not cache the old ones
+        // under the new version.
+        cmds.push_back({"HINCRBY", meta_key(s), "settings_version", "1"});
     }
     auto r = co_await redis.pipeline(std::move(cmds));
     if (!r) co_return r.error();

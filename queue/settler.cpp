@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 settler::settler(asio::any_io_executor ex, redis::client& redis, const clock& clk,
-                 settle_options opt, std::function<void(const std::string& id)> on_written)
+                 settle_options opt, std::function<void(const settle_record&)> on_written)
     : redis_(redis),
       clock_(clk),
       opt_(std::move(opt)),
@@ -26,8 +26,9 @@ void settler::add(std::uint32_t shard, channel ch, settle_record r) {
     signal_.cancel();
 }
 
-void settler::close() {
+void settler::close(std::chrono::steady_clock::time_point deadline) {
     closed_ = true;
+    deadline_ = deadline;
     signal_.cancel();
 }
 
@@ -49,6 +50,14 @@ asio::awaitable<void> settler::run() {
         for (auto& [key, recs] : queue_)
             work[key].insert(work[key].end(), recs.begin(), recs.end());
         queue_ = std::move(work);
+        if (closed_ && std::chrono::steady_clock::now() >= deadline_) {
+            log::error("settle.abandoned",
+                       {{"count", static_cast<std::int64_t>(pending_)},
+                        {"why",
+                         "Redis did not answer before the drain deadline; the entries "
+                         "stay pending and are reclaimed"}});
+            co_return;
+        }
         asio::steady_timer t(signal_.get_executor(), backoff);
         co_await t.async_wait(use_tuple);
         backoff = std::min(backoff * 2, std::chrono::milliseconds{2000});
@@ -104,7 +113,7 @@ asio::awaitable<bool> settler::flush(std::map<group_key, std::vector<settle_reco
         pending_ -= recs.size();
         if (on_written_)
             for (const auto& r : recs)
-                on_written_(r.id);
+                on_written_(r);
     }
     co_return true;
 }

@@ -9,7 +9,7 @@
 // lost is simply sent again until Redis takes it. It is fenced: a record
 // for a message whose lease another worker holds now is skipped
 // (queue/lua/worker.lua) and counted in fenced(). Once a record is
-// written, on_written(id) is called: the worker stops renewing its lease.
+// written, on_written(record) is called: the worker stops renewing its lease.
 #pragma once
 
 #include "core/clock.hpp"
@@ -48,12 +48,15 @@ struct settle_options {
 class settler {
 public:
     settler(boost::asio::any_io_executor ex, redis::client& redis, const clock& clk,
-            settle_options opt, std::function<void(const std::string& id)> on_written = {});
+            settle_options opt, std::function<void(const settle_record&)> on_written = {});
 
     void add(std::uint32_t shard, channel ch, settle_record r);
-    // Runs until close() was called and everything queued is written.
+    // Runs until close() was called and everything queued is written, or,
+    // when Redis does not take it, until the close deadline: what is left
+    // then is given up (logged, counted in pending()); those entries stay
+    // pending in Redis and are reclaimed once their leases lapse.
     boost::asio::awaitable<void> run();
-    void close();
+    void close(std::chrono::steady_clock::time_point deadline);
     std::size_t pending() const { return pending_; }
     std::uint64_t fenced() const { return fenced_; }
 
@@ -65,11 +68,12 @@ private:
     const clock& clock_;
     settle_options opt_;
     std::map<group_key, std::vector<settle_record>> queue_;
-    std::function<void(const std::string&)> on_written_;
+    std::function<void(const settle_record&)> on_written_;
     std::size_t pending_ = 0;
     std::uint64_t fenced_ = 0;
     boost::asio::steady_timer signal_;
     bool closed_ = false;
+    std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
 };
 
 }  // namespace herald::queue

@@ -6,12 +6,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace herald::queue {
 
@@ -45,7 +43,7 @@ worker::worker(asio::any_io_executor ex, redis::client& redis, transport& t, con
       opt_(std::move(opt)),
       leases_(ex, redis, lease_options_from(opt_)),
       settler_(ex, redis, clk, {opt_.q.delivered_ttl_s, opt_.q.dead_max, 256, opt_.consumer},
-               [this](const std::string& id) { leases_.drop(id); }),
+               [this](const settle_record& r) { leases_.drop(r.id, r.entry_id); }),
       wake_(ex) {
     for (std::uint32_t s = 0; s < opt_.q.shards; ++s)
         for (auto ch : {channel::email, channel::sms}) {
@@ -139,7 +137,7 @@ asio::awaitable<void> worker::take(const std::string& stream, const redis::reply
             dead(*m, "expired", "max age reached before delivery");
             continue;
         }
-        if (leases_.holds(m->id.str())) continue;  // ours: being sent, or its outcome written
+        if (leases_.holds(m->id.str(), entry_id)) continue;  // ours, its outcome not yet written
         batch.push_back(std::move(*m));
     }
     if (!batch.empty()) co_await lease_and_send(std::move(batch));
@@ -147,47 +145,28 @@ asio::awaitable<void> worker::take(const std::string& stream, const redis::reply
 
 namespace {
 
+// Transports answer every failure as an outcome; an exception out of a
+// send is a bug. Stop loudly rather than guess an outcome: the lease
+// lapses, and another worker takes the message.
+void crash_on_exception(std::exception_ptr e) {
+    if (!e) return;
+    std::string what = "unknown exception";
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        what = x.what();
+    } catch (...) {
+    }
+    log::error("worker.bug", {{"error", what}, {"why", "a transport threw"}});
+    std::abort();
+}
+
 std::string_view sms_sender(const queued_message& m) {
     if (const auto* s = std::get_if<sms_message>(&m.msg.content)) return s->from;
     return {};
 }
 
-std::vector<std::string> recipient_domains(const message& msg) {
-    std::vector<std::string> out;
-    const auto* e = std::get_if<email_message>(&msg.content);
-    if (!e) return out;
-    for (const auto* list : {&e->to, &e->cc, &e->bcc})
-        for (const auto& r : *list) {
-            auto at = r.rfind('@');
-            if (at == std::string::npos) continue;
-            std::string d = r.substr(at + 1);
-            while (!d.empty() && (d.back() == '>' || d.back() == ' '))
-                d.pop_back();
-            std::transform(d.begin(), d.end(), d.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            if (!d.empty() && std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
-        }
-    return out;
-}
-
 }  // namespace
-
-asio::awaitable<void> worker::refresh_limited_domains() {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - limited_domains_at_ < 5s) co_return;
-    limited_domains_at_ = now;
-    std::unordered_set<std::string> found;
-    std::string cursor = "0";
-    do {
-        auto r = co_await redis_.exec(
-            redis::cmd("SCAN", cursor, "MATCH", "hd:{d:*}:limit", "COUNT", "1000"));
-        if (!r || r->size() != 2) co_return;  // keep what we knew
-        cursor = (*r)[0].str;
-        for (const auto& k : (*r)[1].elements)  // hd:{d:<domain>}:limit
-            if (k.str.size() > 13) found.insert(k.str.substr(6, k.str.size() - 13));
-    } while (cursor != "0");
-    limited_domains_ = std::move(found);
-}
 
 void worker::hold_back(const queued_message& m, millis wait, std::string_view why) {
     ++counters_.rate_limited;
@@ -233,47 +212,21 @@ asio::awaitable<void> worker::lease_and_send(std::vector<queued_message> batch) 
             leased.push_back(&m);
         }
     }
-    auto waits = co_await domain_waits(leased);
-    for (auto* m : leased) {
-        if (auto w = waits.find(m->id.str()); w != waits.end()) {
-            hold_back(*m, w->second, "domain_rate_limited");
+    std::vector<millis> waits(leased.size(), 0);
+    if (opt_.throttle && !leased.empty()) {
+        const std::vector<const queued_message*> asked(leased.begin(), leased.end());
+        waits = co_await opt_.throttle->waits(asked);
+    }
+    for (std::size_t i = 0; i < leased.size(); ++i) {
+        auto* m = leased[i];
+        if (waits[i] > 0) {
+            hold_back(*m, waits[i], "domain_rate_limited");
             continue;
         }
         auto held = leases_.hold(m->id.str(), m->shard, m->ch, m->entry_id, claimed_at);
         in_flight_.emplace(m->id.str(), in_flight_entry{m->shard, m->ch, m->entry_id, held});
-        asio::co_spawn(ex_, deliver(std::move(*m), std::move(held)), asio::detached);
+        asio::co_spawn(ex_, deliver(std::move(*m), std::move(held)), crash_on_exception);
     }
-}
-
-asio::awaitable<std::unordered_map<std::string, millis>> worker::domain_waits(
-    const std::vector<queued_message*>& leased) {
-    std::unordered_map<std::string, millis> waits;
-    if (opt_.domain_per_sec == 0) {
-        co_await refresh_limited_domains();
-        if (limited_domains_.empty()) co_return waits;
-    }
-    std::vector<redis::command> cmds;
-    std::vector<const queued_message*> owners;
-    const std::string now = std::to_string(clock_.now_ms());
-    for (const auto* m : leased)
-        for (const auto& d : recipient_domains(m->msg)) {
-            if (opt_.domain_per_sec == 0 && !limited_domains_.contains(d)) continue;
-            cmds.push_back(redis::cmd("FCALL", "herald_throttle", "1", "hd:{d:" + d + "}:rl", now,
-                                      std::to_string(opt_.domain_per_sec), "1000",
-                                      std::to_string(opt_.domain_burst), "1"));
-            owners.push_back(m);
-        }
-    if (cmds.empty()) co_return waits;
-    auto r = co_await redis_.pipeline(std::move(cmds));
-    if (!r) co_return waits;  // the limiter is down: send rather than stall
-    for (std::size_t i = 0; i < owners.size(); ++i) {
-        const auto& a = (*r)[i];
-        if (!a.is_array() || a.size() < 4 || a[0].integer != 1) continue;
-        const millis wait = a[3].integer < 0 ? 60'000 : std::max<millis>(1, a[3].integer);
-        auto& w = waits[owners[i]->id.str()];
-        w = std::max(w, wait);
-    }
-    co_return waits;
 }
 
 // ---- sending ------------------------------------------------------------------
@@ -281,12 +234,8 @@ asio::awaitable<std::unordered_map<std::string, millis>> worker::domain_waits(
 asio::awaitable<void> worker::deliver(queued_message m, std::shared_ptr<held_lease> lease) {
     const std::string id = m.id.str();
     outcome o = outcome::lease_lost();
-    try {
-        if (lease->held())
-            o = co_await transport_.send(delivery{m.id, m.tenant, m.msg, m.attempt, lease.get()});
-    } catch (const std::exception& e) {
-        o = outcome::deferred("internal", e.what());
-    }
+    if (lease->held())
+        o = co_await transport_.send(delivery{m.id, m.tenant, m.msg, m.attempt, lease.get()});
     auto it = in_flight_.find(id);
     const bool released = it == in_flight_.end() || it->second.released;
     if (it != in_flight_.end()) in_flight_.erase(it);
@@ -403,16 +352,33 @@ asio::awaitable<void> worker::drain() {
     const auto deadline = std::chrono::steady_clock::now() + milliseconds(opt_.q.drain_timeout_ms);
     while (!in_flight_.empty() && std::chrono::steady_clock::now() < deadline)
         co_await wake_.wait_until(deadline);
+    // Sends short of their point of no return are given up; a send past it
+    // cannot be called back, so its outcome is awaited (its transport's own
+    // timeouts bound the wait) while its lease is still renewed.
+    std::size_t committed = 0;
     for (auto& [id, e] : in_flight_) {
+        if (!e.lease->release()) {
+            ++committed;
+            continue;
+        }
         e.released = true;
-        e.lease->end();  // a send still running must not pass its point of no return
         ++counters_.released;
         settler_.add(e.shard, e.ch, {settle_record::kind::release, e.entry_id, id});
     }
     if (counters_.released > 0)
         log::warn("worker.released", {{"count", static_cast<std::int64_t>(counters_.released)}});
-    settler_.close();
-    leases_.close();
+    if (committed > 0)
+        log::warn("worker.awaiting_committed", {{"count", static_cast<std::int64_t>(committed)}});
+    auto committed_running = [this] {
+        return std::any_of(in_flight_.begin(), in_flight_.end(),
+                           [](const auto& kv) { return !kv.second.released; });
+    };
+    while (committed_running())
+        co_await wake_.wait_for(1s);
+    // Outcomes get until the deadline, or one try when it has passed.
+    const auto settle_by = std::max(deadline, std::chrono::steady_clock::now());
+    settler_.close(settle_by);
+    leases_.close(settle_by);
 }
 
 }  // namespace herald::queue

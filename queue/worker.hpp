@@ -6,17 +6,20 @@
 //
 // A message is sent at most once per lease and never after its delivered
 // marker exists. The lease is renewed (queue/lease_keeper) from the claim
-// until the outcome is written, and the transport checks it right before
-// its point of no return, so a slow peer, a stalled worker or a Redis
-// pause never lets two workers send one message. The one window left: the
-// peer accepted, and this worker crashed (or stalled, or lost Redis while
-// Redis served others) for longer than lease_ms before its delivered
-// marker was written. queue/model/ checks the protocol with Spin.
+// until the outcome is written, and the transport commits it right before
+// its point of no return, so neither a slow peer, nor a worker stalled
+// before that point, nor a Redis pause makes two workers send one
+// message. The window left: the final dot was handed to the connection,
+// and then this worker crashed (or stalled, or lost Redis while Redis
+// served others) for longer than lease_ms before its delivered marker was
+// written. queue/model/ checks the protocol with Spin.
 //
-// stop() drains: no new reads, in-flight sends get `drain_timeout` to
-// finish, leases of those that did not are released (the entries stay
-// pending and are reclaimed by another worker), queued outcomes are
-// written, then run() returns.
+// stop() drains within `drain_timeout`: no new reads, in-flight sends get
+// until the deadline to finish; those that did not are released (the
+// entries stay pending and are reclaimed by another worker) unless they
+// are past their point of no return, whose outcome is awaited; queued
+// outcomes are written while Redis answers before the deadline, then
+// run() returns; unsettled() tells how many were not.
 #pragma once
 
 #include "core/clock.hpp"
@@ -25,6 +28,7 @@
 #include "core/transport.hpp"
 #include "queue/lease_keeper.hpp"
 #include "queue/redis_client.hpp"
+#include "queue/send_throttle.hpp"
 #include "queue/settler.hpp"
 #include "queue/stream_entry.hpp"
 
@@ -40,9 +44,8 @@ struct worker_options {
     std::string consumer;  // unique per process, e.g. host:pid
     queue_config q;
     message_limits limits;
-    // Destination domains' default rate (herald_throttle); 0 = none unless
-    // a domain has its own limit in Redis.
-    std::uint32_t domain_per_sec = 0, domain_burst = 0;
+    // Limits asked once the lease is held (destination domains); none if null.
+    send_throttle* throttle = nullptr;
     // The Redis client's command timeout: part of the service clock's
     // stall threshold (queue/lua/lease.lua).
     std::uint32_t redis_timeout_ms = 5000;
@@ -54,7 +57,7 @@ message_limits limits_from(const queue_config& q);
 
 struct worker_counters {
     std::uint64_t delivered = 0, deferred = 0, dead = 0, skipped_done = 0, busy = 0, reclaimed = 0,
-                  released = 0, rate_limited = 0, lease_lost = 0, fenced = 0;
+                  released = 0, rate_limited = 0, lease_lost = 0;
 };
 
 class worker {
@@ -64,8 +67,12 @@ public:
 
     boost::asio::awaitable<void> run();
     void stop();
+    bool stopping() const { return stopping_; }
 
     const worker_counters& counters() const { return counters_; }
+    // Outcomes not written when run() returned (Redis gone past the drain
+    // deadline): their entries are reclaimed by another worker.
+    std::size_t unsettled() const { return settler_.pending(); }
     std::size_t in_flight() const { return in_flight_.size(); }
     const lease_keeper& leases() const { return leases_; }
 
@@ -82,17 +89,12 @@ private:
 
     boost::asio::awaitable<void> take(const std::string& stream, const redis::reply& entries);
     boost::asio::awaitable<void> lease_and_send(std::vector<queued_message> batch);
-    // Of the leased email messages, those a destination domain's limit
-    // holds back: id -> ms to wait.
-    boost::asio::awaitable<std::unordered_map<std::string, millis>> domain_waits(
-        const std::vector<queued_message*>& leased);
     void hold_back(const queued_message& m, millis wait, std::string_view why);
     boost::asio::awaitable<void> deliver(queued_message m, std::shared_ptr<held_lease> lease);
     settle_record decide(const queued_message& m, const outcome& o);
     void dead(const queued_message& m, std::string reason, std::string detail);
     std::size_t room() const;  // sends that may start now
     boost::asio::awaitable<void> wait_for_capacity(std::size_t need);
-    boost::asio::awaitable<void> refresh_limited_domains();
 
     boost::asio::any_io_executor ex_;
     redis::client& redis_;
@@ -117,10 +119,6 @@ private:
     event wake_;  // capacity freed, a send finished, or stop requested
     bool stopping_ = false;
     std::mt19937_64 rng_{std::random_device{}()};
-    // Domains with a limit of their own (herald limits domain), refreshed
-    // every few seconds; with no default limit only these are throttled.
-    std::unordered_set<std::string> limited_domains_;
-    std::chrono::steady_clock::time_point limited_domains_at_{};
     worker_counters counters_;
 };
 

@@ -73,7 +73,7 @@ asio::awaitable<void> watermark_watcher::publish(const std::optional<std::string
     std::vector<redis::command> cmds;
     const std::string until = std::to_string(clock_.now_ms() + 3 * w_.interval_ms);
     for (std::uint32_t s = 0; s < shards_; ++s) {
-        const std::string meta = queue::shard_prefix(s) + ":meta";
+        const std::string meta = queue::meta_key(s);
         if (on)
             cmds.push_back(
                 redis::cmd("HSET", meta, "pressure_until", until, "pressure_reason", *reason));
@@ -92,9 +92,9 @@ asio::awaitable<void> watermark_watcher::publish(const std::optional<std::string
     if (changed) {
         std::vector<redis::command> events;
         for (std::uint32_t s = 0; s < shards_; ++s)
-            events.push_back(redis::cmd("XADD", queue::shard_prefix(s) + ":events", "MAXLEN", "~",
-                                        "10000", "*", "type", on ? "pressure.on" : "pressure.off",
-                                        "reason", on ? *reason : last_reason_));
+            events.push_back(redis::cmd(
+                "XADD", queue::events_key(s), "MAXLEN", "~", queue::events_max, "*", "type",
+                on ? "pressure.on" : "pressure.off", "reason", on ? *reason : last_reason_));
         co_await redis_.pipeline(std::move(events));
         if (on)
             log::error("alert.backpressure", {{"reason", *reason}});

@@ -1,5 +1,9 @@
 #include "smtp/failure.hpp"
 
+#include "dns/errors.hpp"
+
+#include <algorithm>
+
 namespace herald::smtp {
 namespace {
 
@@ -218,18 +222,6 @@ recipient_result decide(std::string address, const std::optional<reply>& rcpt, c
                   false);
 }
 
-outcome_kind summarise(const std::vector<recipient_result>& rs) {
-    auto any = [&](outcome_kind k) {
-        for (const auto& r : rs)
-            if (r.kind == k) return true;
-        return false;
-    };
-    if (any(outcome_kind::deferred)) return outcome_kind::deferred;
-    if (any(outcome_kind::unknown)) return outcome_kind::unknown;
-    if (any(outcome_kind::delivered)) return outcome_kind::delivered;
-    return outcome_kind::bounced;
-}
-
 }  // namespace
 
 send_result conclude(const envelope& env, const transcript& t, std::string_view peer) {
@@ -240,13 +232,7 @@ send_result conclude(const envelope& env, const transcript& t, std::string_view 
         const auto& rcpt = i < t.rcpt.size() ? t.rcpt[i] : none;
         out.recipients.push_back(decide(env.rcpt_to[i], rcpt, t, peer));
     }
-    out.kind = summarise(out.recipients);
-    for (const auto& r : out.recipients) {
-        if (r.kind != out.kind) continue;
-        out.code = r.code;
-        out.detail = r.detail;
-        break;
-    }
+    out.summarise();
     if (out.recipients.empty() && t.failed) {  // an envelope without recipients
         const auto v = classify(*t.failed);
         out.kind = kind_of(v.sev);
@@ -261,6 +247,67 @@ std::vector<std::string> send_result::retry_recipients() const {
     for (const auto& r : recipients)
         if (r.kind == outcome_kind::deferred) out.push_back(r.address);
     return out;
+}
+
+std::vector<std::string> send_result::recipients_of(outcome_kind k) const {
+    std::vector<std::string> out;
+    for (const auto& r : recipients)
+        if (r.kind == k) out.push_back(r.address);
+    return out;
+}
+
+void send_result::summarise() {
+    kind = outcome_kind::bounced;  // no recipient at all: nothing can be sent
+    for (auto k : {outcome_kind::deferred, outcome_kind::unknown, outcome_kind::delivered,
+                   outcome_kind::bounced}) {
+        auto it = std::find_if(recipients.begin(), recipients.end(),
+                               [k](const recipient_result& r) { return r.kind == k; });
+        if (it == recipients.end()) continue;
+        kind = k;
+        code = it->code;
+        detail = it->detail;
+        return;
+    }
+}
+
+send_result combine(std::vector<send_result> parts) {
+    if (parts.size() == 1) return std::move(parts.front());
+    send_result out;
+    for (auto& p : parts)
+        for (auto& r : p.recipients)
+            out.recipients.push_back(std::move(r));
+    out.summarise();
+    return out;
+}
+
+send_result all_recipients(const envelope& env, outcome_kind kind, const error& e) {
+    send_result r;
+    r.kind = kind;
+    r.code = std::string(e.name());
+    r.detail = e.detail;
+    for (const auto& a : env.rcpt_to)
+        r.recipients.push_back({a, kind, r.code, 0, "", r.detail, std::nullopt, false});
+    return r;
+}
+
+send_result unroutable(const envelope& env, const error& route_error) {
+    const bool permanent =
+        &route_error.code.category() == &dns::route_category() &&
+        dns::is_permanent(static_cast<dns::route_errc>(route_error.code.value()));
+    return all_recipients(env, permanent ? outcome_kind::bounced : outcome_kind::deferred,
+                          route_error);
+}
+
+bool try_next_host(const send_result& r) {
+    return !r.recipients.empty() &&
+           std::all_of(r.recipients.begin(), r.recipients.end(), [](const recipient_result& x) {
+               return x.kind == outcome_kind::deferred && x.why && x.code != "lease_lost" &&
+                      (x.why->reach == scope::connection || x.why->reach == scope::destination);
+           });
+}
+
+outcome_kind after_unknown(std::string_view policy) noexcept {
+    return policy == "deferred" ? outcome_kind::deferred : outcome_kind::delivered;
 }
 
 std::vector<std::string> send_result::suppressed_recipients() const {

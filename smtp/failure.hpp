@@ -103,6 +103,12 @@ struct send_result {
 
     std::vector<std::string> retry_recipients() const;
     std::vector<std::string> suppressed_recipients() const;
+    std::vector<std::string> delivered_recipients() const {
+        return recipients_of(outcome_kind::delivered);
+    }
+    std::vector<std::string> recipients_of(outcome_kind k) const;
+    // Sets kind, code and detail from the recipients (the rule above).
+    void summarise();
 };
 
 // The facts of one transaction as the session saw them.
@@ -114,7 +120,30 @@ struct transcript {
 
 send_result conclude(const envelope& env, const transcript& t, std::string_view peer);
 
+// One result from several transactions (one per recipient domain), with
+// the same summary rule as a single one.
+send_result combine(std::vector<send_result> parts);
+
+// Every recipient of `env` with one verdict, for a failure before any
+// transaction.
+send_result all_recipients(const envelope& env, outcome_kind kind, const error& e);
+
+// Every recipient of `env` when their domain cannot be routed (dns/mx_route):
+// bounced when the route error is permanent (no such domain, null MX, a
+// loop), else deferred.
+send_result unroutable(const envelope& env, const error& route_error);
+
+// Worth trying the next MX host: nothing was decided for any recipient
+// beyond "this host or connection did not work" (a lost lease is not the
+// host's fault: no next host either).
+bool try_next_host(const send_result& r);
+
 // The whole message as a transport outcome (the summary, its code and detail).
 outcome to_outcome(const send_result& r);
+
+// No answer after the final dot: the tenant's smtp.unknown_outcome (else
+// the config's) says what that counts as. "deferred" retries and may
+// duplicate; anything else ("delivered", the default) never resends.
+outcome_kind after_unknown(std::string_view policy) noexcept;
 
 }  // namespace herald::smtp

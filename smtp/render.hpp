@@ -42,7 +42,7 @@ struct envelope {
     std::string mail_from;             // From's addr-spec
     std::vector<std::string> rcpt_to;  // To, Cc, Bcc addr-specs, first occurrence of each
     // Asked right before the final dot (smtp/session); null: always commit.
-    const send_lease* lease = nullptr;
+    send_lease* lease = nullptr;
 };
 
 struct rendered_message {

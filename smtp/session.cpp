@@ -307,17 +307,25 @@ asio::awaitable<void> session::transfer(std::string_view data, transcript& t) {
         }
         body.remove_prefix(body_block);
     }
+    // The rest of the body first, so that the final dot alone follows the
+    // commit: between the lease check and the dot there is no wait on the
+    // peer's window.
+    auto w = co_await chat_.write(body, phase::data_block, opt_.limits.data_block);
+    if (!w) {
+        t.failed = note(w.error());
+        co_return;
+    }
     // The point of no return. Without the lease another worker may be
     // sending this message: drop the connection mid-DATA, and the peer
     // discards what it has.
-    if (lease_ && !lease_->held()) {
+    if (lease_ && !lease_->commit()) {
         t.failed = abandon(failure{phase::data_block, smtp_errc::lease_lost, std::nullopt,
                                    "the send lease lapsed before the final dot"});
         co_return;
     }
     // A failed write never sent all its bytes, so the end of data did not
     // reach the peer: up to here every failure leaves the message undelivered.
-    auto w = co_await chat_.write(body, end, phase::data_block, opt_.limits.data_block);
+    w = co_await chat_.write(end, phase::data_block, opt_.limits.data_block);
     if (!w) {
         t.failed = note(w.error());
         co_return;

@@ -114,7 +114,7 @@ private:
     bool open_ = false;
     bool dead_ = false;
     std::size_t transactions_ = 0;
-    const send_lease* lease_ = nullptr;  // of the transaction under way
+    send_lease* lease_ = nullptr;  // of the transaction under way
 };
 
 }  // namespace herald::smtp

@@ -23,8 +23,7 @@ std::string normalized(std::string_view rcpt) {
 }  // namespace
 
 std::string suppression_list::key(std::string_view tenant, std::string_view rcpt) const {
-    return queue::shard_prefix(queue::shard_of(tenant, shards_)) + ":supp:" + std::string(tenant) +
-           ":" + normalized(rcpt);
+    return queue::suppression_key(queue::shard_of(tenant, shards_), tenant, normalized(rcpt));
 }
 
 redis::command suppression_list::lookup(std::string_view tenant,

@@ -63,52 +63,6 @@ pool_options pool_options_from(const config& cfg) {
     return p;
 }
 
-// Every recipient of `env` with the same verdict, for failures that come
-// before any transaction (no route to the domain).
-send_result all_recipients(const envelope& env, outcome_kind kind, const error& e) {
-    send_result r;
-    r.kind = kind;
-    r.code = std::string(e.name());
-    r.detail = e.detail;
-    for (const auto& a : env.rcpt_to)
-        r.recipients.push_back({a, kind, r.code, 0, "", e.detail, std::nullopt, false});
-    return r;
-}
-
-// Worth trying the next MX: nothing was decided for any recipient beyond
-// "this host or connection did not work".
-bool try_next_host(const send_result& r) {
-    return !r.recipients.empty() &&
-           std::all_of(r.recipients.begin(), r.recipients.end(), [](const recipient_result& x) {
-               return x.kind == outcome_kind::deferred && x.why &&
-                      (x.why->reach == scope::connection || x.why->reach == scope::destination);
-           });
-}
-
-// One result from several transactions (one per recipient domain), with
-// the same summary rule as a single one (smtp/failure.hpp).
-send_result merge(std::vector<send_result> parts) {
-    if (parts.size() == 1) return std::move(parts.front());
-    send_result out;
-    for (auto& p : parts)
-        for (auto& r : p.recipients)
-            out.recipients.push_back(std::move(r));
-    const auto first = [&](outcome_kind k) {
-        return std::find_if(out.recipients.begin(), out.recipients.end(),
-                            [k](const recipient_result& r) { return r.kind == k; });
-    };
-    for (auto k : {outcome_kind::deferred, outcome_kind::unknown, outcome_kind::delivered,
-                   outcome_kind::bounced}) {
-        if (auto it = first(k); it != out.recipients.end()) {
-            out.kind = k;
-            out.code = it->code;
-            out.detail = it->detail;
-            break;
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 smtp_transport::smtp_transport(const config& cfg, redis::client& redis, const clock& clk)
@@ -200,37 +154,59 @@ asio::awaitable<send_result> smtp_transport::deliver(const envelope& env, std::s
     for (const auto& [domain, part] : by_domain) {
         auto dests = co_await route(domain);
         if (!dests) {
-            const auto* cat = &dests.error().code.category();
-            const bool permanent =
-                cat == &dns::route_category() &&
-                dns::is_permanent(static_cast<dns::route_errc>(dests.error().code.value()));
-            parts.push_back(all_recipients(
-                part, permanent ? outcome_kind::bounced : outcome_kind::deferred, dests.error()));
+            parts.push_back(unroutable(part, dests.error()));
             continue;
         }
         send_result r;
         for (const auto& dest : *dests) {
+            if (env.lease && !env.lease->held()) {  // no new transaction without the lease
+                r = all_recipients(part, outcome_kind::deferred,
+                                   make_error(smtp_errc::lease_lost, "the send lease lapsed"));
+                break;
+            }
             r = co_await pool_->send(dest, part, data);
             if (!try_next_host(r)) break;
         }
         parts.push_back(std::move(r));
     }
-    co_return merge(std::move(parts));
+    co_return combine(std::move(parts));
+}
+
+// Whoever has it, whatever the message's outcome (a retry, or an unknown
+// outcome the tenant's policy turns into one), so a later attempt sends
+// only to the others. Written before the outcome is settled.
+asio::awaitable<void> smtp_transport::remember_delivered(const delivery& d,
+                                                         const std::string& sent_key,
+                                                         std::vector<std::string> delivered) {
+    if (delivered.empty()) co_return;
+    redis::command add{"SADD", sent_key};
+    add.insert(add.end(), delivered.begin(), delivered.end());
+    std::vector<redis::command> cmds{
+        std::move(add), redis::cmd("EXPIRE", sent_key, std::to_string(cfg_.queue.max_age_s))};
+    auto r = co_await redis_.pipeline(std::move(cmds));
+    const bool ok = r && !(*r)[0].is_error() && !(*r)[1].is_error();
+    if (!ok)
+        log::error("smtp.sent_unrecorded",
+                   {{"id", d.id.str()},
+                    {"recipients", static_cast<std::int64_t>(delivered.size())},
+                    {"why", "a retry may send to them again"},
+                    {"error", !r ? r.error().to_string() : "a command failed"}});
 }
 
 // No answer after the final dot: the peer may have the message. Recorded
 // as an event; the tenant's smtp.unknown_outcome (else the config's)
-// decides: "delivered" never resends, "deferred" retries and may duplicate.
-asio::awaitable<void> smtp_transport::settle_unknown(const delivery& d, outcome& o) {
-    const std::string prefix = queue::shard_prefix(d.id.shard);
+// decides what it counts as (smtp/failure: after_unknown).
+asio::awaitable<outcome_kind> smtp_transport::unknown_counts_as(const delivery& d,
+                                                                const std::string& detail) {
     std::vector<redis::command> cmds{
-        redis::cmd("HGET", prefix + ":tenant:" + std::string(d.tenant), "smtp.unknown_outcome"),
-        redis::cmd("XADD", prefix + ":events", "MAXLEN", "~", "10000", "*", "type",
-                   "delivery.unknown", "tenant", d.tenant, "id", d.id.str(), "detail", o.detail)};
+        redis::cmd("HGET", queue::tenant_key(d.id.shard, d.tenant), "smtp.unknown_outcome"),
+        redis::cmd("XADD", queue::events_key(d.id.shard), "MAXLEN", "~", queue::events_max, "*",
+                   "type", "delivery.unknown", "tenant", d.tenant, "id", d.id.str(), "detail",
+                   detail)};
     auto r = co_await redis_.pipeline(std::move(cmds));
     const std::string policy = r && !(*r)[0].is_nil() ? (*r)[0].str : cfg_.smtp.unknown_outcome;
     log::warn("delivery.unknown", {{"id", d.id.str()}, {"tenant", d.tenant}, {"policy", policy}});
-    if (policy == "deferred") o.kind = outcome_kind::deferred;
+    co_return after_unknown(policy);
 }
 
 asio::awaitable<void> smtp_transport::close() {
@@ -248,7 +224,7 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
         co_return outcome::bounced(std::string(rendered.error().name()), rendered.error().detail);
 
     // Who still gets it: not suppressed, not delivered by an earlier attempt.
-    const std::string sent_key = queue::shard_prefix(d.id.shard) + ":sent:" + d.id.str();
+    const std::string sent_key = queue::sent_key(d.id.shard, d.id.str());
     std::vector<redis::command> lookups{suppression_.lookup(d.tenant, rendered->env.rcpt_to),
                                         redis::cmd("SMEMBERS", sent_key)};
     auto found = co_await redis_.pipeline(std::move(lookups));
@@ -275,23 +251,24 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
     if (!data) co_return outcome::deferred(std::string(data.error().name()), data.error().detail);
     send_result result = co_await deliver(env, *data);
 
-    // Remember who has it, so a retry sends only to the others.
-    redis::command remember{"SADD", sent_key};
-    for (const auto& r : result.recipients)
-        if (r.kind == outcome_kind::delivered) remember.push_back(r.address);
-    if (result.kind == outcome_kind::deferred && remember.size() > 2) {
-        std::vector<redis::command> cmds{
-            std::move(remember),
-            redis::cmd("EXPIRE", sent_key, std::to_string(cfg_.queue.max_age_s))};
-        co_await redis_.pipeline(std::move(cmds));
+    // Who has it now: the delivered recipients, and the unknown ones when
+    // the tenant counts unknown as delivered, so no retry resends to them.
+    auto have_it = result.delivered_recipients();
+    auto unknown_as = outcome_kind::delivered;
+    if (auto unknown = result.recipients_of(outcome_kind::unknown); !unknown.empty()) {
+        unknown_as = co_await unknown_counts_as(d, result.detail);
+        if (unknown_as == outcome_kind::delivered)
+            have_it.insert(have_it.end(), unknown.begin(), unknown.end());
     }
+    if (result.kind != outcome_kind::delivered)
+        co_await remember_delivered(d, sent_key, std::move(have_it));
     if (auto bad = result.suppressed_recipients(); !bad.empty()) {
         co_await suppression_.add(d.tenant, bad, result.detail);
         log::info("smtp.suppressed",
                   {{"tenant", d.tenant}, {"count", static_cast<std::int64_t>(bad.size())}});
     }
     outcome o = to_outcome(result);
-    if (o.kind == outcome_kind::unknown) co_await settle_unknown(d, o);
+    if (o.kind == outcome_kind::unknown) o.kind = unknown_as;
     co_return o;
 }
 

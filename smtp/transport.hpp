@@ -56,7 +56,10 @@ private:
     boost::asio::awaitable<result<std::string>> sign(std::string data, std::string from_domain);
     boost::asio::awaitable<result<std::vector<destination>>> route(std::string domain);
     boost::asio::awaitable<send_result> deliver(const envelope& env, std::string_view data);
-    boost::asio::awaitable<void> settle_unknown(const delivery& d, outcome& o);
+    boost::asio::awaitable<void> remember_delivered(const delivery& d, const std::string& sent_key,
+                                                    std::vector<std::string> delivered);
+    boost::asio::awaitable<outcome_kind> unknown_counts_as(const delivery& d,
+                                                           const std::string& detail);
 
     const config& cfg_;
     redis::client& redis_;

@@ -23,14 +23,17 @@
 
 local BATCH_FIELDS = 7
 
+local function too_many_recipients(ctx)
+  if #ctx.rcpts <= ctx.t.max_rcpts then return nil end
+  return err('invalid_message',
+             #ctx.rcpts .. ' recipients: at most ' .. ctx.t.max_rcpts .. ' recipients')
+end
+
 local function recipients(msg)
   local out, seen = {}, {}
   local function add(a)
     if type(a) ~= 'string' then return end
-    a = a:match('<([^<>]*)>%s*$') or a
-    a = a:match('^%s*(.-)%s*$')
-    local at = a:find('@[^@]*$')
-    if at then a = a:sub(1, at) .. a:sub(at + 1):lower() end
+    a = normalize_address(a)
     if a ~= '' and not seen[a] then
       seen[a] = true
       out[#out + 1] = a
@@ -69,7 +72,7 @@ local function decoded(ctx)
   if msg['from'] == nil or #ctx.rcpts == 0 then
     return err('invalid_message', 'payload needs a sender and a recipient')
   end
-  return nil
+  return too_many_recipients(ctx)
 end
 
 -- The recipients, from the producer or else from the payload.
@@ -101,6 +104,7 @@ local function tenant_state(call, tenant)
     return t
   end
   t.max_bytes = num(ctx, 'max_bytes')
+  t.max_rcpts = num(ctx, 'max_recipients')
   t.expires = tostring(call.now + num(ctx, 'max_age_ms'))
   call.order[#call.order + 1] = t
   return t
@@ -132,7 +136,17 @@ local function admit_one(call, tenant, ch, payload, hash, idem, idem_token, rcpt
                hash = hash ~= '' and hash or ('raw-' .. redis.sha1hex(payload)),
                opt = {idem = idem ~= '' and idem or nil,
                       idem_token = idem_token ~= '' and idem_token or nil}}
-  if rcpts ~= '' then ctx.rcpts, ctx.vouched = lines(rcpts), true end
+  if rcpts ~= '' then
+    -- Never split more than max_recipients addresses' worth (RFC 5321:
+    -- at most 256 octets each, with its newline).
+    if #rcpts > t.max_rcpts * 257 then
+      return err('invalid_message', 'recipients list is ' .. #rcpts .. ' bytes: too long for '
+                 .. 'at most ' .. t.max_rcpts .. ' recipients')
+    end
+    ctx.rcpts, ctx.vouched = lines(rcpts), true
+    local refusal = too_many_recipients(ctx)
+    if refusal then return refusal end
+  end
   for _, g in ipairs(GUARDS) do
     local answer = g.check(ctx)
     if answer then

@@ -6,13 +6,15 @@
 -- without "|<until>" is held until its key expires.
 --
 -- The service clock counts only the time in which Redis served the shard.
--- Every worker ticks every shard at least every renew_interval_ms (claim,
--- renew, reclaim, promote); a gap longer than stall_ms means Redis was
--- paused, busy or unreachable for everyone, and that gap is not counted.
--- So a lease lapses only when its holder failed to renew while Redis was
--- serving, never because Redis itself was away: after a CLIENT PAUSE or a
--- DEBUG SLEEP, the worker that was waiting to settle or renew still holds
--- its lease.
+-- Every worker ticks every shard several times per renew interval (claim,
+-- renew, reclaim, and herald_promote every schedule_interval_ms); a gap
+-- longer than stall_ms means Redis was paused, busy or unreachable for
+-- everyone, and the whole gap is not counted. So a lease lapses only when
+-- its holder failed to renew while Redis was serving, not because Redis
+-- was away for longer than stall_ms: after a CLIENT PAUSE or a DEBUG
+-- SLEEP, the worker that was waiting to settle or renew still holds its
+-- lease (its own view of it lapses meanwhile, so it commits no new send
+-- until a renewal gets through).
 
 local function service_clock(shard, stall_ms)
   local key = shard .. ':clock'
@@ -56,8 +58,9 @@ end
 
 -- FCALL herald_renew 1 hd:{sN} <consumer> <lease_ms> <keep_ms> <stall_ms> <group> (<channel> <entry> <id>)...
 -- Per message: 'ok' (the lease is ours again for lease_ms, and the pending
--- entry's idle time is reset, so no reclaimer looks at it) or 'lost'
--- (another worker holds it, or it was settled). A lease of ours that lapsed
+-- entry's idle time is reset, so no reclaimer looks at it), 'lost'
+-- (another worker holds it) or 'gone' (there is no lease: the message was
+-- settled since, by us or by the worker that took it). A lease of ours that lapsed
 -- while nobody took it is ours again: only the holder's renewal or another
 -- worker's claim can follow a lapse, and Redis runs one of them first.
 
@@ -68,12 +71,13 @@ local function renew(keys, args)
   local out = {}
   for i = 6, #args, 3 do
     local key = lease_key(shard, args[i + 2])
-    if lease_read(key) == consumer then
+    local holder = lease_read(key)
+    if holder == consumer then
       lease_write(key, consumer, served, lease_ms, keep_ms)
       redis.call('XCLAIM', shard .. ':in:' .. args[i], group, consumer, 0, args[i + 1], 'JUSTID')
       out[#out + 1] = 'ok'
     else
-      out[#out + 1] = 'lost'
+      out[#out + 1] = holder and 'lost' or 'gone'
     end
   end
   return out

@@ -6,18 +6,22 @@
  * crash, stall or lose Redis, Redis may pause, and a lease may lapse when
  * the protocol allows it.
  *
- * Covered steps: read (XREADGROUP), reclaim (herald_reclaim), claim
- * (herald_claim: done marker, lease holder), renew (herald_renew), the
- * final-dot check against the local lease, the peer's acceptance, settle
- * (herald_settle: D, and the fenced U of a worker that gave up), and the
- * service clock, as the rule for when a lease may lapse.
+ * Covered steps: read (XREADGROUP), reclaim (herald_reclaim, also of a
+ * worker's own entry), claim (herald_claim: done marker, lease holder),
+ * renew (herald_renew), the commit of the local lease before the final
+ * dot, the dot handed to the connection and the peer's acceptance as two
+ * steps, a drain that releases what is not committed, settle (herald_settle:
+ * D, and the fenced U of a worker that gave up), and the service clock, as
+ * the rule for when a lease may lapse.
  *
- * Not covered: retries and dead letters (they re-enter by promote and
- * meet the same claim), several messages (leases are per message).
+ * Not covered: retries and dead letters (a retry re-enters by promote as
+ * a new entry and meets the same claim; the model has one entry), several
+ * messages (leases are per message), liveness (that every message is
+ * eventually sent: the process tests check it).
  *
  * Property: the peer is handed the message a second time only if a worker
  * failed (crashed; or stalled or lost Redis for longer than its lease)
- * after the peer accepted it and before its delivered marker was written.
+ * after it committed the send and before its delivered marker was written.
  *
  *   spin -a [-DOLD] [-DWORKERS=3] send_lease.pml && gcc -O2 -o pan pan.c && ./pan -a
  *
@@ -25,7 +29,8 @@
  * lapses whenever its time is up, slow peer or not) and no check before
  * the final dot. Spin must find the second send there, and also with
  * only one part of the fix taken away: -DNO_CHECK (renewal, no check
- * before the dot) and -DWALL_CLOCK (leases lapse while Redis is paused).
+ * before the dot), -DWALL_CLOCK (leases lapse while Redis is paused) and
+ * -DDRAIN_ANYWAY (a draining worker releases a committed send).
  * tests/queue/model_test.sh runs all of them.
  */
 
@@ -61,9 +66,13 @@
 /* A worker's place in the send of the message. */
 #define IDLE      0
 #define CLAIMING  1  /* read or reclaimed the entry; herald_claim next */
-#define LEASED    2  /* holds the lease; the final dot next */
-#define RELEASING 3  /* gave up at the final-dot check; a fenced U next */
-#define ACCEPTED  4  /* the peer accepted; the delivered marker next */
+#define RELEASING 2  /* gave up (commit refused, or drained); a fenced U next */
+#define LEASED    3  /* holds the lease; the commit and the final dot next */
+#define COMMITTED 4  /* committed: the dot goes to the connection next */
+#define ACCEPTED  5  /* the peer accepted; the delivered marker next */
+
+/* A draining worker releases only what is not committed. */
+#define DRAINABLE(w) (pc[w] == LEASED)
 
 /* Redis */
 bool redis_up = true;
@@ -86,7 +95,7 @@ byte excused = 0;  /* workers that failed between acceptance and marker */
 
 inline excuse(w) {
     if
-    :: pc[w] == ACCEPTED && !excused_by[w] -> excused_by[w] = true; excused++
+    :: pc[w] >= COMMITTED && !excused_by[w] -> excused_by[w] = true; excused++
     :: else -> skip
     fi
 }
@@ -98,7 +107,7 @@ proctype worker(byte me) {
     do
     :: pc[me] == IDLE && CALLS(me) && entry && owner == 0 ->
         atomic { owner = me; pc[me] = CLAIMING }                       /* XREADGROUP */
-    :: pc[me] == IDLE && CALLS(me) && entry && owner != 0 && owner != me &&
+    :: pc[me] == IDLE && CALLS(me) && entry && owner != 0 &&
        (holder == 0 || holder == me || lapsed || !RENEWS) ->
         atomic { owner = me; pc[me] = CLAIMING }                       /* reclaim */
     :: pc[me] == CLAIMING && CALLS(me) ->                               /* herald_claim */
@@ -109,13 +118,25 @@ proctype worker(byte me) {
             :: else -> holder = me; lapsed = false; valid[me] = true; pc[me] = LEASED
             fi
         }
-    :: pc[me] == LEASED ->                                              /* the final dot */
+    :: pc[me] == LEASED ->                                              /* commit */
         atomic {
             if
             :: CHECKS_LEASE && !valid[me] -> pc[me] = RELEASING        /* lease_lost */
-            :: else -> handed++; pc[me] = ACCEPTED                     /* the peer accepts */
+            :: else -> pc[me] = COMMITTED
             fi
         }
+    :: pc[me] == COMMITTED -> atomic { handed++; pc[me] = ACCEPTED }   /* the dot; the peer accepts */
+    :: DRAINABLE(me) -> pc[me] = RELEASING                              /* SIGTERM: drain */
+#ifdef DRAIN_ANYWAY
+    /* The drain releases a committed send too: its coroutine still hands
+     * over the dot, but its lease is gone and its outcome is dropped. */
+    :: (pc[me] == COMMITTED || pc[me] == ACCEPTED) && CALLS(me) ->
+        atomic {
+            if :: pc[me] == COMMITTED -> handed++ :: else -> skip fi;
+            if :: holder == me -> holder = 0 :: else -> skip fi;
+            pc[me] = IDLE
+        }
+#endif
     :: pc[me] == RELEASING && CALLS(me) ->                              /* settle U, fenced */
         atomic { if :: holder == me -> holder = 0 :: else -> skip fi; pc[me] = IDLE }
     :: pc[me] == ACCEPTED && CALLS(me) ->                               /* settle D */

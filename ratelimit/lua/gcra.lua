@@ -27,7 +27,8 @@ end
 -- CL.THROTTLE's answer: {limited 0|1, limit, remaining, retry_after_ms
 -- (-1: never), reset_after_ms}. The key needs its own hash tag; herald uses
 -- hd:{d:<domain>}:rl for destination domains, whose limit a hash
--- hd:{d:<domain>}:limit {per_sec, burst} may override (herald ratelimit).
+-- hd:{d:<domain>}:limit {per_sec, burst} may override (herald limits domain,
+-- which also lists the domain in hd:{d}:limited for the workers).
 local function throttle(keys, args)
   local key, now, count, period, burst, quantity = keys[1], tonumber(args[1]), tonumber(args[2]),
       tonumber(args[3]), tonumber(args[4]), tonumber(args[5]) or 1

@@ -72,6 +72,32 @@ struct cli_test : ::testing::Test {
     }
 };
 
+TEST_F(cli_test, help_is_not_an_error_and_a_usage_error_is) {
+    for (const auto& cmd : std::vector<std::vector<std::string>>{{"up", "--help"},
+                                                                 {"work", "--help"},
+                                                                 {"enqueue", "--help"},
+                                                                 {"tenant", "--help"},
+                                                                 {"limits", "-h"},
+                                                                 {"config", "--help"},
+                                                                 {"--help"}}) {
+        auto r = herald(cmd);
+        EXPECT_EQ(r.status, 0) << cmd[0];
+        EXPECT_NE(r.out.find("herald"), std::string::npos) << cmd[0] << ": help on stdout";
+    }
+    for (const auto& cmd : std::vector<std::vector<std::string>>{
+             {"enqueue", "--no-such-flag"}, {"tenant", "show"}, {"limits"}, {"config"}, {}})
+        EXPECT_EQ(herald(cmd).status, 2) << (cmd.empty() ? "(none)" : cmd[0]);
+}
+
+TEST_F(cli_test, enqueue_fails_within_a_second_or_so_when_redis_is_down) {
+    server.stop();
+    const auto start = std::chrono::steady_clock::now();
+    auto r = enqueue({"--to", "a@example.com", "--subject", "s", "--text", "t"});
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(r.status, 1);
+    EXPECT_LT(took, std::chrono::seconds(3)) << "a refused connection is immediate";
+}
+
 TEST_F(cli_test, enqueue_answers_ids_duplicates_and_replays) {
     auto first = enqueue({"--to", "a@example.com", "--subject", "hi", "--text", "x"});
     ASSERT_EQ(first.status, 0) << first.out;
@@ -137,6 +163,12 @@ TEST_F(cli_test, quotas_and_limits_are_set_from_the_cli) {
     EXPECT_EQ(set.status, 0) << set.out;
     auto show = herald({"limits", "domain", "big.example", "--config", config.string()}).doc();
     EXPECT_EQ(show.at("per_sec").as_string(), "50");
+    // The workers find limited domains in an index, not by scanning keys.
+    EXPECT_EQ(server.cmd({"SISMEMBER", "hd:{d}:limited", "big.example"}).integer, 1);
+    EXPECT_EQ(
+        herald({"limits", "domain", "big.example", "unset", "--config", config.string()}).status,
+        0);
+    EXPECT_EQ(server.cmd({"SISMEMBER", "hd:{d}:limited", "big.example"}).integer, 0);
     EXPECT_EQ(
         herald({"limits", "domain", "Bad_Domain", "1", "1", "--config", config.string()}).status,
         1);

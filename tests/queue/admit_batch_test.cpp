@@ -160,6 +160,38 @@ TEST_F(admit_batch_test, given_and_decoded_recipients_count_alike) {
     EXPECT_NE(r.error().detail.find("victim@example.com"), std::string::npos) << r.error().detail;
 }
 
+TEST_F(admit_batch_test, recipients_over_the_limit_are_refused_whether_given_or_decoded) {
+    const auto p = prefix("acme");
+    std::string vouched, to;
+    for (int i = 0; i < 101; ++i) {  // message_limits::max_recipients is 100
+        const auto a = "r" + std::to_string(i) + "@example.com";
+        vouched += (i ? "\n" : "") + a;
+        to += std::string(i ? "," : "") + "\"" + a + "\"";
+    }
+    const auto json = R"({"from":"app@example.com","to":[)" + to + R"(],"subject":"s","text":"t"})";
+    const std::string huge(100 * 257 + 1, 'x');  // never split: refused by its length
+    for (const auto& rcpts : {vouched, std::string(), huge}) {
+        auto r = server.cmd(
+            {"FCALL", "herald_admit_batch", "1", p, "", "acme", "email", json, "", "", "", rcpts});
+        ASSERT_EQ(r.size(), 1u);
+        EXPECT_EQ(r[0][1].str, "invalid_message") << rcpts.size();
+        EXPECT_NE(r[0][2].str.find("at most 100 recipients"), std::string::npos) << r[0][2].str;
+    }
+    EXPECT_EQ(total_len(channel::email), 0);
+}
+
+TEST_F(admit_batch_test, published_defaults_reach_a_library_that_cached_the_old_ones) {
+    const auto json = email_json("a@example.com", "same");
+    ASSERT_TRUE(try_admit("acme", json));  // caches the settings: dedupe on
+    ASSERT_TRUE(try_admit("acme", json)->duplicate);
+    auto ok =
+        test::run(ioc, queue::publish_settings(client, q.shards, {{"dedupe.window_ms", "0"}}));
+    ASSERT_TRUE(ok) << ok.error().to_string();
+    auto again = try_admit("acme", json);
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(again->duplicate) << "dedupe is off now";
+}
+
 TEST_F(admit_batch_test, a_malformed_call_is_refused_whole_and_stores_nothing) {
     const auto p = prefix("acme");
     const auto json = email_json("a@example.com");

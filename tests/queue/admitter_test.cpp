@@ -97,6 +97,28 @@ TEST_F(admitter_test, a_lone_admission_goes_at_once_and_copies_racing_each_other
     EXPECT_EQ(total_len(channel::email), 2);
 }
 
+TEST_F(admitter_test, admissions_beyond_the_waiting_cap_are_refused_at_once) {
+    queue::producer p(client, q.shards, &clk);
+    queue::admitter a(ioc.get_executor(), p, 4, 8);
+    std::vector<queue::admission> in;
+    for (int i = 0; i < 20; ++i)
+        in.push_back(enqueued_email("acme", email_json("u" + std::to_string(i) + "@example.com")));
+    std::size_t admitted = 0, refused = 0;
+    for (const auto& r : admit_concurrently(a, in)) {
+        if (r) {
+            ++admitted;
+            continue;
+        }
+        ++refused;
+        EXPECT_EQ(r.error().code, make_error_code(errc::backpressure)) << r.error().to_string();
+    }
+    // All 20 arrive before the first answer: at most 8 wait and 4 are out.
+    EXPECT_LE(admitted, 12u);
+    EXPECT_GE(refused, 8u);
+    EXPECT_EQ(admitted + refused, 20u);
+    EXPECT_EQ(total_len(channel::email), static_cast<std::int64_t>(admitted));
+}
+
 TEST_F(admitter_test, a_redis_that_is_gone_answers_every_waiter_with_an_error) {
     queue::producer p(client, q.shards, &clk);
     queue::admitter a(ioc.get_executor(), p);

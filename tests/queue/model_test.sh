@@ -4,6 +4,7 @@
 # (full search), and the model must be able to fail: herald before the fix
 # (-DOLD) and the fix with one part taken away (-DNO_CHECK, -DWALL_CLOCK)
 # must each give Spin a counterexample.
+# (-DDRAIN_ANYWAY: a draining worker releases a send past its commit.)
 #   model_test.sh <send_lease.pml> <work dir>
 set -euo pipefail
 model=$(realpath "$1")
@@ -16,7 +17,7 @@ check() {
   local expect=$1
   shift
   spin "$@" -a "$model" >/dev/null
-  gcc -O2 -w -DVECTORSZ=2048 -o pan pan.c
+  gcc -O2 -w -DVECTORSZ=2048 -DCOLLAPSE -o pan pan.c
   ./pan -a -m10000000 >out.txt 2>&1 || true
   local errors
   errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' out.txt)
@@ -42,3 +43,4 @@ check pass -DWORKERS=3
 check fail -DOLD
 check fail -DNO_CHECK
 check fail -DWALL_CLOCK
+check fail -DDRAIN_ANYWAY

@@ -32,25 +32,12 @@ struct process_test : test::queue_fixture {
     fs::path log = dir / "worker.log";
 
     void SetUp() override {
-        // Lease timings the config check accepts (redis.timeout_ms below).
-        q.renew_interval_ms = 100;
-        q.lease_ms = 1500;
-        q.reclaim_idle_ms = 2000;
-        q.reclaim_interval_ms = 100;
+        use_process_lease_timings();
         q.batch = 32;
         q.inflight = 64;
-        q.block_ms = 50;
         test::queue_fixture::SetUp();
         fs::create_directories(capture);
-        std::ofstream(config) << "[redis]\nurl = \"" << server.url() << "\"\ntimeout_ms = 300\n"
-                              << "[queue]\nshards = " << q.shards << "\nbatch = " << q.batch
-                              << "\ninflight = " << q.inflight << "\nblock_ms = " << q.block_ms
-                              << "\nlease_ms = " << q.lease_ms
-                              << "\nrenew_interval_ms = " << q.renew_interval_ms
-                              << "\nschedule_interval_ms = " << q.schedule_interval_ms
-                              << "\nreclaim_idle_ms = " << q.reclaim_idle_ms
-                              << "\nreclaim_interval_ms = " << q.reclaim_interval_ms
-                              << "\ndrain_timeout_ms = 5000\n"
+        std::ofstream(config) << process_config(5000)
                               << "[transport]\nkind = \"capture\"\ncapture_dir = \""
                               << capture.string() << "\"\n[log]\nlevel = \"warn\"\n";
     }
@@ -186,6 +173,32 @@ TEST_F(process_test, sigterm_under_load_drains_loses_nothing_and_leaves_no_lease
     EXPECT_EQ(static_cast<std::int64_t>(done) + total_len(channel::email), n);
     worker_process w(config, log);
     ASSERT_TRUE(wait_for([&] { return captured() == n; }));
+    w.signal(SIGTERM);
+    EXPECT_EQ(w.wait(), 0);
+    expect_exactly_once(n);
+}
+
+// SIGTERM while Redis does not answer (CLIENT PAUSE): the worker gives up
+// on the outcomes it cannot write at the drain deadline, says how many,
+// exits non-zero, and those entries are reclaimed and captured later.
+TEST_F(process_test, sigterm_with_redis_paused_drains_within_the_deadline_and_exits_non_zero) {
+    constexpr int n = 3000;
+    admit_many(n);
+    {
+        worker_process w(config, log);
+        ASSERT_TRUE(wait_for([&] { return captured() >= 300; }, 30s));
+        server.cmd({"CLIENT", "PAUSE", "12000", "ALL"});  // the drain deadline is 5 s
+        w.signal(SIGTERM);
+        const auto stopped_at = std::chrono::steady_clock::now();
+        EXPECT_EQ(w.wait(9s), 1) << "exits within the drain deadline, non-zero";
+        EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, 9s);
+    }
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(text.find("event=worker.unsettled count="), std::string::npos) << text;
+    worker_process w(config, log);  // runs once Redis answers again
+    ASSERT_TRUE(wait_for([&] { return captured() == n && total_len(channel::email) == 0; }))
+        << captured() << " of " << n;
     w.signal(SIGTERM);
     EXPECT_EQ(w.wait(), 0);
     expect_exactly_once(n);

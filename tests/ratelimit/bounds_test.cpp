@@ -22,7 +22,8 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
     set("t1", "quota.email.day", "30");
     set("t2", "breaker.content.max", "3");
     set("t3", "rate.email.per_sec", "50");
-    server.cmd({"HSET", "hd:{d:slow.example}:limit", "per_sec", "100", "burst", "5"});
+    for (const auto& c : ratelimit::set_domain_limit("slow.example", "100", "5"))
+        server.cmd(c);
     const auto used_before =
         std::stoll(server.cmd({"INFO", "memory"})
                        .str.substr(server.cmd({"INFO", "memory"}).str.find("used_memory:") + 12));
@@ -91,6 +92,7 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
         {"events", {std::regex(R"(hd:\{s\d+\}:events)"), false, shards}},
         {"tenant settings", {std::regex(R"(hd:\{s\d+\}:tenant:[\w.-]+)"), false, T}},
         {"domain limit", {std::regex(R"(hd:\{d:[\w.-]+\}:limit)"), false, 1}},
+        {"limited domains", {std::regex(R"(hd:\{d\}:limited)"), false, 1}},
         {"delivered marker", {std::regex(R"(hd:\{s\d+\}:done:.+)"), true, accepted}},
         {"dedupe window", {std::regex(R"(hd:\{s\d+\}:dd:.+)"), true, accepted + 5}},
         {"idempotency", {std::regex(R"(hd:\{s\d+\}:idem:.+)"), true, offered / 4 + 1}},

@@ -107,8 +107,8 @@ TEST_F(limits_test, two_workers_share_one_limit) {
     test::scripted_transport t;
     redis::client other(ioc.get_executor(), *redis::endpoint::parse(server.url()));
     other.start();
-    queue::worker w1(ioc.get_executor(), client, t, clk, {"w1", q, queue::limits_from(q)});
-    queue::worker w2(ioc.get_executor(), other, t, clk, {"w2", q, queue::limits_from(q)});
+    queue::worker w1(ioc.get_executor(), client, t, clk, worker_options("w1"));
+    queue::worker w2(ioc.get_executor(), other, t, clk, worker_options("w2"));
     int finished = 0;
     boost::asio::co_spawn(ioc, w1.run(), [&](std::exception_ptr) { ++finished; });
     boost::asio::co_spawn(ioc, w2.run(), [&](std::exception_ptr) { ++finished; });
@@ -137,7 +137,8 @@ TEST_F(limits_test, two_workers_share_one_limit) {
 }
 
 TEST_F(limits_test, a_destination_domain_limit_holds_back_that_domain_only) {
-    server.cmd({"HSET", "hd:{d:slow.example}:limit", "per_sec", "1", "burst", "0"});
+    for (const auto& c : ratelimit::set_domain_limit("slow.example", "1", "0"))
+        server.cmd(c);
     for (int i = 0; i < 3; ++i) {
         admit("acme", email_json("u" + std::to_string(i) + "@slow.example"));
         admit("acme", email_json("u" + std::to_string(i) + "@fast.example"));

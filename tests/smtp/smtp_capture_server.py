@@ -150,6 +150,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--dir", required=True)
     p.add_argument("--hostname", default="capture.herald.test")
+    p.add_argument("--host", default="127.0.0.1", help="the loopback address to listen on")
+    p.add_argument("--port", type=int, default=0, help="0: a free port")
     p.add_argument("--pipelining", action="store_true")
     p.add_argument("--size", type=int, default=33554432, help="0: no SIZE announced")
     p.add_argument("--reject", action="append", default=[], metavar="ADDR=REPLY")
@@ -186,7 +188,7 @@ def main():
                       timeout=args.idle_timeout,
                       loop=loop)
 
-    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", 0))
+    server = loop.run_until_complete(loop.create_server(factory, args.host, args.port))
     save_state(args)
     print("READY", server.sockets[0].getsockname()[1], flush=True)
     loop.run_forever()

@@ -218,6 +218,31 @@ TEST_F(direct_test, refuses_a_loopback_mx_unless_allowed) {
     EXPECT_TRUE(peer.messages().empty());
 }
 
+// One domain's MX accepts, the other's never answers the final dot, and
+// the tenant turns unknown outcomes into retries: the retry goes to the
+// unknown recipient alone, because the accepted one was recorded.
+TEST_F(direct_test, a_recipient_accepted_beside_an_unknown_one_is_not_sent_again) {
+    test::capture_server hang(
+        {"--hang-after-dot", "--host", "127.0.0.2", "--port", std::to_string(peer.port())});
+    test::dnsmasq dns(
+        {"--mx-host=dest.test,mx1.dest.test,10", "--host-record=mx1.dest.test,127.0.0.1",
+         "--mx-host=slow.test,mx1.slow.test,10", "--host-record=mx1.slow.test,127.0.0.2"});
+    use_dns(dns, true);
+    cfg.smtp.final_dot_timeout_ms = 300;
+    auto smtp = make_transport();
+    set("acme", "smtp.unknown_outcome", "deferred");
+    auto id = admit(
+        "acme",
+        R"({"from":"app@example.com","to":["a@dest.test","b@slow.test"],"subject":"s","text":"t"})");
+    const auto prefix = queue::shard_prefix(id.shard);
+    ASSERT_TRUE(run_worker(*smtp, [&] { return count({"ZCARD", prefix + ":retry"}) == 1; }));
+    ASSERT_EQ(peer.messages().size(), 1u);
+    EXPECT_EQ(count({"SISMEMBER", prefix + ":sent:" + id.str(), "a@dest.test"}), 1);
+    clk.advance(60'000);  // past the first backoff, within max age
+    ASSERT_TRUE(run_worker(*smtp, [&] { return hang.state_value("handed") == 2; }));
+    EXPECT_EQ(peer.messages().size(), 1u) << "a@dest.test was sent again";
+}
+
 TEST_F(direct_test, an_unknown_domain_bounces) {
     test::dnsmasq dns(
         {"--mx-host=dest.test,mx1.dest.test,10", "--host-record=mx1.dest.test,127.0.0.1"});

@@ -1,5 +1,7 @@
 #include "tests/support/queue_fixture.hpp"
 
+#include <sstream>
+
 #include "app/bootstrap.hpp"
 #include "dedupe/content_hash.hpp"
 
@@ -42,8 +44,8 @@ queue_fixture::queue_fixture()
     // Lease timings the config check accepts for this client's timeout:
     // 3 x (renew_interval_ms + redis_timeout_ms) < lease_ms < reclaim_idle_ms.
     q.renew_interval_ms = 20;
-    q.lease_ms = 1600;
-    q.reclaim_idle_ms = 2000;
+    q.lease_ms = 3200;
+    q.reclaim_idle_ms = 3600;
     q.backoff_base_ms = 1000;
     q.backoff_cap_ms = 60000;
     q.max_attempts = 4;
@@ -94,8 +96,30 @@ bool queue_fixture::run_worker(transport& t, const std::function<bool()>& done,
     return held;
 }
 
-queue::worker_options queue_fixture::worker_options(const std::string& consumer) const {
-    return {consumer, q, queue::limits_from(q), 0, 0, redis_timeout_ms};
+void queue_fixture::use_process_lease_timings() {
+    // 3 x (100 + 500) < 2000 < 2500: the config check's relations hold.
+    q.renew_interval_ms = 100;
+    q.lease_ms = 2000;
+    q.reclaim_idle_ms = 2500;
+    q.reclaim_interval_ms = 100;
+    q.block_ms = 50;
+}
+
+std::string queue_fixture::process_config(std::uint32_t drain_timeout_ms) const {
+    std::ostringstream out;
+    out << "[redis]\nurl = \"" << server.url() << "\"\ntimeout_ms = 500\n"
+        << "[queue]\nshards = " << q.shards << "\nbatch = " << q.batch
+        << "\ninflight = " << q.inflight << "\nblock_ms = " << q.block_ms
+        << "\nlease_ms = " << q.lease_ms << "\nrenew_interval_ms = " << q.renew_interval_ms
+        << "\nschedule_interval_ms = " << q.schedule_interval_ms
+        << "\nreclaim_idle_ms = " << q.reclaim_idle_ms
+        << "\nreclaim_interval_ms = " << q.reclaim_interval_ms
+        << "\ndrain_timeout_ms = " << drain_timeout_ms << "\n";
+    return out.str();
+}
+
+queue::worker_options queue_fixture::worker_options(const std::string& consumer) {
+    return {consumer, q, queue::limits_from(q), &domains, redis_timeout_ms};
 }
 
 std::string queue_fixture::prefix(const std::string& tenant) const {

@@ -11,6 +11,7 @@
 #include "queue/library.hpp"
 #include "queue/producer.hpp"
 #include "queue/worker.hpp"
+#include "ratelimit/domain_throttle.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/run.hpp"
 
@@ -59,7 +60,13 @@ protected:
                     std::chrono::milliseconds limit = std::chrono::seconds(10),
                     const std::string& consumer = "test-worker");
 
-    queue::worker_options worker_options(const std::string& consumer) const;
+    queue::worker_options worker_options(const std::string& consumer);
+
+    // For `herald work` processes: the [redis] and [queue] sections of a
+    // config file with this fixture's server and q, and lease timings the
+    // config check accepts with a 500 ms Redis timeout. Tests append the rest.
+    void use_process_lease_timings();
+    std::string process_config(std::uint32_t drain_timeout_ms) const;
 
     // The key prefix of the tenant's shard, "hd:{sN}".
     std::string prefix(const std::string& tenant) const;
@@ -72,11 +79,14 @@ protected:
     // All dead letters as field maps.
     std::vector<std::map<std::string, std::string>> dead_letters() const;
 
-    static constexpr std::uint32_t redis_timeout_ms = 500;
+    // Long enough for an 11 MB entry on a loaded machine (worker_test's oversize case).
+    static constexpr std::uint32_t redis_timeout_ms = 1000;
     redis_server server;
     boost::asio::io_context ioc;
     redis::client client;
     test_clock clk;
+    // As app/ wires it: no default, domains with their own limit (read at once).
+    ratelimit::domain_throttle domains{client, clk, {0, 0, std::chrono::milliseconds(0)}};
     queue_config q;
     config cfg;  // q is copied into cfg.queue at SetUp
 };

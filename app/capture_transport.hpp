@@ -17,7 +17,7 @@
 #include <atomic>
 #include <filesystem>
 
-namespace herald {
+namespace herald::app {
 
 class capture_transport final : public transport {
 public:
@@ -38,4 +38,4 @@ private:
     std::atomic<std::uint64_t> replays_{0};
 };
 
-}  // namespace herald
+}  // namespace herald::app

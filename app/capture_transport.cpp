@@ -1,4 +1,4 @@
-#include "core/capture_transport.hpp"
+#include "app/capture_transport.hpp"
 
 #include "core/log.hpp"
 
@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace herald {
+namespace herald::app {
 
 capture_transport::capture_transport(std::filesystem::path dir) : dir_(std::move(dir)) {
     std::filesystem::create_directories(dir_);
@@ -83,4 +83,4 @@ outcome capture_transport::write(const delivery& d) {
     return outcome::deferred("capture_io", std::strerror(saved));
 }
 
-}  // namespace herald
+}  // namespace herald::app
