@@ -11,8 +11,8 @@ boost::asio::awaitable<result<void>> prepare_redis(redis::client& redis, const c
     if (!loaded) co_return loaded;
     auto shards = co_await queue::init_shards(redis, cfg.queue);
     if (!shards) co_return shards;
-    auto settings = dedupe::defaults(cfg);
-    for (auto& kv : ratelimit::defaults(cfg))
+    auto settings = published_defaults(dedupe::settings(), cfg);
+    for (auto& kv : published_defaults(ratelimit::settings(), cfg))
         settings.push_back(std::move(kv));
     co_return co_await queue::publish_settings(redis, cfg.queue.shards, settings);
 }

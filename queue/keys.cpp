@@ -1,5 +1,7 @@
 #include "queue/keys.hpp"
 
+#include "queue/contract.hpp"
+
 #include <boost/crc.hpp>
 
 namespace herald::queue {
@@ -24,6 +26,10 @@ std::string dead_key(std::uint32_t shard) {
 
 std::string meta_key(std::uint32_t shard) {
     return shard_prefix(shard) + ":meta";
+}
+
+std::string events_maxlen() {
+    return std::to_string(contract::events_max);
 }
 
 std::string events_key(std::uint32_t shard) {

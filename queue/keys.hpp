@@ -52,6 +52,6 @@ std::string domain_rate_key(std::string_view domain);
 std::string limited_domains_key();
 
 // The events stream's approximate cap (XADD ... MAXLEN ~), for every writer.
-inline constexpr std::string_view events_max = "10000";
+std::string events_maxlen();
 
 }  // namespace herald::queue

@@ -1,6 +1,7 @@
 #include "queue/lease_keeper.hpp"
 
 #include "core/log.hpp"
+#include "queue/contract.hpp"
 #include "queue/keys.hpp"
 
 #include <map>
@@ -91,7 +92,8 @@ asio::awaitable<void> lease_keeper::renew_all() {
                 owners.emplace_back();
             }
             const auto& [id, e] = list[i];
-            cmds.back().insert(cmds.back().end(), {std::string(to_string(e->ch)), e->entry_id, id});
+            contract::append_item<contract::renew_fields>(cmds.back(), to_string(e->ch),
+                                                          e->entry_id, id);
             owners.back().emplace_back(id, e->lease);
         }
     }

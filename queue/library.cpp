@@ -1,5 +1,6 @@
 #include "queue/library.hpp"
 
+#include "queue/contract.hpp"
 #include "queue/keys.hpp"
 
 namespace herald::embedded {
@@ -13,6 +14,15 @@ std::string_view library_source() {
 }
 
 boost::asio::awaitable<result<void>> load_library(redis::client& redis) {
+    // Never replace the library of a newer herald: its callers would meet
+    // this process's argument layouts. (A library without herald_protocol
+    // is older than protocol 2.)
+    auto loaded = co_await redis.exec(redis::cmd("FCALL_RO", "herald_protocol", "0"));
+    if (loaded && loaded->integer > contract::protocol)
+        co_return make_error(errc::invalid_argument,
+                             "this Redis runs herald's library of protocol " +
+                                 std::to_string(loaded->integer) + ", newer than this process's " +
+                                 std::to_string(contract::protocol) + ": upgrade this process");
     redis::command load{"FUNCTION", "LOAD", "REPLACE", std::string(library_source())};
     auto r = co_await redis.exec(std::move(load));
     if (!r) co_return r.error();

@@ -1,7 +1,9 @@
-// Installs herald's server-side library (queue/lua/herald.lua) and lays out
+// Installs herald's server-side library (the Lua fragments listed in
+// CMakeLists.txt's HERALD_LUA_SOURCES, embedded at build time) and lays out
 // the shards: each shard's meta hash and its ingress streams with the
 // "workers" consumer group. Idempotent; run by every herald process at
-// start-up, so a restarted or new Redis is usable at once.
+// start-up, so a restarted or new Redis is usable at once. load_library
+// refuses to replace the library of a newer protocol (queue/contract.hpp).
 #pragma once
 
 #include "core/config.hpp"

@@ -19,6 +19,7 @@
 #include "core/clock.hpp"
 #include "core/message.hpp"
 #include "core/message_id.hpp"
+#include "queue/contract.hpp"
 #include "queue/redis_client.hpp"
 
 namespace herald::queue {
@@ -48,8 +49,7 @@ public:
         : redis_(redis), shards_(shards), clock_(clk) {}
 
     static constexpr std::size_t max_call_messages = 128;
-    // herald_admit_batch's fields per message (queue/lua/admission.lua).
-    static constexpr std::size_t fields_per_message = 7;
+    static constexpr std::size_t fields_per_message = contract::admit_fields;
     static constexpr std::size_t max_call_bytes = 1 << 20;
 
     // One round trip for the whole batch, one result per item, in order.

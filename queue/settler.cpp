@@ -1,6 +1,7 @@
 #include "queue/settler.hpp"
 
 #include "core/log.hpp"
+#include "queue/contract.hpp"
 #include "queue/keys.hpp"
 #include "queue/library.hpp"
 
@@ -82,10 +83,8 @@ asio::awaitable<bool> settler::flush(std::map<group_key, std::vector<settle_reco
             auto end = std::min(recs.size(), i + opt_.max_records_per_call);
             for (std::size_t j = i; j < end; ++j) {
                 const auto& r = recs[j];
-                c.push_back(std::string(1, static_cast<char>(r.what)));
-                c.push_back(r.entry_id);
-                c.push_back(r.id);
-                c.push_back(r.extra);
+                contract::append_item<contract::settle_fields>(
+                    c, std::string(1, static_cast<char>(r.what)), r.entry_id, r.id, r.extra);
             }
             cmds.push_back(std::move(c));
         }

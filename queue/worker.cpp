@@ -1,6 +1,7 @@
 #include "queue/worker.hpp"
 
 #include "core/log.hpp"
+#include "queue/contract.hpp"
 #include "queue/keys.hpp"
 #include "queue/outcome_policy.hpp"
 
@@ -187,8 +188,8 @@ asio::awaitable<void> worker::lease_and_send(std::vector<queued_message> batch) 
                        std::to_string(lease.keep.count()),
                        std::to_string(lease.stall.count())};
     for (const auto& m : batch)
-        cmd.insert(cmd.end(), {m.id.str(), m.tenant, std::string(to_string(m.ch)),
-                               std::to_string(m.units), std::string(sms_sender(m))});
+        contract::append_item<contract::claim_fields>(cmd, m.id.str(), m.tenant, to_string(m.ch),
+                                                      std::to_string(m.units), sms_sender(m));
     const auto claimed_at = std::chrono::steady_clock::now();
     auto r = co_await redis_.exec(std::move(cmd));
     if (!r || !r->is_array() || r->size() != batch.size()) {

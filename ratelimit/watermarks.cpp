@@ -93,7 +93,7 @@ asio::awaitable<void> watermark_watcher::publish(const std::optional<std::string
         std::vector<redis::command> events;
         for (std::uint32_t s = 0; s < shards_; ++s)
             events.push_back(redis::cmd(
-                "XADD", queue::events_key(s), "MAXLEN", "~", queue::events_max, "*", "type",
+                "XADD", queue::events_key(s), "MAXLEN", "~", queue::events_maxlen(), "*", "type",
                 on ? "pressure.on" : "pressure.off", "reason", on ? *reason : last_reason_));
         co_await redis_.pipeline(std::move(events));
         if (on)

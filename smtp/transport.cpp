@@ -200,8 +200,8 @@ asio::awaitable<outcome_kind> smtp_transport::unknown_counts_as(const delivery& 
                                                                 const std::string& detail) {
     std::vector<redis::command> cmds{
         redis::cmd("HGET", queue::tenant_key(d.id.shard, d.tenant), "smtp.unknown_outcome"),
-        redis::cmd("XADD", queue::events_key(d.id.shard), "MAXLEN", "~", queue::events_max, "*",
-                   "type", "delivery.unknown", "tenant", d.tenant, "id", d.id.str(), "detail",
+        redis::cmd("XADD", queue::events_key(d.id.shard), "MAXLEN", "~", queue::events_maxlen(),
+                   "*", "type", "delivery.unknown", "tenant", d.tenant, "id", d.id.str(), "detail",
                    detail)};
     auto r = co_await redis_.pipeline(std::move(cmds));
     const std::string policy = r && !(*r)[0].is_nil() ? (*r)[0].str : cfg_.smtp.unknown_outcome;

@@ -22,7 +22,7 @@ local function dedupe_key(ctx)
   local window = dedupe_window(ctx)
   if window.ms <= 0 then return nil end
   local hash = ctx.hash
-  local fields = ctx.settings['dedupe.fields'] or ''
+  local fields = setting_text(ctx, 'dedupe.fields') or ''
   if fields ~= '' and not ctx.decoded(ctx) then
     local md = type(ctx.msg.metadata) == 'table' and ctx.msg.metadata or {}
     local extra = {}

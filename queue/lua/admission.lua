@@ -21,7 +21,6 @@
 -- counters (rate, quotas, usage, answers), so a batch is much cheaper per
 -- message than the same messages one call each.
 
-local BATCH_FIELDS = 7
 
 local function too_many_recipients(ctx)
   if #ctx.rcpts <= ctx.t.max_rcpts then return nil end
@@ -111,7 +110,7 @@ local function tenant_state(call, tenant)
 end
 
 local function record(ctx, answer)
-  for _, g in ipairs(GUARDS) do
+  for _, g in ipairs(guards()) do
     if g.record then g.record(ctx, answer) end
   end
 end
@@ -147,7 +146,7 @@ local function admit_one(call, tenant, ch, payload, hash, idem, idem_token, rcpt
     local refusal = too_many_recipients(ctx)
     if refusal then return refusal end
   end
-  for _, g in ipairs(GUARDS) do
+  for _, g in ipairs(guards()) do
     local answer = g.check(ctx)
     if answer then
       if answer[1] == 'err' then
@@ -165,10 +164,10 @@ local function admit_one(call, tenant, ch, payload, hash, idem, idem_token, rcpt
     return refusal
   end
   local entry = redis.call('XADD', ctx.shard .. ':in:' .. ch, '*',
-    'v', SCHEMA, 'tenant', tenant, 'payload', payload,
+    'v', ENTRY_SCHEMA, 'tenant', tenant, 'payload', payload,
     'created', call.now_s, 'expires', t.expires, 'attempt', '0',
     'units', tostring(message_units(ctx)))
-  local answer = {'ok', entry .. '-' .. ch:sub(1, 1) .. t.settings['shard']}
+  local answer = {'ok', entry .. '-' .. ch:sub(1, 1) .. setting_text(t, 'shard')}
   count_answer(ctx, 'ok')
   record(ctx, answer)
   return answer
@@ -183,7 +182,7 @@ end
 -- After the last message: what the guards counted per tenant.
 local function finish(call)
   for _, t in ipairs(call.order) do
-    for _, g in ipairs(GUARDS) do
+    for _, g in ipairs(guards()) do
       if g.write then g.write(t, call) end
     end
     write_answers(call, t)
@@ -214,13 +213,13 @@ local function admit(keys, args)
 end
 
 local function admit_batch(keys, args)
-  if #args < 1 or (#args - 1) % BATCH_FIELDS ~= 0 then
+  if #args < 1 or (#args - 1) % SCHEMA.admit_fields ~= 0 then
     return err('invalid_argument', 'usage: herald_admit_batch 1 <shard> <now> (' ..
-               BATCH_FIELDS .. ' fields per message)...')
+               SCHEMA.admit_fields .. ' fields per message)...')
   end
   local call = new_call(keys[1], args[1])
   local answers = {}
-  for i = 2, #args, BATCH_FIELDS do
+  for i = 2, #args, SCHEMA.admit_fields do
     answers[#answers + 1] = admit_one(call, args[i], args[i + 1], args[i + 2], args[i + 3],
                                       args[i + 4], args[i + 5], args[i + 6])
   end

@@ -69,7 +69,7 @@ local function renew(keys, args)
   local served = service_clock(shard, tonumber(args[4]))
   local group = args[5]
   local out = {}
-  for i = 6, #args, 3 do
+  for i = 6, #args, SCHEMA.renew_fields do
     local key = lease_key(shard, args[i + 2])
     local holder = lease_read(key)
     if holder == consumer then

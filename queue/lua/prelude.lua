@@ -1,4 +1,3 @@
-#!lua name=herald
 -- herald's server-side library (Redis 7 Functions). Loaded by herald with
 -- FUNCTION LOAD REPLACE at start-up; producers in any language call
 -- herald_admit with FCALL. Every function touches one shard only: KEYS[1]
@@ -9,12 +8,14 @@
 -- to read: {"ok", id} or {"err", code, detail[, retry_after_s]}. Codes are
 -- herald's stable error names.
 --
--- The library is assembled from fragments, in this order (CMakeLists.txt,
--- HERALD_LUA_SOURCES): this prelude, the admission guards in chain order
--- (ratelimit/lua/, dedupe/lua/), queue/lua/admission.lua, queue/lua/lease.lua
--- (send leases and the service clock) and queue/lua/worker.lua.
+-- The library is assembled from fragments (CMakeLists.txt, HERALD_LUA_SOURCES):
+-- the generated contract (schema.lua: layouts, settings, the guard chain,
+-- from queue/contract.hpp and the guards' tables), this prelude, each
+-- guard's fragment in its own folder (they register by name; the chain's
+-- order is SCHEMA.chain, not the order of the files), admission, leases and
+-- the worker's functions.
 
-local SCHEMA = '1'
+local ENTRY_SCHEMA = '1' -- the ingress entry's fields (queue/stream_entry.hpp)
 local HISTORY_MAX = 10 -- attempt lines kept per message
 
 -- ---- helpers ---------------------------------------------------------------
@@ -145,16 +146,29 @@ local function bump_settings(shard)
   redis.call('HINCRBY', shard .. ':meta', 'settings_version', 1)
 end
 
+-- Only names of the contract (SETTINGS, generated from the C++ tables) may
+-- be read: a typo or a setting C++ does not know would read nothing, quietly.
+local function registered(name)
+  if not SETTINGS[name] then error('herald: setting ' .. name .. ' is not in the contract') end
+end
+
 -- A numeric setting, or nil when absent. Parsed once into ctx.nums, where
 -- admission shares one table per tenant and call (false: absent).
 local function setting_number(ctx, name)
   local nums = ctx.nums
   local v = nums and nums[name]
   if v == nil then
+    registered(name)
     v = tonumber(ctx.settings[name]) or false
     if nums then nums[name] = v end
   end
   return v or nil
+end
+
+-- A setting as text (a list, a reason), or nil when absent.
+local function setting_text(ctx, name)
+  registered(name)
+  return ctx.settings[name]
 end
 
 -- A numeric setting herald always publishes; a missing one means herald
@@ -173,10 +187,8 @@ end
 
 -- ---- events --------------------------------------------------------------------
 
-local EVENTS_MAX = 10000
-
 local function emit(ctx, kind, fields)
-  local args = {ctx.shard .. ':events', 'MAXLEN', '~', EVENTS_MAX, '*',
+  local args = {ctx.shard .. ':events', 'MAXLEN', '~', SCHEMA.events_max, '*',
                 'type', kind, 'tenant', ctx.tenant, 'at', ctx.now}
   for _, x in ipairs(fields) do args[#args + 1] = x end
   redis.call('XADD', unpack(args))
@@ -217,10 +229,26 @@ end
 -- last message; per-message keys are written by record() at once, so a
 -- later message of the same call sees them.
 
-local GUARDS = {}
+local GUARDS, GUARDS_BY_NAME = {}, {}
 
 local function register_guard(g)
-  GUARDS[#GUARDS + 1] = g
+  if GUARDS_BY_NAME[g.name] then error('herald: guard ' .. g.name .. ' registered twice') end
+  GUARDS_BY_NAME[g.name] = g
+end
+
+-- The registered guards in SCHEMA.chain's order (queue/contract.hpp),
+-- put in order on the first call (FUNCTION LOAD runs the library without
+-- Lua's standard functions). Every guard of the chain must be registered,
+-- and every registered one be in the chain, or admission answers an error.
+local function guards()
+  if #GUARDS > 0 then return GUARDS end
+  for i, name in ipairs(SCHEMA.chain) do
+    GUARDS[i] = GUARDS_BY_NAME[name] or error('herald: guard ' .. name .. ' is not registered')
+    GUARDS_BY_NAME[name] = nil
+  end
+  local stray = next(GUARDS_BY_NAME)
+  if stray then error('herald: guard ' .. stray .. ' is not in the chain') end
+  return GUARDS
 end
 
 -- ---- hooks for later stages ------------------------------------------------------

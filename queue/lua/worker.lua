@@ -10,7 +10,7 @@ local function claim(keys, args)
   local keep_ms = args[4]
   local served = service_clock(shard, tonumber(args[5]))
   local out, held, settings = {}, {}, {}
-  for i = 6, #args, 5 do
+  for i = 6, #args, SCHEMA.claim_fields do
     local id = args[i]
     local verdict
     if redis.call('EXISTS', shard .. ':done:' .. id) == 1 then
@@ -111,7 +111,7 @@ local function settle(keys, args)
   local now, done_ttl, dead_max, consumer = tonumber(args[3]), args[4], args[5], args[6]
   local stream = shard .. ':in:' .. ch
   local settled, fenced = 0, 0
-  for i = 7, #args, 4 do
+  for i = 7, #args, SCHEMA.settle_fields do
     local s, f = settle_one(shard, stream, ch, group, now, done_ttl, dead_max, consumer,
                             args[i], args[i + 1], args[i + 2], args[i + 3])
     settled, fenced = settled + s, fenced + f

@@ -47,9 +47,9 @@ redis.register_function('herald_throttle', throttle)
 -- for SMS, per sender number in segments (rate.sms_sender.per_sec / .burst).
 -- 0 per second means no limit.
 local function tenant_gate(ctx, name, subject, units)
-  local per_sec = tonumber(ctx.settings['rate.' .. name .. '.per_sec']) or 0
+  local per_sec = num_or_0(ctx, 'rate.' .. name .. '.per_sec')
   if per_sec <= 0 then return nil end
-  local burst = tonumber(ctx.settings['rate.' .. name .. '.burst']) or 0
+  local burst = num_or_0(ctx, 'rate.' .. name .. '.burst')
   local key = ctx.shard .. ':rl:' .. ctx.tenant .. ':' .. subject
   local ok, retry = gcra(key, ctx.now, per_sec, 1000, burst, units)
   if ok then return nil end

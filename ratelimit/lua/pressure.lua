@@ -9,9 +9,9 @@
 register_guard{
   name = 'pressure',
   check = function(ctx)
-    local till = tonumber(ctx.settings['pressure_until'] or 0)
+    local till = num_or_0(ctx, 'pressure_until')
     if till > ctx.now then
-      return err('backpressure', 'refusing new work: ' .. (ctx.settings['pressure_reason'] or '?'),
+      return err('backpressure', 'refusing new work: ' .. (setting_text(ctx, 'pressure_reason') or '?'),
                  math.max(1, math.ceil((till - ctx.now) / 1000)))
     end
     return nil

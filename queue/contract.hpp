@@ -1,0 +1,51 @@
+// The Redis contract's shape, written once: what the C++ callers send and
+// what the Lua functions expect. app/schema_gen writes these values, the
+// guards' setting tables and the guard chain into schema.lua, the first
+// fragment after the prelude, so the Lua side reads them from there and
+// never spells them itself; tests/queue/contract_test checks both sides.
+//
+// A change to any layout bumps `protocol`: a process refuses to replace a
+// library of a newer protocol than its own (queue/library.cpp).
+#pragma once
+
+#include "queue/redis_reply.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace herald::queue::contract {
+
+inline constexpr int protocol = 2;
+
+// Arguments per item of the functions that take many.
+inline constexpr int admit_fields =
+    7;  // herald_admit_batch: tenant channel payload hash idem token recipients
+inline constexpr int claim_fields = 5;   // herald_claim: id tenant channel units sender
+inline constexpr int settle_fields = 4;  // herald_settle: kind entry id extra
+inline constexpr int renew_fields = 3;   // herald_renew: channel entry id
+
+// XADD ... MAXLEN ~ of every events stream.
+inline constexpr std::uint32_t events_max = 10000;
+
+// The admission guards in the order they run, cheapest and most decisive
+// first: a refused message must not be charged by a later guard.
+inline constexpr std::array<std::string_view, 6> chain{"pressure", "idempotency", "breaker",
+                                                       "dedupe",   "quota",       "storage"};
+
+// Fields of hd:{sN}:meta that herald writes itself (queue/library.cpp, the
+// watermark watcher) and the functions read like settings.
+inline constexpr std::array<std::string_view, 8> meta_fields{
+    "shard",          "shards",         "max_bytes",       "max_age_ms",
+    "max_recipients", "pressure_until", "pressure_reason", "settings_version"};
+
+// Appends one item of a many-item call; the compiler checks that the C++
+// side sends exactly the contract's number of fields.
+template <int Fields, class... Args>
+void append_item(redis::command& c, Args&&... fields) {
+    static_assert(sizeof...(Args) == Fields, "an item's fields must match queue/contract.hpp");
+    (c.emplace_back(std::forward<Args>(fields)), ...);
+}
+
+}  // namespace herald::queue::contract

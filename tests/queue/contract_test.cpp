@@ -1,0 +1,111 @@
+// The Redis contract, both sides: the settings the Lua functions read are
+// the ones the C++ tables register, and the reverse; the generated schema
+// carries queue/contract.hpp's layouts and chain; the library loads (its
+// guards match the chain) and answers its protocol.
+#include "queue/contract.hpp"
+#include "dedupe/settings.hpp"
+#include "ratelimit/settings.hpp"
+#include "smtp/settings.hpp"
+#include "tests/support/queue_fixture.hpp"
+
+#include <regex>
+#include <set>
+
+namespace herald {
+namespace {
+
+struct contract_test : test::queue_fixture {
+    const std::string lua{queue::library_source()};
+
+    std::vector<tenant_setting> tables() const {
+        std::vector<tenant_setting> all;
+        for (auto rows : {dedupe::settings(), ratelimit::settings(), smtp::settings()})
+            all.insert(all.end(), rows.begin(), rows.end());
+        return all;
+    }
+    // Names the Lua readers ask for literally, and the patterns of names
+    // they build ('rate.' .. name .. '.per_sec' -> "rate\..*\.per_sec").
+    std::pair<std::set<std::string>, std::vector<std::regex>> lua_reads() const {
+        const std::regex call(R"((num|num_or_0|setting_number|setting_text)\(\w+, ([^)]*)\))");
+        const std::regex literal(R"(^'([^']*)'$)");
+        const std::regex built(R"(^'([^']*)' \.\. [\w.]+(?: \.\. '([^']*)')?$)");
+        std::set<std::string> names;
+        std::vector<std::regex> patterns;
+        for (std::sregex_iterator it(lua.begin(), lua.end(), call), end; it != end; ++it) {
+            const std::string arg = (*it)[2];
+            std::smatch m;
+            if (std::regex_match(arg, m, literal)) {
+                names.insert(m[1]);
+            } else if (std::regex_match(arg, m, built)) {
+                auto quote = [](std::string s) {
+                    return std::regex_replace(s, std::regex(R"([.])"), R"(\.)");
+                };
+                patterns.emplace_back(quote(m[1]) + "[a-z_]+" + quote(m[2]));
+            } else if (arg != "name") {  // the readers' own parameter
+                ADD_FAILURE() << "a setting read the test cannot follow: " << arg;
+            }
+        }
+        return {names, patterns};
+    }
+};
+
+TEST_F(contract_test, every_setting_lua_reads_is_registered_in_cpp_and_the_reverse) {
+    auto [names, patterns] = lua_reads();
+    ASSERT_GT(names.size(), 10u) << "the scan found the readers";
+    std::set<std::string> registered(queue::contract::meta_fields.begin(),
+                                     queue::contract::meta_fields.end());
+    for (const auto& s : tables())
+        if (!s.read_in_cpp) registered.insert(std::string(s.name));
+    for (const auto& n : names)
+        EXPECT_TRUE(registered.contains(n)) << "Lua reads " << n << ", which no C++ table has";
+    for (const auto& s : tables()) {
+        if (s.read_in_cpp) continue;
+        const std::string n(s.name);
+        const bool read = names.contains(n) ||
+                          std::any_of(patterns.begin(), patterns.end(),
+                                      [&](const std::regex& p) { return std::regex_match(n, p); });
+        EXPECT_TRUE(read) << n << " is registered but no function reads it";
+    }
+}
+
+TEST_F(contract_test, the_generated_schema_carries_the_layouts_and_the_chain) {
+    namespace c = queue::contract;
+    for (const auto& [field, value] :
+         std::vector<std::pair<std::string, int>>{{"protocol", c::protocol},
+                                                  {"admit_fields", c::admit_fields},
+                                                  {"claim_fields", c::claim_fields},
+                                                  {"settle_fields", c::settle_fields},
+                                                  {"renew_fields", c::renew_fields}})
+        EXPECT_NE(lua.find("  " + field + " = " + std::to_string(value) + ",\n"), std::string::npos)
+            << field;
+    std::string chain = "chain = {";
+    for (std::size_t i = 0; i < c::chain.size(); ++i)
+        chain += (i ? ", '" : "'") + std::string(c::chain[i]) + "'";
+    EXPECT_NE(lua.find(chain + "}"), std::string::npos) << chain;
+    // Every guard fragment registers under a name of the chain (or the
+    // library would not have loaded in SetUp).
+    const std::regex guard(R"(register_guard\{\s*name = '(\w+)')");
+    std::set<std::string> guards;
+    for (std::sregex_iterator it(lua.begin(), lua.end(), guard), end; it != end; ++it)
+        guards.insert((*it)[1]);
+    EXPECT_EQ(guards, std::set<std::string>(c::chain.begin(), c::chain.end()));
+}
+
+TEST_F(contract_test, the_library_answers_its_protocol) {
+    EXPECT_EQ(server.cmd({"FCALL_RO", "herald_protocol", "0"}).integer, queue::contract::protocol);
+}
+
+TEST_F(contract_test, a_newer_library_is_not_replaced_by_this_process) {
+    // A library of a later protocol, as a newer herald would load.
+    std::string newer{queue::library_source()};
+    const std::string mine = "  protocol = " + std::to_string(queue::contract::protocol) + ",";
+    newer.replace(newer.find(mine), mine.size(),
+                  "  protocol = " + std::to_string(queue::contract::protocol + 1) + ",");
+    server.cmd({"FUNCTION", "LOAD", "REPLACE", newer});
+    auto r = test::run(ioc, queue::load_library(client));
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().detail.find("upgrade this process"), std::string::npos) << r.error().detail;
+}
+
+}  // namespace
+}  // namespace herald
