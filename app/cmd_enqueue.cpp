@@ -4,7 +4,7 @@
 #include "app/commands.hpp"
 #include "app/setup.hpp"
 #include "core/log.hpp"
-#include "dedupe/content_hash.hpp"
+#include "dedupe/admission.hpp"
 #include "queue/producer.hpp"
 
 #include <boost/json.hpp>
@@ -120,9 +120,8 @@ int cmd_enqueue(const args& a) {
     if (!text) return print_error(text.error());
     auto msg = parse_message(*ch, *text);
     if (!msg) return print_error(msg.error());
-    std::vector<queue::admission> one{{f->tenant, *ch, serialize(*msg),
-                                       dedupe::content_hash(f->tenant, *msg), f->idempotency_key,
-                                       dedupe::recipients(*msg)}};
+    std::vector<queue::admission> one{
+        dedupe::admission_of(f->tenant, *msg, serialize(*msg), f->idempotency_key)};
     std::optional<result<queue::admitted>> answer;
     const int rc = with_redis(*cfg, [&](redis::client& redis) -> asio::awaitable<int> {
         queue::producer producer(redis, cfg->queue.shards);

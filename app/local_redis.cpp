@@ -1,5 +1,7 @@
 #include "app/local_redis.hpp"
 
+#include "app/redis_process.hpp"
+
 #include "core/log.hpp"
 
 #include <hiredis/hiredis.h>
@@ -45,29 +47,14 @@ result<local_redis> local_redis::start(const local_config& cfg) {
                               " already serves a Redis (is another `herald up` running?); "
                               "set local.port or redis.url");
     const std::string dir = fs::absolute(cfg.data_dir).string();
-    const std::string port = std::to_string(cfg.port);
-    std::vector<std::string> args{cfg.redis_server, "--bind", "127.0.0.1", "--port", port, "--dir",
-                                  dir, "--appendonly", "yes", "--appendfsync", "everysec",
-                                  "--maxmemory", std::to_string(cfg.maxmemory_mb) + "mb",
-                                  "--maxmemory-policy", "noeviction",
-                                  // Breaker counters are one hash per tenant and
-                                  // window: freeing a large one must not stall.
-                                  "--lazyfree-lazy-expire", "yes", "--save", "", "--daemonize",
-                                  "no", "--logfile", dir + "/redis.log", "--protected-mode", "yes"};
-    pid_t pid = ::fork();
+    // Its own process group: Ctrl-C reaches herald only, which drains
+    // first and stops the server last.
+    const pid_t pid = spawn_redis_server({.binary = cfg.redis_server,
+                                          .port = cfg.port,
+                                          .dir = dir,
+                                          .maxmemory_mb = cfg.maxmemory_mb,
+                                          .own_process_group = true});
     if (pid < 0) return make_error(errc::internal, "fork failed");
-    if (pid == 0) {
-        // Its own process group: Ctrl-C reaches herald only, which drains
-        // first and stops the server last.
-        ::setpgid(0, 0);
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execvp(argv[0], argv.data());
-        ::_exit(127);
-    }
     local_redis server(pid, local_url(cfg));
     for (int i = 0; i < 200; ++i) {
         if (redis_answers("127.0.0.1", cfg.port, 100)) {

@@ -10,7 +10,7 @@
 #include "app/bootstrap.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
-#include "dedupe/content_hash.hpp"
+#include "dedupe/admission.hpp"
 #include "queue/producer.hpp"
 #include "queue/worker.hpp"
 #include "smtp/transport.hpp"
@@ -151,9 +151,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < n; ++i) {
         const std::string tenant = "t" + std::to_string(i % tenants);
         auto json = bench::payload(i, 2048 + rng() % 8192);
-        auto m = parse_message(channel::email, json);
-        all.push_back({tenant, channel::email, json, dedupe::content_hash(tenant, *m), "",
-                       dedupe::recipients(*m)});
+        all.push_back(*dedupe::admission_of(tenant, channel::email, json));
     }
     queue::producer producer(client, cfg.queue.shards);
     std::size_t refused = 0;

@@ -28,7 +28,7 @@
 #include "core/log.hpp"
 #include "core/message.hpp"
 #include "core/transport.hpp"
-#include "dedupe/content_hash.hpp"
+#include "dedupe/admission.hpp"
 #include "queue/admitter.hpp"
 #include "queue/keys.hpp"
 #include "queue/lease_keeper.hpp"
@@ -132,14 +132,9 @@ std::vector<queue::admission> message_pool(const std::vector<std::string>& tenan
         const auto& tenant = tenants[n % tenants.size()];
         auto payload = email_payload(n);
         if (payload.size() != payload_bytes) throw std::runtime_error("bench message size drifted");
-        auto m = parse_message(channel::email, payload);
-        if (!m) throw std::runtime_error("bench message is invalid: " + m.error().to_string());
-        pool.push_back({tenant,
-                        channel::email,
-                        std::move(payload),
-                        dedupe::content_hash(tenant, *m),
-                        {},
-                        dedupe::recipients(*m)});
+        auto a = dedupe::admission_of(tenant, channel::email, std::move(payload));
+        if (!a) throw std::runtime_error("bench message is invalid: " + a.error().to_string());
+        pool.push_back(std::move(*a));
     }
     return pool;
 }
@@ -505,7 +500,8 @@ std::vector<redis::command> floor_calls(const std::vector<queue::admission>& bat
         const auto shard = queue::shard_of(a.tenant, shards);
         auto& c = by_shard[shard];
         if (c.empty()) c = {"FCALL", "herald_bench_append", "1", queue::shard_prefix(shard), now};
-        c.insert(c.end(), {a.tenant, "email", a.payload, a.content_hash, "", "", ""});
+        queue::contract::append_item<queue::contract::admit_fields>(c, a.tenant, "email", a.payload,
+                                                                    a.content_hash, "", "", "");
     }
     std::vector<redis::command> out;
     for (auto& [shard, c] : by_shard)

@@ -161,11 +161,8 @@ TEST_F(guards_test, racing_producers_cannot_both_accept_a_copy) {
     redis::client other(ioc.get_executor(), *redis::endpoint::parse(server.url()));
     other.start();
     queue::producer p1(client, q.shards), p2(other, q.shards);
-    auto m = *parse_message(channel::email, email_json("a@example.com"));
-    std::vector<queue::admission> batch(50, {.tenant = "acme",
-                                             .ch = channel::email,
-                                             .payload = email_json("a@example.com"),
-                                             .content_hash = dedupe::content_hash("acme", m)});
+    std::vector<queue::admission> batch(50,
+                                        test::enqueued_email("acme", email_json("a@example.com")));
     std::vector<result<queue::admitted>> r1, r2;
     int finished = 0;
     boost::asio::co_spawn(ioc, p1.admit_batch(batch), [&](std::exception_ptr, auto r) {

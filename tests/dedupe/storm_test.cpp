@@ -3,7 +3,6 @@
 // enqueues normally. Exactly one copy may reach the transport, the breaker
 // must open, Redis must not grow per copy, and the second tenant must be
 // served in full. Bounded: 800,000 requests, then it stops.
-#include "dedupe/content_hash.hpp"
 #include "tests/support/queue_fixture.hpp"
 
 #include <algorithm>
@@ -63,13 +62,7 @@ TEST_F(storm_test, eight_hundred_thousand_copies_send_one_and_spare_the_neighbou
     const std::string storm_json =
         R"({"from":"payroll@example.com","to":["staff@example.com"],"subject":"Payslip",
             "text":"Your payslip is attached."})";
-    const auto storm_msg = parse_message(channel::email, storm_json);
-    std::vector<queue::admission> batch(
-        storm_batch, {.tenant = "looping",
-                      .ch = channel::email,
-                      .payload = storm_json,
-                      .content_hash = dedupe::content_hash("looping", *storm_msg),
-                      .recipients = dedupe::recipients(*storm_msg)});
+    std::vector<queue::admission> batch(storm_batch, test::enqueued_email("looping", storm_json));
     const auto memory_before = used_memory();
     std::vector<double> storm_latencies;
     std::thread calm([&] { storm_latencies = calm_tenant(calm_messages); });

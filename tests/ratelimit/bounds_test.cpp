@@ -5,7 +5,6 @@
 // capped (a stream trimmed by MAXLEN, a fixed-field hash, a queue counted
 // under the storage quota). Key counts and memory stay under bounds
 // computed from the traffic. Any key without a bound is listed.
-#include "dedupe/content_hash.hpp"
 #include "tests/support/queue_fixture.hpp"
 
 #include <regex>
@@ -36,12 +35,8 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
                     "u" + std::to_string(i % 15) + (i % 3 ? "@slow.example" : "@x.example");
                 const std::string json =
                     email_json(to, "r" + std::to_string(round) + "-" + std::to_string(i % 20));
-                auto m = parse_message(channel::email, json);
-                auto r = try_admit({.tenant = t,
-                                    .ch = channel::email,
-                                    .payload = json,
-                                    .content_hash = dedupe::content_hash(t, *m),
-                                    .idempotency_key = i % 4 == 0 ? "k" + std::to_string(i) : ""});
+                auto r = try_admit(
+                    test::enqueued_email(t, json, i % 4 == 0 ? "k" + std::to_string(i) : ""));
                 ++offered;
                 accepted += r && !r->duplicate && !r->replay;
             }

@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "app/bootstrap.hpp"
-#include "dedupe/content_hash.hpp"
+#include "dedupe/admission.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 
@@ -19,15 +19,10 @@ std::string email_json(const std::string& to, const std::string& subject) {
 
 queue::admission enqueued_email(const std::string& tenant, const std::string& json,
                                 const std::string& idempotency_key) {
-    auto m = parse_message(channel::email, json);
-    EXPECT_TRUE(m) << json;
-    if (!m) return {.tenant = tenant, .ch = channel::email, .payload = json};
-    return {.tenant = tenant,
-            .ch = channel::email,
-            .payload = json,
-            .content_hash = dedupe::content_hash(tenant, *m),
-            .idempotency_key = idempotency_key,
-            .recipients = dedupe::recipients(*m)};
+    auto a = dedupe::admission_of(tenant, channel::email, json, idempotency_key);
+    EXPECT_TRUE(a) << json;
+    if (!a) return {.tenant = tenant, .ch = channel::email, .payload = json};
+    return *a;
 }
 
 queue_fixture::queue_fixture()

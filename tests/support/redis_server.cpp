@@ -1,5 +1,7 @@
 #include "tests/support/redis_server.hpp"
 
+#include "app/redis_process.hpp"
+
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -50,32 +52,10 @@ redis_server::~redis_server() {
 }
 
 void redis_server::start() {
-    std::vector<std::string> args{"redis-server",
-                                  "--bind",
-                                  "127.0.0.1",
-                                  "--port",
-                                  std::to_string(port_),
-                                  "--dir",
-                                  dir_.string(),
-                                  "--appendonly",
-                                  "yes",
-                                  "--save",
-                                  "",
-                                  "--maxmemory-policy",
-                                  "noeviction",
-                                  "--logfile",
-                                  (dir_ / "redis.log").string()};
-    args.insert(args.end(), extra_.begin(), extra_.end());
-    pid_ = ::fork();
-    if (pid_ == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execvp(argv[0], argv.data());
-        ::_exit(127);
-    }
+    // The local stack's server and flags (app/redis_process), on a free port.
+    pid_ = app::spawn_redis_server(
+        {.port = port_, .dir = dir_.string(), .extra = extra_, .parent_death_signal = SIGKILL});
+    if (pid_ < 0) throw std::runtime_error("fork failed");
     for (int i = 0; i < 200; ++i) {
         if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
             pid_ = -1;
