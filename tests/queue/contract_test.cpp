@@ -10,6 +10,7 @@
 
 #include <regex>
 #include <set>
+#include <sstream>
 
 namespace herald {
 namespace {
@@ -89,6 +90,19 @@ TEST_F(contract_test, the_generated_schema_carries_the_layouts_and_the_chain) {
     for (std::sregex_iterator it(lua.begin(), lua.end(), guard), end; it != end; ++it)
         guards.insert((*it)[1]);
     EXPECT_EQ(guards, std::set<std::string>(c::chain.begin(), c::chain.end()));
+}
+
+TEST_F(contract_test, the_library_stays_well_under_luas_200_top_level_locals) {
+    const std::regex top_level_local(R"(^local (?:function )?([\w, ]+).*)");
+    std::size_t count = 0;
+    std::istringstream lines(lua);
+    std::smatch m;
+    for (std::string line; std::getline(lines, line);)
+        if (std::regex_match(line, m, top_level_local))
+            count += 1 + std::count(m[1].first, m[1].second, ',');
+    EXPECT_GT(count, 50u) << "the scan found the locals";
+    EXPECT_LT(count, 150u);
+    RecordProperty("top_level_locals", static_cast<int>(count));
 }
 
 TEST_F(contract_test, the_library_answers_its_protocol) {
