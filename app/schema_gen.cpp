@@ -5,6 +5,7 @@
 //   herald_schema_gen <out.lua>
 #include "dedupe/settings.hpp"
 #include "queue/contract.hpp"
+#include "queue/key_names.hpp"
 #include "ratelimit/settings.hpp"
 
 #include <fstream>
@@ -52,6 +53,11 @@ int main(int argc, char** argv) {
         out << "  ['" << f << "'] = 'meta',\n";
     settings(out, dedupe::settings());
     settings(out, ratelimit::settings());
+    out << "}\n\n"
+        << "-- Key suffixes after the shard prefix (queue/key_names.hpp): shard .. K.deferred.\n"
+        << "local K = {\n";
+    for (const auto& k : queue::k_key_names)
+        out << "  " << k.name << " = '" << k.suffix << "',\n";
     out << "}\n\n"
         << "redis.register_function{function_name = 'herald_protocol', flags = {'no-writes'},\n"
            "                        callback = function() return SCHEMA.protocol end}\n";

@@ -1,6 +1,7 @@
 #include "queue/keys.hpp"
 
 #include "queue/contract.hpp"
+#include "queue/key_names.hpp"
 
 #include <boost/crc.hpp>
 
@@ -17,15 +18,15 @@ std::string shard_prefix(std::uint32_t shard) {
 }
 
 std::string ingress_key(std::uint32_t shard, channel ch) {
-    return shard_prefix(shard) + ":in:" + std::string(to_string(ch));
+    return shard_prefix(shard) + std::string(key_suffix("ingress")) + std::string(to_string(ch));
 }
 
 std::string dead_key(std::uint32_t shard) {
-    return shard_prefix(shard) + ":dead";
+    return shard_prefix(shard) + std::string(key_suffix("dead"));
 }
 
 std::string meta_key(std::uint32_t shard) {
-    return shard_prefix(shard) + ":meta";
+    return shard_prefix(shard) + std::string(key_suffix("meta"));
 }
 
 std::string events_maxlen() {
@@ -33,28 +34,30 @@ std::string events_maxlen() {
 }
 
 std::string events_key(std::uint32_t shard) {
-    return shard_prefix(shard) + ":events";
+    return shard_prefix(shard) + std::string(key_suffix("events"));
 }
 
 std::string tenant_key(std::uint32_t shard, std::string_view tenant) {
-    return shard_prefix(shard) + ":tenant:" + std::string(tenant);
+    return shard_prefix(shard) + std::string(key_suffix("tenant")) + std::string(tenant);
 }
 
 std::string stat_key(std::uint32_t shard, std::string_view tenant, std::int64_t day) {
-    return shard_prefix(shard) + ":stat:" + std::string(tenant) + ":" + std::to_string(day);
+    return shard_prefix(shard) + std::string(key_suffix("stat")) + std::string(tenant) + ":" +
+           std::to_string(day);
 }
 
 std::string breaker_index_key(std::uint32_t shard, std::string_view tenant) {
-    return shard_prefix(shard) + ":brks:" + std::string(tenant);
+    return shard_prefix(shard) + std::string(key_suffix("breakers")) + std::string(tenant);
 }
 
 std::string sent_key(std::uint32_t shard, std::string_view message_id) {
-    return shard_prefix(shard) + ":sent:" + std::string(message_id);
+    return shard_prefix(shard) + std::string(key_suffix("sent")) + std::string(message_id);
 }
 
 std::string suppression_key(std::uint32_t shard, std::string_view tenant,
                             std::string_view recipient) {
-    return shard_prefix(shard) + ":supp:" + std::string(tenant) + ":" + std::string(recipient);
+    return shard_prefix(shard) + std::string(key_suffix("suppression")) + std::string(tenant) +
+           ":" + std::string(recipient);
 }
 
 // Destination domains are shared by every tenant, so their keys live in a

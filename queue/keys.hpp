@@ -21,8 +21,8 @@
 //   hd:{d:<domain>}:rl    string  its GCRA state
 //   hd:{d}:limited        set     the domains with a limit of their own
 //
-// Every key is built here (and, for the Lua side, in the functions that
-// own them); no other C++ file spells a key.
+// Every key is built here, from the suffixes of queue/key_names.hpp, which
+// the Lua side reads too (as K); no other file spells a key.
 #pragma once
 
 #include "core/message.hpp"

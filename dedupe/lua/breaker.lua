@@ -22,13 +22,13 @@
 local BREAKER_NAMES = {c = 'content', r = 'recipient', t = 'tenant'}
 
 local function breaker_key(shard, tenant, kind, subject)
-  local k = shard .. ':brk:' .. tenant .. ':' .. kind
+  local k = shard .. K.breaker .. tenant .. ':' .. kind
   if kind ~= 't' then k = k .. ':' .. subject end
   return k
 end
 
 local function breaker_index(shard, tenant)
-  return shard .. ':brks:' .. tenant
+  return shard .. K.breakers .. tenant
 end
 
 -- Keeps `key` in the tenant's index until `till`, the index itself at
@@ -58,7 +58,7 @@ local function bump(ctx, kind, subject, window)
   local counters = tenant_table(ctx, 'counters')
   local c = counters[kind]
   if not c then
-    c = {key = ctx.shard .. ':cnt:' .. kind .. ':' .. ctx.tenant .. ':' .. math.floor(ctx.now / window)}
+    c = {key = ctx.shard .. K.counters .. kind .. ':' .. ctx.tenant .. ':' .. math.floor(ctx.now / window)}
     counters[kind] = c
   end
   local n = redis.call('HINCRBY', c.key, subject, 1)
@@ -76,7 +76,7 @@ end
 local function tenant_rate(ctx)
   local r = ctx.t.rate
   if not r then
-    local key = ctx.shard .. ':rate:' .. ctx.tenant
+    local key = ctx.shard .. K.rate .. ctx.tenant
     local v = redis.call('HMGET', key, 'minute', 'count', 'ewma')
     r = {key = key, minute = tonumber(v[1]), count = tonumber(v[2]) or 0, ewma = tonumber(v[3]) or 0,
          span = num(ctx, 'breaker.rate.baseline_min')}
@@ -226,7 +226,7 @@ local function breaker_ops(keys, args)
     if kind == '*' then
       local cursor = '0'
       repeat
-        local r = redis.call('SCAN', cursor, 'MATCH', shard .. ':brk:' .. tenant .. ':*', 'COUNT', 1000)
+        local r = redis.call('SCAN', cursor, 'MATCH', shard .. K.breaker .. tenant .. ':*', 'COUNT', 1000)
         cursor = r[1]
         for _, k in ipairs(r[2]) do n = n + redis.call('DEL', k) end
       until cursor == '0'

@@ -31,7 +31,7 @@ local function dedupe_key(ctx)
     end
     hash = redis.sha1hex(hash .. '\n' .. table.concat(extra, '\n'))
   end
-  return ctx.shard .. ':dd:' .. ctx.tenant .. ':' .. ctx.ch .. ':' .. hash, window
+  return ctx.shard .. K.dedupe .. ctx.tenant .. ':' .. ctx.ch .. ':' .. hash, window
 end
 
 register_guard{

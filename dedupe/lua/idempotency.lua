@@ -7,7 +7,7 @@
 --   same key, reserved by another     -> 409 idempotency_in_flight + Retry-After
 
 local function idem_key(shard, tenant, key)
-  return shard .. ':idem:' .. tenant .. ':' .. key
+  return shard .. K.idempotency .. tenant .. ':' .. key
 end
 
 local function valid_idem(key)

@@ -163,7 +163,7 @@ local function admit_one(call, tenant, ch, payload, hash, idem, idem_token, rcpt
     count_answer(ctx, refusal[2])
     return refusal
   end
-  local entry = redis.call('XADD', ctx.shard .. ':in:' .. ch, '*',
+  local entry = redis.call('XADD', ctx.shard .. K.ingress .. ch, '*',
     'v', ENTRY_SCHEMA, 'tenant', tenant, 'payload', payload,
     'created', call.now_s, 'expires', t.expires, 'attempt', '0',
     'units', tostring(message_units(ctx)))
@@ -232,7 +232,7 @@ end
 -- CLI); admission sees the change on its next call.
 local function settings_ops(keys, args)
   local shard, action, tenant, name = keys[1], args[1], args[2], args[3]
-  local key = shard .. ':tenant:' .. tenant
+  local key = shard .. K.tenant .. tenant
   local n
   if action == 'set' and args[4] then
     n = redis.call('HSET', key, name, args[4])

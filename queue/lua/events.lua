@@ -1,7 +1,7 @@
 -- ---- events --------------------------------------------------------------------
 
 local function emit(ctx, kind, fields)
-  local args = {ctx.shard .. ':events', 'MAXLEN', '~', SCHEMA.events_max, '*',
+  local args = {ctx.shard .. K.events, 'MAXLEN', '~', SCHEMA.events_max, '*',
                 'type', kind, 'tenant', ctx.tenant, 'at', ctx.now}
   for _, x in ipairs(fields) do args[#args + 1] = x end
   redis.call('XADD', unpack(args))
@@ -25,7 +25,7 @@ local function tenant_table(ctx, name)
 end
 
 local function write_answers(call, t)
-  local key = call.shard .. ':stat:' .. t.name .. ':' .. call.day
+  local key = call.shard .. K.stat .. t.name .. ':' .. call.day
   for what, n in pairs(t.answers) do
     if redis.call('HINCRBY', key, what, n) == n then redis.call('EXPIRE', key, 8 * 86400) end
   end

@@ -17,7 +17,7 @@
 -- until a renewal gets through).
 
 local function service_clock(shard, stall_ms)
-  local key = shard .. ':clock'
+  local key = shard .. K.clock
   local now = now_ms()
   local c = redis.call('HMGET', key, 'wall', 'served')
   local wall, served = tonumber(c[1]) or now, tonumber(c[2]) or now
@@ -27,7 +27,7 @@ local function service_clock(shard, stall_ms)
   return served
 end
 
-local function lease_key(shard, id) return shard .. ':lease:' .. id end
+local function lease_key(shard, id) return shard .. K.lease .. id end
 
 -- The holder and until of a lease, or nil when there is none.
 local function lease_read(key)
@@ -74,7 +74,7 @@ local function renew(keys, args)
     local holder = lease_read(key)
     if holder == consumer then
       lease_write(key, consumer, served, lease_ms, keep_ms)
-      redis.call('XCLAIM', shard .. ':in:' .. args[i], group, consumer, 0, args[i + 1], 'JUSTID')
+      redis.call('XCLAIM', shard .. K.ingress .. args[i], group, consumer, 0, args[i + 1], 'JUSTID')
       out[#out + 1] = 'ok'
     else
       out[#out + 1] = holder and 'lost' or 'gone'
@@ -95,7 +95,7 @@ local function reclaim(keys, args)
   local shard, ch, group, consumer = keys[1], args[1], args[2], args[3]
   local min_idle, count, cursor = args[4], tonumber(args[5]), args[6]
   local served = service_clock(shard, tonumber(args[7]))
-  local stream = shard .. ':in:' .. ch
+  local stream = shard .. K.ingress .. ch
   local start = cursor == '0-0' and '-' or '(' .. cursor
   local pending = redis.call('XPENDING', stream, group, 'IDLE', min_idle, start, '+', count)
   local claimed, skipped = {}, 0

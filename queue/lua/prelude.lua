@@ -108,7 +108,7 @@ local function dead_letter(shard, f, reason, detail, now, dead_max)
   f['reason'] = reason
   f['detail'] = detail
   f['died'] = tostring(now)
-  local args = {shard .. ':dead', 'MAXLEN', '~', dead_max, '*'}
+  local args = {shard .. K.dead, 'MAXLEN', '~', dead_max, '*'}
   for _, x in ipairs(flatten(f)) do args[#args + 1] = x end
   redis.call('XADD', unpack(args))
 end

@@ -13,13 +13,13 @@ local function hash_table(flat, into)
 end
 
 local function load_settings(shard, tenant)
-  local version = redis.call('HGET', shard .. ':meta', 'settings_version')
+  local version = redis.call('HGET', shard .. K.meta, 'settings_version')
   if not version then return nil end
   local ck = shard .. '|' .. tenant
   local hit = SETTINGS_CACHE[ck]
   if hit and hit.version == version then return hit.values end
-  local s = hash_table(redis.call('HGETALL', shard .. ':meta'), {})
-  hash_table(redis.call('HGETALL', shard .. ':tenant:' .. tenant), s)
+  local s = hash_table(redis.call('HGETALL', shard .. K.meta), {})
+  hash_table(redis.call('HGETALL', shard .. K.tenant .. tenant), s)
   if not hit then
     SETTINGS_CACHED = SETTINGS_CACHED + 1
     if SETTINGS_CACHED > SETTINGS_CACHE_MAX then
@@ -31,7 +31,7 @@ local function load_settings(shard, tenant)
 end
 
 local function bump_settings(shard)
-  redis.call('HINCRBY', shard .. ':meta', 'settings_version', 1)
+  redis.call('HINCRBY', shard .. K.meta, 'settings_version', 1)
 end
 
 -- Only names of the contract (SETTINGS, generated from the C++ tables) may

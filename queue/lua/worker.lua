@@ -13,7 +13,7 @@ local function claim(keys, args)
   for i = 6, #args, SCHEMA.claim_fields do
     local id = args[i]
     local verdict
-    if redis.call('EXISTS', shard .. ':done:' .. id) == 1 then
+    if redis.call('EXISTS', shard .. K.done .. id) == 1 then
       verdict = 'done'
     else
       local lease = lease_key(shard, id)
@@ -77,7 +77,7 @@ local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, con
   local head, tail = split_once(arg)
   local tenant, bytes = head, tonumber(tail) or 0
   if kind == 'D' then
-    redis.call('SET', shard .. ':done:' .. id, '1', 'EX', done_ttl)
+    redis.call('SET', shard .. K.done .. id, '1', 'EX', done_ttl)
   elseif kind == 'R' or kind == 'L' or kind == 'X' then
     local f = entry_fields(stream, entry)
     if f then
@@ -92,8 +92,8 @@ local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, con
           f['attempt'] = tostring((tonumber(f['attempt']) or 0) + 1)
           push_history(f, tail)
         end
-        redis.call('HSET', shard .. ':deferred', id, cjson.encode(f))
-        redis.call('ZADD', shard .. ':retry', head, id)
+        redis.call('HSET', shard .. K.deferred, id, cjson.encode(f))
+        redis.call('ZADD', shard .. K.retry, head, id)
       end
     end
   end
@@ -109,7 +109,7 @@ end
 local function settle(keys, args)
   local shard, ch, group = keys[1], args[1], args[2]
   local now, done_ttl, dead_max, consumer = tonumber(args[3]), args[4], args[5], args[6]
-  local stream = shard .. ':in:' .. ch
+  local stream = shard .. K.ingress .. ch
   local settled, fenced = 0, 0
   for i = 7, #args, SCHEMA.settle_fields do
     local s, f = settle_one(shard, stream, ch, group, now, done_ttl, dead_max, consumer,
@@ -128,10 +128,10 @@ end
 local function promote(keys, args)
   local shard, now, limit, dead_max = keys[1], tonumber(args[1]), args[2], args[3]
   service_clock(shard, tonumber(args[4]))
-  local due = redis.call('ZRANGEBYSCORE', shard .. ':retry', '-inf', now, 'LIMIT', 0, limit)
+  local due = redis.call('ZRANGEBYSCORE', shard .. K.retry, '-inf', now, 'LIMIT', 0, limit)
   local moved, expired = 0, 0
   for _, id in ipairs(due) do
-    local raw = redis.call('HGET', shard .. ':deferred', id)
+    local raw = redis.call('HGET', shard .. K.deferred, id)
     local ok, f = pcall(cjson.decode, raw or '')
     if not ok or type(f) ~= 'table' then
       f = {id = id}
@@ -144,15 +144,15 @@ local function promote(keys, args)
     else
       local ch = f['channel']
       f['channel'] = nil
-      local xargs = {shard .. ':in:' .. ch, '*'}
+      local xargs = {shard .. K.ingress .. ch, '*'}
       for _, x in ipairs(flatten(f)) do xargs[#xargs + 1] = x end
       redis.call('XADD', unpack(xargs))
       moved = moved + 1
     end
-    redis.call('HDEL', shard .. ':deferred', id)
-    redis.call('ZREM', shard .. ':retry', id)
+    redis.call('HDEL', shard .. K.deferred, id)
+    redis.call('ZREM', shard .. K.retry, id)
   end
-  local nxt = redis.call('ZRANGE', shard .. ':retry', 0, 0, 'WITHSCORES')
+  local nxt = redis.call('ZRANGE', shard .. K.retry, 0, 0, 'WITHSCORES')
   return {moved, expired, nxt[2] and tonumber(nxt[2]) or -1}
 end
 

@@ -50,7 +50,7 @@ local function tenant_gate(ctx, name, subject, units)
   local per_sec = num_or_0(ctx, 'rate.' .. name .. '.per_sec')
   if per_sec <= 0 then return nil end
   local burst = num_or_0(ctx, 'rate.' .. name .. '.burst')
-  local key = ctx.shard .. ':rl:' .. ctx.tenant .. ':' .. subject
+  local key = ctx.shard .. K.limiter .. ctx.tenant .. ':' .. subject
   local ok, retry = gcra(key, ctx.now, per_sec, 1000, burst, units)
   if ok then return nil end
   if retry < 0 then return 60000 end

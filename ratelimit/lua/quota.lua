@@ -20,7 +20,7 @@ local function quota_periods(ctx)
   local day = math.floor(ctx.now / 86400000)
   local y, m = civil(day)
   local next_month = days_from_civil(m == 12 and y + 1 or y, m == 12 and 1 or m + 1, 1)
-  local base = ctx.shard .. ':quota:' .. ctx.tenant .. ':' .. ctx.ch
+  local base = ctx.shard .. K.quota .. ctx.tenant .. ':' .. ctx.ch
   if day_limit > 0 then
     periods[#periods + 1] = {name = 'day', key = base .. ':d' .. day, limit = day_limit,
                              reset = (day + 1) * 86400000}

@@ -6,7 +6,7 @@
 -- herald_usage_recount as a safety net. Limits storage.max_bytes and
 -- storage.max_messages (0 = none); over: 507 storage_quota_exceeded.
 
-local function usage_key(shard, tenant) return shard .. ':usage:' .. tenant end
+local function usage_key(shard, tenant) return shard .. K.usage .. tenant end
 
 -- What this call charged (ctx.t.usage, written by write()), and what was
 -- queued before it, read only where a limit needs it.
@@ -75,9 +75,9 @@ end)
 -- to keep one call short.
 local function usage_recount(keys, args)
   local shard, max_entries = keys[1], tonumber(args[1]) or 100000
-  local total = redis.call('HLEN', shard .. ':deferred')
+  local total = redis.call('HLEN', shard .. K.deferred)
   for _, ch in ipairs({'email', 'sms'}) do
-    total = total + redis.call('XLEN', shard .. ':in:' .. ch)
+    total = total + redis.call('XLEN', shard .. K.ingress .. ch)
   end
   if total > max_entries then return err('too_large', total .. ' entries') end
   local usage = {}
@@ -88,20 +88,20 @@ local function usage_recount(keys, args)
     usage[tenant] = u
   end
   for _, ch in ipairs({'email', 'sms'}) do
-    for _, e in ipairs(redis.call('XRANGE', shard .. ':in:' .. ch, '-', '+')) do
+    for _, e in ipairs(redis.call('XRANGE', shard .. K.ingress .. ch, '-', '+')) do
       local f = {}
       for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
       add(f['tenant'], f['payload'])
     end
   end
-  local d = redis.call('HVALS', shard .. ':deferred')
+  local d = redis.call('HVALS', shard .. K.deferred)
   for _, raw in ipairs(d) do
     local ok, f = pcall(cjson.decode, raw)
     if ok and type(f) == 'table' then add(f['tenant'], f['payload']) end
   end
   local corrected, cursor = 0, '0'
   repeat -- tenants with a usage hash but nothing queued
-    local r = redis.call('SCAN', cursor, 'MATCH', shard .. ':usage:*', 'COUNT', 1000)
+    local r = redis.call('SCAN', cursor, 'MATCH', shard .. K.usage .. '*', 'COUNT', 1000)
     cursor = r[1]
     for _, k in ipairs(r[2]) do
       local tenant = k:sub(#shard + 8)

@@ -4,6 +4,7 @@
 // guards match the chain) and answers its protocol.
 #include "queue/contract.hpp"
 #include "dedupe/settings.hpp"
+#include "queue/key_names.hpp"
 #include "ratelimit/settings.hpp"
 #include "smtp/settings.hpp"
 #include "tests/support/queue_fixture.hpp"
@@ -103,6 +104,17 @@ TEST_F(contract_test, the_library_stays_well_under_luas_200_top_level_locals) {
     EXPECT_GT(count, 50u) << "the scan found the locals";
     EXPECT_LT(count, 150u);
     RecordProperty("top_level_locals", static_cast<int>(count));
+}
+
+TEST_F(contract_test, no_function_spells_a_key_the_key_table_has) {
+    // Each suffix appears once: in the generated K table.
+    for (const auto& k : queue::k_key_names) {
+        const std::string quoted = "'" + std::string(k.suffix) + "'";
+        std::size_t n = 0;
+        for (auto at = lua.find(quoted); at != std::string::npos; at = lua.find(quoted, at + 1))
+            ++n;
+        EXPECT_EQ(n, 1u) << k.name << " (" << k.suffix << ") spelled outside the K table";
+    }
 }
 
 TEST_F(contract_test, the_library_answers_its_protocol) {
