@@ -36,7 +36,6 @@
 
 #include <random>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace herald::queue {
 

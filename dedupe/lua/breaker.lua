@@ -224,13 +224,10 @@ local function breaker_ops(keys, args)
   if action == 'reset' then
     local n = 0
     if kind == '*' then
-      local cursor = '0'
-      repeat
-        local r = redis.call('SCAN', cursor, 'MATCH', shard .. K.breaker .. tenant .. ':*', 'COUNT', 1000)
-        cursor = r[1]
-        for _, k in ipairs(r[2]) do n = n + redis.call('DEL', k) end
-      until cursor == '0'
-      redis.call('DEL', breaker_index(shard, tenant))
+      -- Every breaker of the tenant is in its index: no scan of the keyspace.
+      local index = breaker_index(shard, tenant)
+      for _, k in ipairs(redis.call('ZRANGE', index, 0, -1)) do n = n + redis.call('DEL', k) end
+      redis.call('DEL', index)
     else
       local key = breaker_key(shard, tenant, kind, subject)
       n = redis.call('DEL', key)
