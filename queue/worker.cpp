@@ -45,7 +45,8 @@ worker::worker(asio::any_io_executor ex, redis::client& redis, transport& t, con
       leases_(ex, redis, lease_options_from(opt_)),
       settler_(ex, redis, clk, {opt_.q.delivered_ttl_s, opt_.q.dead_max, 256, opt_.consumer},
                [this](const settle_record& r) { leases_.drop(r.id, r.entry_id); }),
-      wake_(ex) {
+      wake_(ex),
+      stopped_(ex) {
     for (std::uint32_t s = 0; s < opt_.q.shards; ++s)
         for (auto ch : {channel::email, channel::sms}) {
             streams_.push_back(ingress_key(s, ch));
@@ -57,6 +58,7 @@ void worker::stop() {
     if (stopping_) return;
     stopping_ = true;
     wake_.notify_all();
+    stopped_.notify_all();
     log::info("worker.draining", {{"in_flight", static_cast<std::int64_t>(in_flight_.size())}});
 }
 
@@ -314,7 +316,7 @@ asio::awaitable<void> worker::reclaim_loop() {
                 co_await take(stream, claimed);
             } while (cursor != "0-0");
         }
-        co_await wake_.wait_for(milliseconds(opt_.q.reclaim_interval_ms));
+        co_await stopped_.wait_for(milliseconds(opt_.q.reclaim_interval_ms));
     }
 }
 
@@ -343,7 +345,7 @@ asio::awaitable<void> worker::schedule_loop() {
                 if (auto due = rep[2].as_int().value_or(-1); due >= 0) next = std::min(next, due);
             }
         }
-        if (!more) co_await wake_.wait_for(milliseconds(std::max<millis>(1, next - now)));
+        if (!more) co_await stopped_.wait_for(milliseconds(std::max<millis>(1, next - now)));
     }
 }
 

@@ -116,6 +116,9 @@ private:
     };
     std::unordered_map<std::string, in_flight_entry> in_flight_;  // sends running, by message id
     event wake_;  // capacity freed, a send finished, or stop requested
+    // Only stop requested: the reclaimer's and scheduler's sleeps, which
+    // must not run a round of calls per finished send.
+    event stopped_;
     bool stopping_ = false;
     std::mt19937_64 rng_{std::random_device{}()};
     worker_counters counters_;

@@ -56,8 +56,10 @@ end
 --
 -- Fenced: a record other than D or A is skipped when another worker holds
 -- the message's lease now (ours lapsed and it was claimed): that worker
--- owns the message and its outcome. A delivery is a fact and is always
--- written. Answers {settled, fenced}.
+-- owns the message and its outcome. A delivery is a fact: it is always
+-- written and ends the message's lease, whoever holds it (a worker still
+-- short of its commit learns it at its next renewal, 'gone', and gives
+-- up). Answers {settled, fenced}.
 
 local function split_once(s)
   local sep = s:find('|', 1, true) or (#s + 1)
@@ -67,9 +69,10 @@ end
 local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, consumer,
                           kind, entry, id, arg)
   local lease = lease_key(shard, id)
-  local holder = lease_read(lease)
-  local ours = holder == nil or holder == consumer
-  if not ours and kind ~= 'D' and kind ~= 'A' then return 0, 1 end
+  if kind ~= 'D' and kind ~= 'A' then
+    local holder = lease_read(lease)
+    if holder ~= nil and holder ~= consumer then return 0, 1 end
+  end
   if kind == 'U' then
     redis.call('DEL', lease)
     return 0, 0
@@ -102,7 +105,7 @@ local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, con
   if removed == 1 and (kind == 'D' or kind == 'A' or kind == 'X') then
     left_queue(shard, tenant, bytes)
   end
-  if ours then redis.call('DEL', lease) end
+  redis.call('DEL', lease)
   return 1, 0
 end
 

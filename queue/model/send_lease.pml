@@ -140,11 +140,7 @@ proctype worker(byte me) {
     :: pc[me] == RELEASING && CALLS(me) ->                              /* settle U, fenced */
         atomic { if :: holder == me -> holder = 0 :: else -> skip fi; pc[me] = IDLE }
     :: pc[me] == ACCEPTED && CALLS(me) ->                               /* settle D */
-        atomic {
-            done = true; entry = false;
-            if :: holder == me -> holder = 0 :: else -> skip fi;
-            pc[me] = IDLE
-        }
+        atomic { done = true; entry = false; holder = 0; pc[me] = IDLE }  /* ends any lease */
     :: RENEWS && pc[me] >= LEASED && CALLS(me) ->                       /* herald_renew */
         atomic {
             if

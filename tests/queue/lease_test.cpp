@@ -134,12 +134,12 @@ TEST_F(lease_test, settle_is_fenced_by_the_current_holder_but_a_delivery_is_alwa
     EXPECT_EQ(settle("a", 'U', "-"), std::make_pair(std::int64_t{0}, std::int64_t{1}));
     EXPECT_EQ(count({"ZCARD", shard + ":retry"}), 0);
     EXPECT_EQ(total_len(channel::email), 1);
-    // a delivered before it lost the lease: that is a fact, and recorded,
-    // without removing b's lease.
+    // a delivered before it lost the lease: that is a fact, recorded, and
+    // it ends the message's lease: b learns it at its next renewal.
     EXPECT_EQ(settle("a", 'D', "acme|100"), std::make_pair(std::int64_t{1}, std::int64_t{0}));
     EXPECT_EQ(count({"EXISTS", shard + ":done:" + id.str()}), 1);
     EXPECT_EQ(claim("a", 200), "done");
-    EXPECT_EQ(renew("b", 5000), "ok") << "b's lease is untouched";
+    EXPECT_EQ(renew("b", 5000), "gone") << "b gives up before its commit";
 }
 
 TEST_F(lease_test, reclaim_acknowledges_entries_deleted_while_pending) {
