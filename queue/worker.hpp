@@ -2,7 +2,8 @@
 // group, takes a send lease per message, hands it to the transport, and
 // settles the outcome. Alongside it run the retry scheduler (deferred
 // messages back into their stream when due) and the reclaimer (entries
-// left pending by a crashed worker, via XAUTOCLAIM).
+// left pending by a crashed worker, via herald_reclaim: entries whose
+// lease lapsed or was never taken).
 //
 // A message is sent at most once per lease and never after its delivered
 // marker exists. The lease is renewed (queue/lease_keeper) from the claim
