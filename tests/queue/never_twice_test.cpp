@@ -143,5 +143,25 @@ TEST_F(never_twice_test, a_settle_held_up_by_a_redis_pause_is_not_followed_by_a_
     EXPECT_EQ(b.wait(), 0);
 }
 
+// SIGTERM while Redis does not answer (CLIENT PAUSE) and the peer takes
+// the message: the worker waits for the committed send's answer, cannot
+// write the outcome, gives up at the drain deadline (2 s), says how many
+// and exits 1. The entry stays pending for another worker.
+TEST_F(never_twice_test, sigterm_with_redis_paused_drains_within_the_deadline_and_exits_1) {
+    test::capture_server peer({"--dot-delay", "1"});
+    write_config(peer);
+    auto a = start("a");
+    admit("acme", test::email_json("someone@example.com"));
+    ASSERT_TRUE(wait_for([&] { return fs::exists(peer.dir() / "dot.1"); }, 20s));
+    server.cmd({"CLIENT", "PAUSE", "9000", "ALL"});
+    a.signal(SIGTERM);
+    const auto stopped_at = std::chrono::steady_clock::now();
+    EXPECT_EQ(a.wait(8s), 1) << log_text("a");
+    EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, 8s);
+    EXPECT_NE(log_text("a").find("event=worker.unsettled count=1"), std::string::npos)
+        << log_text("a");
+    EXPECT_EQ(peer.state_value("messages"), 1) << "the committed send was awaited";
+}
+
 }  // namespace
 }  // namespace herald

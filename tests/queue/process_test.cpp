@@ -178,32 +178,6 @@ TEST_F(process_test, sigterm_under_load_drains_loses_nothing_and_leaves_no_lease
     expect_exactly_once(n);
 }
 
-// SIGTERM while Redis does not answer (CLIENT PAUSE): the worker gives up
-// on the outcomes it cannot write at the drain deadline, says how many,
-// exits non-zero, and those entries are reclaimed and captured later.
-TEST_F(process_test, sigterm_with_redis_paused_drains_within_the_deadline_and_exits_non_zero) {
-    constexpr int n = 3000;
-    admit_many(n);
-    {
-        worker_process w(config, log);
-        ASSERT_TRUE(wait_for([&] { return captured() >= 300; }, 30s));
-        server.cmd({"CLIENT", "PAUSE", "12000", "ALL"});  // the drain deadline is 5 s
-        w.signal(SIGTERM);
-        const auto stopped_at = std::chrono::steady_clock::now();
-        EXPECT_EQ(w.wait(9s), 1) << "exits within the drain deadline, non-zero";
-        EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, 9s);
-    }
-    std::ifstream in(log);
-    const std::string text((std::istreambuf_iterator<char>(in)), {});
-    EXPECT_NE(text.find("event=worker.unsettled count="), std::string::npos) << text;
-    worker_process w(config, log);  // runs once Redis answers again
-    ASSERT_TRUE(wait_for([&] { return captured() == n && total_len(channel::email) == 0; }))
-        << captured() << " of " << n;
-    w.signal(SIGTERM);
-    EXPECT_EQ(w.wait(), 0);
-    expect_exactly_once(n);
-}
-
 TEST_F(process_test, two_worker_processes_share_one_rate_limit) {
     constexpr int n = 40, per_sec = 20;
     const auto prefix = queue::shard_prefix(queue::shard_of("paced", q.shards));
