@@ -5,7 +5,7 @@
 //   herald_schema_gen <out.lua>
 #include "dedupe/settings.hpp"
 #include "queue/contract.hpp"
-#include "queue/key_names.hpp"
+#include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
 
 #include <fstream>
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     settings(out, dedupe::settings());
     settings(out, ratelimit::settings());
     out << "}\n\n"
-        << "-- Key suffixes after the shard prefix (queue/key_names.hpp): shard .. K.deferred.\n"
+        << "-- Key suffixes after the shard prefix (queue/keys.hpp): shard .. K.deferred.\n"
         << "local K = {\n";
     for (const auto& k : queue::k_key_names)
         out << "  " << k.name << " = '" << k.suffix << "',\n";

@@ -1,7 +1,6 @@
 #include "queue/keys.hpp"
 
 #include "queue/contract.hpp"
-#include "queue/key_names.hpp"
 
 #include <boost/crc.hpp>
 

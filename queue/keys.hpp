@@ -21,12 +21,15 @@
 //   hd:{d:<domain>}:rl    string  its GCRA state
 //   hd:{d}:limited        set     the domains with a limit of their own
 //
-// Every key is built here, from the suffixes of queue/key_names.hpp, which
-// the Lua side reads too (as K); no other file spells a key.
+// Every key is built here, from the suffix table below, which app/schema_gen
+// writes into the Lua library as K (shard .. K.deferred); no other file
+// spells a key. The table and key_suffix() are header-only, for the
+// generator.
 #pragma once
 
 #include "core/message.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,6 +37,30 @@
 namespace herald::queue {
 
 inline constexpr std::string_view group_name = "workers";
+
+// Every key of a shard is "hd:{sN}" + a suffix from this table [+ parts].
+struct key_name {
+    std::string_view name;    // K.<name> in Lua
+    std::string_view suffix;  // after "hd:{sN}"
+};
+
+inline constexpr std::array k_key_names{
+    key_name{"meta", ":meta"},         key_name{"ingress", ":in:"},   key_name{"retry", ":retry"},
+    key_name{"deferred", ":deferred"}, key_name{"lease", ":lease:"},  key_name{"clock", ":clock"},
+    key_name{"done", ":done:"},        key_name{"dead", ":dead"},     key_name{"events", ":events"},
+    key_name{"tenant", ":tenant:"},    key_name{"stat", ":stat:"},    key_name{"breaker", ":brk:"},
+    key_name{"breakers", ":brks:"},    key_name{"counters", ":cnt:"}, key_name{"rate", ":rate:"},
+    key_name{"idempotency", ":idem:"}, key_name{"dedupe", ":dd:"},    key_name{"limiter", ":rl:"},
+    key_name{"quota", ":quota:"},      key_name{"usage", ":usage:"},  key_name{"sent", ":sent:"},
+    key_name{"suppression", ":supp:"},
+};
+
+// The suffix of key `name`; a name not in the table does not compile.
+consteval std::string_view key_suffix(std::string_view name) {
+    for (const auto& k : k_key_names)
+        if (k.name == name) return k.suffix;
+    throw "unknown key name";
+}
 
 std::uint32_t shard_of(std::string_view tenant, std::uint32_t shards);
 std::string shard_prefix(std::uint32_t shard);

@@ -65,7 +65,6 @@ public:
     bool commit() noexcept override;
     // A draining worker gives the send up: true unless it was committed.
     bool release() noexcept;
-    bool committed() const noexcept { return state_.load() == committed_state; }
     void extend(time_point until) noexcept;  // never moves the end earlier
     void lose() noexcept;                    // another worker holds it: never commits again
 

@@ -107,7 +107,6 @@ asio::awaitable<bool> settler::flush(std::map<group_key, std::vector<settle_reco
     if (fenced > 0)
         log::warn("settle.fenced", {{"count", static_cast<std::int64_t>(fenced)},
                                     {"why", "another worker holds their leases now"}});
-    fenced_ += fenced;
     for (const auto& [key, recs] : work) {
         pending_ -= recs.size();
         if (on_written_)

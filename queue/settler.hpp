@@ -8,7 +8,7 @@
 // deferral whose entry is gone is skipped), so a batch whose answer was
 // lost is simply sent again until Redis takes it. It is fenced: a record
 // for a message whose lease another worker holds now is skipped
-// (queue/lua/worker.lua) and counted in fenced(). Once a record is
+// (queue/lua/worker.lua) and logged (settle.fenced). Once a record is
 // written, on_written(record) is called: the worker stops renewing its lease.
 #pragma once
 
@@ -58,7 +58,6 @@ public:
     boost::asio::awaitable<void> run();
     void close(std::chrono::steady_clock::time_point deadline);
     std::size_t pending() const { return pending_; }
-    std::uint64_t fenced() const { return fenced_; }
 
 private:
     using group_key = std::pair<std::uint32_t, channel>;
@@ -70,7 +69,6 @@ private:
     std::map<group_key, std::vector<settle_record>> queue_;
     std::function<void(const settle_record&)> on_written_;
     std::size_t pending_ = 0;
-    std::uint64_t fenced_ = 0;
     boost::asio::steady_timer signal_;
     bool closed_ = false;
     std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();

@@ -74,7 +74,6 @@ public:
     // deadline): their entries are reclaimed by another worker.
     std::size_t unsettled() const { return settler_.pending(); }
     std::size_t in_flight() const { return in_flight_.size(); }
-    const lease_keeper& leases() const { return leases_; }
 
 private:
     struct stream_ref {

@@ -15,12 +15,8 @@ namespace {
 // (more than the burst): look again in a minute rather than spin.
 constexpr millis never_fits_wait = 60'000;
 
-}  // namespace
-
-domain_throttle::domain_throttle(redis::client& redis, const clock& clk, domain_limits limits)
-    : redis_(redis), clock_(clk), limits_(limits) {}
-
-std::vector<std::string> domain_throttle::recipient_domains(const message& m) {
+// The domains of a message's recipients, lower-case, each once.
+std::vector<std::string> recipient_domains(const message& m) {
     std::vector<std::string> out;
     for (const auto& r : dedupe::recipients(m)) {  // normalised: the domain lower-cased
         auto at = r.rfind('@');
@@ -30,6 +26,11 @@ std::vector<std::string> domain_throttle::recipient_domains(const message& m) {
     }
     return out;
 }
+
+}  // namespace
+
+domain_throttle::domain_throttle(redis::client& redis, const clock& clk, domain_limits limits)
+    : redis_(redis), clock_(clk), limits_(limits) {}
 
 asio::awaitable<void> domain_throttle::refresh_limited() {
     const auto now = std::chrono::steady_clock::now();

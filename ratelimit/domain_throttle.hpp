@@ -30,9 +30,6 @@ public:
     boost::asio::awaitable<std::vector<millis>> waits(
         const std::vector<const queue::queued_message*>& messages) override;
 
-    // The domains of a message's recipients, lower-case, each once.
-    static std::vector<std::string> recipient_domains(const message& m);
-
 private:
     boost::asio::awaitable<void> refresh_limited();
 

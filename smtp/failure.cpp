@@ -86,10 +86,11 @@ verdict classify(const failure& f) noexcept {
             return {scope::destination, severity::transient};
         case smtp_errc::pool_closed:
             return {scope::connection, severity::transient};
-        // Not sent: the worker's lease lapsed before the final dot, and the
-        // connection, mid-DATA, is dropped (smtp/session).
+        // Not sent: the worker's lease lapsed before the final dot. The
+        // session drops the connection mid-DATA itself (smtp/session); the
+        // scope is the message, so no other host is tried for it.
         case smtp_errc::lease_lost:
-            return {scope::connection, severity::transient};
+            return {scope::message, severity::transient};
         case smtp_errc::peer_size_exceeded:
         case smtp_errc::invalid_address:
         case smtp_errc::header_injection:
@@ -301,7 +302,7 @@ send_result unroutable(const envelope& env, const error& route_error) {
 bool try_next_host(const send_result& r) {
     return !r.recipients.empty() &&
            std::all_of(r.recipients.begin(), r.recipients.end(), [](const recipient_result& x) {
-               return x.kind == outcome_kind::deferred && x.why && x.code != "lease_lost" &&
+               return x.kind == outcome_kind::deferred && x.why &&
                       (x.why->reach == scope::connection || x.why->reach == scope::destination);
            });
 }

@@ -134,8 +134,7 @@ send_result all_recipients(const envelope& env, outcome_kind kind, const error& 
 send_result unroutable(const envelope& env, const error& route_error);
 
 // Worth trying the next MX host: nothing was decided for any recipient
-// beyond "this host or connection did not work" (a lost lease is not the
-// host's fault: no next host either).
+// beyond "this host or connection did not work".
 bool try_next_host(const send_result& r);
 
 // The whole message as a transport outcome (the summary, its code and detail).

@@ -4,7 +4,7 @@
 // guards match the chain) and answers its protocol.
 #include "queue/contract.hpp"
 #include "dedupe/settings.hpp"
-#include "queue/key_names.hpp"
+#include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
 #include "smtp/settings.hpp"
 #include "tests/support/queue_fixture.hpp"

@@ -55,10 +55,21 @@ struct never_twice_test : test::queue_fixture {
         return true;
     }
 
-    // Long enough for a wrongful reclaim and second send to show: past the
-    // reclaim idle time and another lease.
-    void linger() const {
+    // The message settles, and stays handed over once for long enough for a
+    // wrongful reclaim and second send to show: past the reclaim idle time
+    // and another lease.
+    void expect_handed_once(const test::capture_server& peer, const message_id& id,
+                            std::chrono::milliseconds limit) {
+        ASSERT_TRUE(wait_for([&] { return settled(id); }, limit)) << log_text("a") << log_text("b");
         std::this_thread::sleep_for(std::chrono::milliseconds(q.reclaim_idle_ms + q.lease_ms));
+        EXPECT_EQ(peer.state_value("handed"), 1) << log_text("a") << log_text("b");
+    }
+
+    static void stop_cleanly(test::worker_process& a, test::worker_process& b) {
+        a.signal(SIGTERM);
+        b.signal(SIGTERM);
+        EXPECT_EQ(a.wait(), 0);
+        EXPECT_EQ(b.wait(), 0);
     }
 };
 
@@ -76,15 +87,9 @@ TEST_P(slow_peer_test, two_workers_hand_a_slow_peer_the_message_once) {
     auto id = admit("acme", test::email_json("someone@example.com"));
     ASSERT_TRUE(wait_for([&] { return peer.state_value("handed") >= 1; }, 20s))
         << log_text("a") << log_text("b");
-    const auto limit = std::chrono::milliseconds(GetParam() + 10000);
-    ASSERT_TRUE(wait_for([&] { return settled(id); }, limit)) << log_text("a") << log_text("b");
-    linger();
-    EXPECT_EQ(peer.state_value("handed"), 1) << log_text("a") << log_text("b");
+    expect_handed_once(peer, id, std::chrono::milliseconds(GetParam() + 10000));
     EXPECT_EQ(peer.state_value("messages"), 1);
-    a.signal(SIGTERM);
-    b.signal(SIGTERM);
-    EXPECT_EQ(a.wait(), 0);
-    EXPECT_EQ(b.wait(), 0);
+    stop_cleanly(a, b);
 }
 
 INSTANTIATE_TEST_SUITE_P(lease_and_reclaim_multiples, slow_peer_test,
@@ -104,16 +109,11 @@ TEST_F(never_twice_test, a_worker_stopped_past_its_lease_does_not_send_after_wak
     ASSERT_TRUE(wait_for([&] { return fs::exists(peer.dir() / "data.2"); }, 20s))
         << "the second worker should have reclaimed the message: " << log_text("b");
     a.signal(SIGCONT);
-    ASSERT_TRUE(wait_for([&] { return settled(id); }, 20s)) << log_text("a") << log_text("b");
-    linger();
-    EXPECT_EQ(peer.state_value("handed"), 1) << log_text("a") << log_text("b");
+    expect_handed_once(peer, id, 20s);
     const auto woken = log_text("a");
     EXPECT_NE(woken.find("event=delivery.lease_lost"), std::string::npos)
         << "the stopped worker should give the send up at the final dot: " << woken;
-    a.signal(SIGTERM);
-    b.signal(SIGTERM);
-    EXPECT_EQ(a.wait(), 0);
-    EXPECT_EQ(b.wait(), 0);
+    stop_cleanly(a, b);
 }
 
 // Redis paused (CLIENT PAUSE, longer than reclaim_idle_ms) while the peer
@@ -131,16 +131,11 @@ TEST_F(never_twice_test, a_settle_held_up_by_a_redis_pause_is_not_followed_by_a_
     server.cmd({"CLIENT", "PAUSE", std::to_string(pause_ms), "ALL"});
     ASSERT_TRUE(wait_for([&] { return peer.state_value("messages") == 1; }, 5s))
         << "the peer accepts while Redis is paused";
-    ASSERT_TRUE(wait_for([&] { return settled(id); }, 30s)) << log_text("a") << log_text("b");
-    linger();
-    EXPECT_EQ(peer.state_value("handed"), 1) << log_text("a") << log_text("b");
+    expect_handed_once(peer, id, 30s);
     const auto logs = log_text("a") + log_text("b");
     EXPECT_NE(logs.find("settle.retry"), std::string::npos)
         << "the settle should have waited for Redis: " << logs;
-    a.signal(SIGTERM);
-    b.signal(SIGTERM);
-    EXPECT_EQ(a.wait(), 0);
-    EXPECT_EQ(b.wait(), 0);
+    stop_cleanly(a, b);
 }
 
 // SIGTERM while Redis does not answer (CLIENT PAUSE) and the peer takes
