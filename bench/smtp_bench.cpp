@@ -3,8 +3,8 @@
 // cached-key signer, in items per second. Compare the RSA rates with
 // `openssl speed -seconds 3 rsa2048` run on the same machine (goal: ≥ 0.8
 // of its sign/s).
-#include "smtp/dkim_signer.hpp"
-#include "smtp/render.hpp"
+#include "dkim/signer.hpp"
+#include "mime/render.hpp"
 
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
@@ -33,8 +33,8 @@ email_message five_kb() {
     return m;
 }
 
-smtp::render_options options() {
-    smtp::render_options o;
+mime::render_options options() {
+    mime::render_options o;
     o.message_id = "1795679092742-0-e3";
     o.unsubscribe_url = "https://acme.example/u/abc";
     return o;
@@ -42,14 +42,14 @@ smtp::render_options options() {
 
 const std::string& rendered() {
     static const std::string data = [] {
-        auto r = smtp::render(five_kb(), options(), k_clock);
+        auto r = mime::render(five_kb(), options(), k_clock);
         if (!r) throw std::runtime_error(r.error().to_string());
         return std::move(r->data);
     }();
     return data;
 }
 
-std::shared_ptr<const smtp::dkim_key> key(const char* type) {
+std::shared_ptr<const dkim::dkim_key> key(const char* type) {
     EVP_PKEY* k = std::string_view(type) == "RSA"
                       ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048})
                       : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
@@ -57,7 +57,7 @@ std::shared_ptr<const smtp::dkim_key> key(const char* type) {
     PEM_write_bio_PrivateKey(bio, k, nullptr, nullptr, 0, nullptr, nullptr);
     char* data = nullptr;
     const long n = BIO_get_mem_data(bio, &data);
-    auto parsed = smtp::dkim_key::parse(std::string_view(data, static_cast<std::size_t>(n)));
+    auto parsed = dkim::dkim_key::parse(std::string_view(data, static_cast<std::size_t>(n)));
     BIO_free(bio);
     EVP_PKEY_free(k);
     if (!parsed) throw std::runtime_error(parsed.error().to_string());
@@ -69,7 +69,7 @@ void BM_render_5kb(benchmark::State& state) {
     const auto o = options();
     std::size_t bytes = 0;
     for (auto _ : state) {
-        auto r = smtp::render(m, o, k_clock);
+        auto r = mime::render(m, o, k_clock);
         bytes = r->data.size();
         benchmark::DoNotOptimize(r);
     }
@@ -78,11 +78,11 @@ void BM_render_5kb(benchmark::State& state) {
 }
 BENCHMARK(BM_render_5kb);
 
-void sign(benchmark::State& state, smtp::dkim_signer_kind kind, const char* type) {
+void sign(benchmark::State& state, dkim::signer_kind kind, const char* type) {
     static const auto rsa = key("RSA");
     static const auto ed = key("ED25519");
     const auto& k = std::string_view(type) == "RSA" ? *rsa : *ed;
-    auto signer = smtp::make_dkim_signer(kind, {}, k_clock);
+    auto signer = dkim::make_signer(kind, {}, k_clock);
     if (!signer) throw std::runtime_error(signer.error().to_string());
     const auto& msg = rendered();
     for (auto _ : state) {
@@ -97,16 +97,16 @@ void sign(benchmark::State& state, smtp::dkim_signer_kind kind, const char* type
 }
 
 void BM_sign_rsa2048_opendkim(benchmark::State& s) {
-    sign(s, smtp::dkim_signer_kind::opendkim, "RSA");
+    sign(s, dkim::signer_kind::opendkim, "RSA");
 }
 void BM_sign_rsa2048_cached_key(benchmark::State& s) {
-    sign(s, smtp::dkim_signer_kind::cached_key, "RSA");
+    sign(s, dkim::signer_kind::cached_key, "RSA");
 }
 void BM_sign_ed25519_opendkim(benchmark::State& s) {
-    sign(s, smtp::dkim_signer_kind::opendkim, "ED25519");
+    sign(s, dkim::signer_kind::opendkim, "ED25519");
 }
 void BM_sign_ed25519_cached_key(benchmark::State& s) {
-    sign(s, smtp::dkim_signer_kind::cached_key, "ED25519");
+    sign(s, dkim::signer_kind::cached_key, "ED25519");
 }
 BENCHMARK(BM_sign_rsa2048_opendkim);
 BENCHMARK(BM_sign_rsa2048_cached_key);
@@ -117,7 +117,7 @@ BENCHMARK(BM_sign_ed25519_cached_key);
 void BM_parse_rsa2048_pem(benchmark::State& state) {
     static const auto rsa = key("RSA");
     for (auto _ : state)
-        benchmark::DoNotOptimize(smtp::dkim_key::parse(rsa->pem()));
+        benchmark::DoNotOptimize(dkim::dkim_key::parse(rsa->pem()));
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_parse_rsa2048_pem);

@@ -1,5 +1,5 @@
 #include "smtp/auth.hpp"
-#include "smtp/mime_encode.hpp"
+#include "mime/encode.hpp"
 
 #include <openssl/evp.h>
 
@@ -38,10 +38,10 @@ asio::awaitable<step<void>> login(chat& c, const credentials& cr, milliseconds t
     auto r = co_await say(c, "AUTH LOGIN", timeout);
     if (!r) co_return r.error();
     if (r->code != 334) co_return refused(std::move(*r));
-    r = co_await say(c, base64(cr.user), timeout);
+    r = co_await say(c, mime::base64(cr.user), timeout);
     if (!r) co_return r.error();
     if (r->code != 334) co_return refused(std::move(*r));
-    r = co_await say(c, base64(cr.password), timeout);
+    r = co_await say(c, mime::base64(cr.password), timeout);
     if (!r) co_return r.error();
     if (r->code != 235) co_return refused(std::move(*r));
     co_return step<void>{};
@@ -61,7 +61,7 @@ std::string plain_response(const credentials& c) {
     raw += c.user;
     raw += '\0';
     raw += c.password;
-    return base64(raw);
+    return mime::base64(raw);
 }
 
 asio::awaitable<step<void>> authenticate(chat& c, const extensions& ext, const credentials& cr,

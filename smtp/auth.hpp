@@ -10,7 +10,7 @@
 // Limits: user and password up to 255 bytes each; no NUL in either.
 #pragma once
 
-#include "smtp/mime_encode.hpp"
+#include "mime/encode.hpp"
 
 #include "smtp/chat.hpp"
 #include "smtp/extensions.hpp"

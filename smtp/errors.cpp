@@ -9,22 +9,8 @@ public:
     std::string message(int ev) const override { return std::string(code_name(ev)); }
     std::string_view code_name(int ev) const noexcept override {
         switch (static_cast<smtp_errc>(ev)) {
-            case smtp_errc::header_injection:
-                return "header_injection";
-            case smtp_errc::invalid_address:
-                return "invalid_address";
-            case smtp_errc::invalid_header:
-                return "invalid_header";
-            case smtp_errc::reserved_header:
-                return "reserved_header";
-            case smtp_errc::invalid_attachment:
-                return "invalid_attachment";
-            case smtp_errc::message_too_large:
-                return "message_too_large";
-            case smtp_errc::dkim_invalid_key:
-                return "dkim_invalid_key";
-            case smtp_errc::dkim_failed:
-                return "dkim_failed";
+            case smtp_errc::invalid_envelope:
+                return "invalid_envelope";
             case smtp_errc::connect_failed:
                 return "connect_failed";
             case smtp_errc::timeout:
@@ -62,13 +48,8 @@ public:
     }
     int http_status(int ev) const noexcept override {
         switch (static_cast<smtp_errc>(ev)) {
-            case smtp_errc::header_injection:
-            case smtp_errc::invalid_address:
-            case smtp_errc::invalid_header:
-            case smtp_errc::reserved_header:
-            case smtp_errc::invalid_attachment:
+            case smtp_errc::invalid_envelope:
                 return 400;
-            case smtp_errc::message_too_large:
             case smtp_errc::peer_size_exceeded:
                 return 413;
             case smtp_errc::connect_failed:
@@ -89,9 +70,6 @@ public:
                 return 503;
             case smtp_errc::timeout:
                 return 504;
-            case smtp_errc::dkim_invalid_key:
-            case smtp_errc::dkim_failed:
-                return 500;
         }
         return 500;
     }

@@ -1,11 +1,8 @@
-// Errors of the smtp folder: what rendering and signing refuse, and why an
-// SMTP delivery did not complete. Rendering refuses a message that cannot
-// be sent safely (the producer's fault, 4xx: it will never succeed, so it
-// is not retried); signing fails only on a bad key or a library failure
-// (herald's fault, 500). Delivery codes name the cause only: what a cause
-// means for the message (retry, bounce, unknown) depends on the protocol
-// phase too and is decided in one place, smtp/failure. Names are part of
-// the public contract, like every code name.
+// Errors of the SMTP client: why a delivery did not complete. Codes name
+// the cause only: what a cause means for the message (retry, bounce,
+// unknown) depends on the protocol phase too and is decided in one place,
+// smtp/failure. Rendering and signing have their own (mime/errors,
+// dkim/errors). Names are part of the public contract, like every code name.
 #pragma once
 
 #include "core/error.hpp"
@@ -13,32 +10,23 @@
 namespace herald::smtp {
 
 enum class smtp_errc {
-    header_injection = 1,  // 400: CR or LF inside a header value, name or address
-    invalid_address,       // 400: an address fails RFC 5321/5322 syntax or length limits
-    invalid_header,        // 400: a header name or value that cannot be written safely
-    reserved_header,       // 400: an extra header would replace one herald writes
-    invalid_attachment,    // 400: not base64, a bad content type, filename or Content-ID
-    message_too_large,     // 413: the rendered message exceeds the configured maximum
-    dkim_invalid_key,      // 500: a DKIM private key that cannot be parsed or used
-    dkim_failed,           // 500: the signing library failed (detail says where)
-
-    // Delivery (smtp/session, smtp/pool).
-    connect_failed,      // 502: the TCP connection could not be made
-    timeout,             // 504: a phase's deadline passed (smtp/timeouts.hpp)
-    connection_lost,     // 502: the peer closed or reset the connection
-    protocol_error,      // 502: a malformed, oversized or unexpected reply
-    reply_transient,     // 503 "smtp_4xx": the peer answered 4xx
-    reply_permanent,     // 502 "smtp_5xx": the peer answered 5xx
-    tls_unavailable,     // 502: TLS is required and the peer offers or accepts no STARTTLS
-    tls_failed,          // 502: the TLS handshake failed
-    tls_verify_failed,   // 502: the certificate is not trusted or names another host
-    auth_unavailable,    // 502: credentials are set and the peer offers no PLAIN or LOGIN
-    auth_insecure,       // 502: AUTH refused without TLS (allow_plaintext is off)
-    auth_failed,         // 502: the peer refused the credentials
-    peer_size_exceeded,  // 413: the message exceeds the peer's announced SIZE
-    pool_timeout,        // 503: no connection to the destination became free in time
-    pool_closed,         // 503: the pool was closed
-    lease_lost,          // 503: the send lease lapsed before the final dot: not sent
+    invalid_envelope = 1,  // 400: no recipients, or an address the session cannot write
+    connect_failed,        // 502: the TCP connection could not be made
+    timeout,               // 504: a phase's deadline passed (smtp/timeouts.hpp)
+    connection_lost,       // 502: the peer closed or reset the connection
+    protocol_error,        // 502: a malformed, oversized or unexpected reply
+    reply_transient,       // 503 "smtp_4xx": the peer answered 4xx
+    reply_permanent,       // 502 "smtp_5xx": the peer answered 5xx
+    tls_unavailable,       // 502: TLS is required and the peer offers or accepts no STARTTLS
+    tls_failed,            // 502: the TLS handshake failed
+    tls_verify_failed,     // 502: the certificate is not trusted or names another host
+    auth_unavailable,      // 502: credentials are set and the peer offers no PLAIN or LOGIN
+    auth_insecure,         // 502: AUTH refused without TLS (allow_plaintext is off)
+    auth_failed,           // 502: the peer refused the credentials
+    peer_size_exceeded,    // 413: the message exceeds the peer's announced SIZE
+    pool_timeout,          // 503: no connection to the destination became free in time
+    pool_closed,           // 503: the pool was closed
+    lease_lost,            // 503: the send lease lapsed before the final dot: not sent
 };
 
 const error_category& smtp_category() noexcept;

@@ -92,17 +92,8 @@ verdict classify(const failure& f) noexcept {
         case smtp_errc::lease_lost:
             return {scope::message, severity::transient};
         case smtp_errc::peer_size_exceeded:
-        case smtp_errc::invalid_address:
-        case smtp_errc::header_injection:
-        case smtp_errc::invalid_header:
-        case smtp_errc::reserved_header:
-        case smtp_errc::invalid_attachment:
-        case smtp_errc::message_too_large:
+        case smtp_errc::invalid_envelope:
             return {scope::message, severity::permanent};
-        // herald's own signing fault: worth another try once fixed.
-        case smtp_errc::dkim_invalid_key:
-        case smtp_errc::dkim_failed:
-            return {scope::message, severity::transient};
     }
     return {scope::connection, severity::transient};
 }

@@ -29,8 +29,8 @@
 #pragma once
 
 #include "core/transport.hpp"
+#include "smtp/envelope.hpp"
 #include "smtp/errors.hpp"
-#include "smtp/render.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/timeouts.hpp"
 

@@ -147,12 +147,12 @@ asio::awaitable<step<void>> session::start_tls() {
 // ---- one message --------------------------------------------------------------
 
 std::optional<failure> session::refuse_early(const envelope& env, std::string_view data) const {
-    if (env.rcpt_to.empty()) return refusal(smtp_errc::invalid_address, "no recipients");
+    if (env.rcpt_to.empty()) return refusal(smtp_errc::invalid_envelope, "no recipients");
     if (!safe_address(env.mail_from))
-        return refusal(smtp_errc::invalid_address, "sender address cannot be sent");
+        return refusal(smtp_errc::invalid_envelope, "sender address cannot be sent");
     for (const auto& r : env.rcpt_to)
         if (r.empty() || !safe_address(r))
-            return refusal(smtp_errc::invalid_address, "recipient address cannot be sent");
+            return refusal(smtp_errc::invalid_envelope, "recipient address cannot be sent");
     if (ext_.max_size && data.size() > *ext_.max_size)
         return refusal(smtp_errc::peer_size_exceeded,
                        "message of " + std::to_string(data.size()) +

@@ -28,9 +28,9 @@
 
 #include "smtp/auth.hpp"
 #include "smtp/chat.hpp"
+#include "smtp/envelope.hpp"
 #include "smtp/extensions.hpp"
 #include "smtp/failure.hpp"
-#include "smtp/render.hpp"
 #include "smtp/timeouts.hpp"
 #include "smtp/tls.hpp"
 

@@ -1,8 +1,8 @@
 #include "smtp/transport.hpp"
 
 #include "core/log.hpp"
+#include "mime/render.hpp"
 #include "queue/keys.hpp"
-#include "smtp/render.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -77,12 +77,12 @@ result<std::unique_ptr<smtp_transport>> smtp_transport::create(asio::any_io_exec
                                                                redis::client& redis,
                                                                const clock& clk) {
     std::unique_ptr<smtp_transport> t(new smtp_transport(cfg, redis, clk));
-    auto keys = dkim_key_store::load(cfg.dkim.keys_dir);
+    auto keys = dkim::key_store::load(cfg.dkim.keys_dir);
     if (!keys) return keys.error();
     t->keys_ = std::move(*keys);
     auto kind =
-        cfg.dkim.signer == "opendkim" ? dkim_signer_kind::opendkim : dkim_signer_kind::cached_key;
-    auto signer = make_dkim_signer(kind, dkim_options{}, clk);
+        cfg.dkim.signer == "opendkim" ? dkim::signer_kind::opendkim : dkim::signer_kind::cached_key;
+    auto signer = dkim::make_signer(kind, dkim::signer_options{}, clk);
     if (!signer) return signer.error();
     t->signer_ = std::move(*signer);
     const unsigned threads =
@@ -112,7 +112,7 @@ asio::awaitable<result<std::string>> smtp_transport::sign(std::string data,
     if (keys.empty()) co_return data;  // no key for this domain: sent unsigned
     auto home = co_await asio::this_coro::executor;
     co_await asio::post(signing_->get_executor(), asio::use_awaitable);
-    auto header = sign_all(*signer_, data, keys);
+    auto header = dkim::sign_all(*signer_, data, keys);
     co_await asio::post(home, asio::use_awaitable);
     if (!header) co_return header.error();
     co_return *header + data;
@@ -217,15 +217,15 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
     const auto* email = std::get_if<email_message>(&d.msg.content);
     if (!email)
         co_return outcome::bounced("channel_unsupported", "the smtp transport sends email only");
-    render_options ro;
+    mime::render_options ro;
     ro.message_id = d.id.str();
-    auto rendered = render(*email, ro, clock_);
+    auto rendered = mime::render(*email, ro, clock_);
     if (!rendered)
         co_return outcome::bounced(std::string(rendered.error().name()), rendered.error().detail);
 
     // Who still gets it: not suppressed, not delivered by an earlier attempt.
     const std::string sent_key = queue::sent_key(d.id.shard, d.id.str());
-    std::vector<redis::command> lookups{suppression_.lookup(d.tenant, rendered->env.rcpt_to),
+    std::vector<redis::command> lookups{suppression_.lookup(d.tenant, rendered->rcpt_to),
                                         redis::cmd("SMEMBERS", sent_key)};
     auto found = co_await redis_.pipeline(std::move(lookups));
     if (!found) co_return outcome::deferred("redis", found.error().to_string());
@@ -233,9 +233,9 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
         if (r.is_error()) co_return outcome::deferred("redis", r.str);
     const auto suppressed = suppression_list::suppressed((*found)[0]);
     const auto& before = (*found)[1];
-    envelope env{rendered->env.mail_from, {}, d.lease};
-    for (std::size_t i = 0; i < rendered->env.rcpt_to.size(); ++i) {
-        const auto& a = rendered->env.rcpt_to[i];
+    envelope env{rendered->mail_from, {}, d.lease};
+    for (std::size_t i = 0; i < rendered->rcpt_to.size(); ++i) {
+        const auto& a = rendered->rcpt_to[i];
         const bool done = std::any_of(before.elements.begin(), before.elements.end(),
                                       [&](const redis::reply& x) { return x.str == a; });
         if (!suppressed[i] && !done) env.rcpt_to.push_back(a);

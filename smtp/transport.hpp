@@ -21,12 +21,12 @@
 
 #include "core/config.hpp"
 #include "core/transport.hpp"
+#include "dkim/keys.hpp"
+#include "dkim/signer.hpp"
 #include "dns/errors.hpp"
 #include "dns/mx_route.hpp"
 #include "dns/resolver.hpp"
 #include "queue/redis_client.hpp"
-#include "smtp/dkim_keys.hpp"
-#include "smtp/dkim_signer.hpp"
 #include "smtp/pool.hpp"
 #include "smtp/suppression.hpp"
 
@@ -65,8 +65,8 @@ private:
     redis::client& redis_;
     const clock& clock_;
     suppression_list suppression_;
-    dkim_key_store keys_;
-    std::unique_ptr<dkim_signer> signer_;
+    dkim::key_store keys_;
+    std::unique_ptr<dkim::dkim_signer> signer_;
     std::unique_ptr<boost::asio::thread_pool> signing_;
     std::unique_ptr<dns::resolver> resolver_;
     std::unique_ptr<dns::mx_router> router_;

@@ -1,6 +1,7 @@
 // The SMTP client's pure parts: the reply parser and its bounds, EHLO
 // extensions, AUTH encodings, and the failure policy as a table.
 #include "smtp/auth.hpp"
+#include "smtp/dot_stuff.hpp"
 #include "smtp/extensions.hpp"
 #include "smtp/failure.hpp"
 #include "smtp/reply.hpp"
@@ -128,9 +129,9 @@ TEST(Extensions, FirstLineIsTheNameAndSizeZeroIsNoLimit) {
 // ---- AUTH encodings ----------------------------------------------------------------
 
 TEST(Auth, Encodings) {
-    EXPECT_EQ(base64(""), "");
-    EXPECT_EQ(base64("f"), "Zg==");
-    EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+    EXPECT_EQ(mime::base64(""), "");
+    EXPECT_EQ(mime::base64("f"), "Zg==");
+    EXPECT_EQ(mime::base64("foobar"), "Zm9vYmFy");
     EXPECT_EQ(plain_response({"tim", "tanstaaftanstaaf"}), "AHRpbQB0YW5zdGFhZnRhbnN0YWFm");
     extensions e;
     EXPECT_FALSE(choose_mechanism(e));
@@ -202,7 +203,7 @@ TEST(Failure, ClassificationTable) {
         {phase::connect, smtp_errc::pool_timeout, 0, scope::destination, severity::transient},
         // The message itself cannot go.
         {phase::mail, smtp_errc::peer_size_exceeded, 0, scope::message, severity::permanent},
-        {phase::mail, smtp_errc::invalid_address, 0, scope::message, severity::permanent},
+        {phase::mail, smtp_errc::invalid_envelope, 0, scope::message, severity::permanent},
     };
     for (const auto& r : rows) {
         failure f{r.where, r.code, std::nullopt, {}};
@@ -316,6 +317,14 @@ TEST(Conclude, AddressFailureAtEndOfDataSuppressesOnlyALoneRecipient) {
     auto r3 = conclude(three(), t3, "mx");
     EXPECT_EQ(r3.kind, outcome_kind::bounced);
     EXPECT_TRUE(r3.suppressed_recipients().empty());
+}
+
+TEST(dot_stuff, doubles_leading_dots_of_every_line) {
+    EXPECT_EQ(dot_stuff(""), "");
+    EXPECT_EQ(dot_stuff(".\r\n"), "..\r\n");
+    EXPECT_EQ(dot_stuff("a\r\n.\r\n..b\r\nc.d\r\n"), "a\r\n..\r\n...b\r\nc.d\r\n");
+    EXPECT_EQ(dot_stuff("x\n.y"), "x\n..y");
+    EXPECT_EQ(dot_stuff("no dots"), "no dots");
 }
 
 }  // namespace

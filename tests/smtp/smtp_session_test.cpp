@@ -243,7 +243,7 @@ TEST_F(SessionTest, UnsafeAddressesAreNeverSent) {
     auto a = send(srv, plain(), {"Subject: x\r\n\r\nx\r\n"}, env);
     ASSERT_EQ(a.sent.size(), 1u);
     EXPECT_EQ(a.sent[0].kind, outcome_kind::bounced);
-    EXPECT_EQ(a.sent[0].code, "invalid_address");
+    EXPECT_EQ(a.sent[0].code, "invalid_envelope");
     EXPECT_TRUE(srv.messages().empty());
 }
 

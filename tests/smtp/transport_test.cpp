@@ -3,10 +3,10 @@
 // a capturing SMTP server; a 5.1.1 bounce suppresses the recipient for the
 // tenant; a recipient deferred while another was accepted is retried alone.
 #include "smtp/transport.hpp"
-#include "smtp/dkim_key.hpp"
+#include "dkim/key.hpp"
 #include "tests/dns/dnsmasq.hpp"
-#include "tests/smtp/python_runner.hpp"
 #include "tests/smtp/smtp_servers.hpp"
+#include "tests/support/python_runner.hpp"
 #include "tests/support/queue_fixture.hpp"
 
 #include <boost/json.hpp>
@@ -53,7 +53,7 @@ struct transport_test : test::queue_fixture {
     }
     // Every captured message's DKIM signatures, verified independently.
     std::vector<bool> verify(const std::vector<test::capture_server::message>& msgs) {
-        auto key = smtp::dkim_key::parse(pem);
+        auto key = dkim::dkim_key::parse(pem);
         json::object records{{"s1._domainkey.example.com.", (*key)->dns_record()}};
         test::temp_file rec(json::serialize(records), "records.json");
         std::vector<std::unique_ptr<test::temp_file>> files;
@@ -62,7 +62,7 @@ struct transport_test : test::queue_fixture {
             files.push_back(std::make_unique<test::temp_file>(m.content));
             args.push_back(files.back()->path().string());
         }
-        auto r = test::run_python("dkim_verify.py", args);
+        auto r = test::run_python("dkim/dkim_verify.py", args);
         std::vector<bool> ok;
         const json::value parsed = json::parse(r.out);
         for (const auto& v : parsed.as_array()) {
