@@ -38,22 +38,48 @@ namespace herald::queue {
 
 inline constexpr std::string_view group_name = "workers";
 
+// Why a kind of key cannot grow without limit; tests/ratelimit/bounds_test
+// audits a live keyspace against this column.
+enum class key_bound {
+    per_shard,   // a fixed number per shard: streams trimmed by MAXLEN, queues
+                 // counted under the storage quota, the shard's own hashes
+    per_tenant,  // one per tenant (its settings, its storage usage)
+    expires,     // every key of the kind has a TTL, set in the call that makes it
+};
+
 // Every key of a shard is "hd:{sN}" + a suffix from this table [+ parts].
 struct key_name {
     std::string_view name;    // K.<name> in Lua
     std::string_view suffix;  // after "hd:{sN}"
+    key_bound bound;
 };
 
+// clang-format off
 inline constexpr std::array k_key_names{
-    key_name{"meta", ":meta"},         key_name{"ingress", ":in:"},   key_name{"retry", ":retry"},
-    key_name{"deferred", ":deferred"}, key_name{"lease", ":lease:"},  key_name{"clock", ":clock"},
-    key_name{"done", ":done:"},        key_name{"dead", ":dead"},     key_name{"events", ":events"},
-    key_name{"tenant", ":tenant:"},    key_name{"stat", ":stat:"},    key_name{"breaker", ":brk:"},
-    key_name{"breakers", ":brks:"},    key_name{"counters", ":cnt:"}, key_name{"rate", ":rate:"},
-    key_name{"idempotency", ":idem:"}, key_name{"dedupe", ":dd:"},    key_name{"limiter", ":rl:"},
-    key_name{"quota", ":quota:"},      key_name{"usage", ":usage:"},  key_name{"sent", ":sent:"},
-    key_name{"suppression", ":supp:"},
+    key_name{"meta",        ":meta",      key_bound::per_shard},
+    key_name{"ingress",     ":in:",       key_bound::per_shard},   // one per channel
+    key_name{"retry",       ":retry",     key_bound::per_shard},
+    key_name{"deferred",    ":deferred",  key_bound::per_shard},
+    key_name{"clock",       ":clock",     key_bound::per_shard},
+    key_name{"dead",        ":dead",      key_bound::per_shard},
+    key_name{"events",      ":events",    key_bound::per_shard},
+    key_name{"tenant",      ":tenant:",   key_bound::per_tenant},
+    key_name{"usage",       ":usage:",    key_bound::per_tenant},
+    key_name{"lease",       ":lease:",    key_bound::expires},
+    key_name{"done",        ":done:",     key_bound::expires},
+    key_name{"stat",        ":stat:",     key_bound::expires},
+    key_name{"breaker",     ":brk:",      key_bound::expires},
+    key_name{"breakers",    ":brks:",     key_bound::expires},
+    key_name{"counters",    ":cnt:",      key_bound::expires},
+    key_name{"rate",        ":rate:",     key_bound::expires},
+    key_name{"idempotency", ":idem:",     key_bound::expires},
+    key_name{"dedupe",      ":dd:",       key_bound::expires},
+    key_name{"limiter",     ":rl:",       key_bound::expires},
+    key_name{"quota",       ":quota:",    key_bound::expires},
+    key_name{"sent",        ":sent:",     key_bound::expires},
+    key_name{"suppression", ":supp:",     key_bound::expires},
 };
+// clang-format on
 
 // The suffix of key `name`; a name not in the table does not compile.
 consteval std::string_view key_suffix(std::string_view name) {

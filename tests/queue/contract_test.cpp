@@ -1,7 +1,8 @@
 // The Redis contract, both sides: the settings the Lua functions read are
-// the ones the C++ tables register, and the reverse; the generated schema
-// carries queue/contract.hpp's layouts and chain; the library loads (its
-// guards match the chain) and answers its protocol.
+// the ones the C++ tables register, and the reverse; every key they build
+// is a row of queue/keys' table, with a bound that bounds_test audits; the
+// generated schema carries queue/contract.hpp's layouts and chain; the
+// library loads (its guards match the chain) and answers its protocol.
 #include "queue/contract.hpp"
 #include "dedupe/settings.hpp"
 #include "queue/keys.hpp"
@@ -115,6 +116,21 @@ TEST_F(contract_test, no_function_spells_a_key_the_key_table_has) {
             ++n;
         EXPECT_EQ(n, 1u) << k.name << " (" << k.suffix << ") spelled outside the K table";
     }
+}
+
+TEST_F(contract_test, every_key_the_lua_builds_is_a_row_with_a_bound) {
+    // A function builds keys only as shard .. K.<name>; each name must be a
+    // row of queue/keys' table, whose bound column bounds_test audits.
+    std::set<std::string_view> rows;
+    for (const auto& k : queue::k_key_names)
+        rows.insert(k.name);
+    const std::regex use(R"(\bK\.(\w+))");
+    std::set<std::string> used;
+    for (std::sregex_iterator it(lua.begin(), lua.end(), use), end; it != end; ++it)
+        used.insert((*it)[1]);
+    EXPECT_GT(used.size(), 15u) << "the scan found the key builders";
+    for (const auto& name : used)
+        EXPECT_TRUE(rows.contains(name)) << "K." << name << " is not in queue/keys' table";
 }
 
 TEST_F(contract_test, the_library_answers_its_protocol) {
