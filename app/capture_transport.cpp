@@ -1,6 +1,7 @@
 #include "app/capture_transport.hpp"
 
 #include "core/log.hpp"
+#include "mime/validate.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -46,6 +47,9 @@ bool write_all(int fd, std::string_view data) {
 }  // namespace
 
 outcome capture_transport::write(const delivery& d) {
+    // Refused as the smtp transport would refuse it: capture is a stand-in
+    // for delivery, never a looser door.
+    if (auto ok = mime::validate(d.msg); !ok) return outcome::refused(ok.error());
     const std::string id = d.id.str();
     boost::json::object doc{{"id", id},
                             {"tenant", d.tenant},

@@ -5,6 +5,7 @@
 #include "app/setup.hpp"
 #include "core/log.hpp"
 #include "dedupe/admission.hpp"
+#include "mime/validate.hpp"
 #include "queue/producer.hpp"
 
 #include <boost/json.hpp>
@@ -120,6 +121,7 @@ int cmd_enqueue(const args& a) {
     if (!text) return print_error(text.error());
     auto msg = parse_message(*ch, *text);
     if (!msg) return print_error(msg.error());
+    if (auto ok = mime::validate(*msg); !ok) return print_error(ok.error());
     std::vector<queue::admission> one{
         dedupe::admission_of(f->tenant, *msg, serialize(*msg), f->idempotency_key)};
     std::optional<result<queue::admitted>> answer;

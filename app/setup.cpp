@@ -36,6 +36,7 @@ std::optional<config> load_or_report(const std::string& flag) {
 
 int print_error(const error& e) {
     boost::json::object err{{"code", e.name()}, {"status", e.http_status()}, {"message", e.detail}};
+    if (!e.field.empty()) err["field"] = e.field;
     if (e.retry_after_s > 0) err["retry_after"] = e.retry_after_s;
     std::cout << boost::json::serialize(boost::json::object{{"error", std::move(err)}}) << "\n";
     return 1;

@@ -86,8 +86,14 @@ int error::http_status() const noexcept {
 
 std::string error::to_string() const {
     std::string s(name());
+    if (!field.empty()) s += " at " + field;
     if (!detail.empty()) s += ": " + detail;
     return s;
+}
+
+error at_field(error e, std::string field) {
+    if (e.field.empty()) e.field = std::move(field);
+    return e;
 }
 
 }  // namespace herald

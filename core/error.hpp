@@ -24,11 +24,15 @@ struct error {
     std::error_code code;
     std::string detail;
     int retry_after_s = 0;  // > 0: when trying again makes sense (HTTP Retry-After)
+    std::string field;  // the input at fault, as a path ("to[3]", "headers.X-Tag"); may be empty
 
     std::string_view name() const noexcept;
     int http_status() const noexcept;
-    std::string to_string() const;  // "name: detail"
+    std::string to_string() const;  // "name at field: detail"
 };
+
+// `e`, blamed on `field` unless it already names a more precise one.
+error at_field(error e, std::string field);
 
 template <class T>
 using result = boost::system::result<T, error>;

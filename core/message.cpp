@@ -9,17 +9,22 @@ namespace json = boost::json;
 
 namespace {
 
+// The first thing wrong with a message: the field's path and what is wrong.
+struct problem {
+    std::string field, what;
+};
+
 // Reads one JSON object field by field, keeping the first problem with the
 // field's path so the producer learns exactly what to fix.
 class reader {
 public:
-    reader(const json::object& o, std::string path, const message_limits& lim, std::string* problem)
-        : o_(o), path_(std::move(path)), lim_(lim), problem_(problem) {}
+    reader(const json::object& o, std::string path, const message_limits& lim, problem* p)
+        : o_(o), path_(std::move(path)), lim_(lim), problem_(p) {}
 
-    bool ok() const { return problem_->empty(); }
+    bool ok() const { return problem_->field.empty(); }
 
     void fail(std::string_view field, std::string_view what) {
-        if (ok()) *problem_ = path_ + std::string(field) + ": " + std::string(what);
+        if (ok()) *problem_ = {path_ + std::string(field), std::string(what)};
     }
 
     std::string str(std::string_view field, bool required, std::size_t max = 0) {
@@ -76,23 +81,35 @@ private:
     const json::object& o_;
     std::string path_;
     const message_limits& lim_;
-    std::string* problem_;
+    problem* problem_;
 };
 
-void read_headers(reader& r, const json::value* v, email_message& e) {
+void read_headers(reader& r, const json::value* v, email_message& e, const message_limits& lim) {
     if (!v || v->is_null()) return;
     if (!v->is_object()) return r.fail("headers", "must be an object");
-    for (const auto& [k, val] : v->get_object()) {
-        if (!val.is_string()) return r.fail("headers", "values must be strings");
+    const auto& o = v->get_object();
+    if (o.size() > lim.max_headers)
+        return r.fail("headers", std::to_string(o.size()) + " headers: at most " +
+                                     std::to_string(lim.max_headers));
+    std::size_t bytes = 0;
+    for (const auto& [k, val] : o) {
+        const std::string field = "headers." + std::string(k);
+        if (!val.is_string()) return r.fail(field, "must be a string");
         if (k.empty()) return r.fail("headers", "names must not be empty");
+        bytes += k.size() + val.get_string().size();
+        if (bytes > lim.max_header_bytes)
+            return r.fail(field, "the headers exceed " + std::to_string(lim.max_header_bytes) +
+                                     " bytes in all");
         e.headers.emplace_back(std::string(k), std::string(val.get_string()));
     }
 }
 
 void read_attachments(reader& r, const json::value* v, email_message& e, const message_limits& lim,
-                      std::string* problem) {
+                      problem* problem) {
     if (!v || v->is_null()) return;
     if (!v->is_array()) return r.fail("attachments", "must be an array");
+    if (v->get_array().size() > lim.max_attachments)
+        return r.fail("attachments", "at most " + std::to_string(lim.max_attachments));
     std::size_t i = 0;
     for (const auto& a : v->get_array()) {
         if (!a.is_object()) return r.fail("attachments", "entries must be objects");
@@ -109,7 +126,7 @@ void read_attachments(reader& r, const json::value* v, email_message& e, const m
     }
 }
 
-email_message read_email(reader& r, const message_limits& lim, std::string* problem) {
+email_message read_email(reader& r, const message_limits& lim, problem* problem) {
     email_message e;
     e.from = r.str("from", true);
     e.to = r.list("to", lim.max_recipients);
@@ -123,15 +140,24 @@ email_message read_email(reader& r, const message_limits& lim, std::string* prob
     e.subject = r.str("subject", false);
     e.text = r.body("text");
     e.html = r.body("html");
-    read_headers(r, r.sub("headers"), e);
+    read_headers(r, r.sub("headers"), e, lim);
     read_attachments(r, r.sub("attachments"), e, lim, problem);
     return e;
+}
+
+// E.164's shape: "+", a country code that does not start with 0, 7 to 15
+// digits in all. Which numbers exist is the sms folder's question.
+bool is_e164(std::string_view n) {
+    if (n.size() < 8 || n.size() > 16 || n[0] != '+' || n[1] == '0') return false;
+    return std::all_of(n.begin() + 1, n.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 sms_message read_sms(reader& r, const message_limits& lim) {
     sms_message s;
     s.from = r.str("from", true);
     s.to = r.str("to", true);
+    if (r.ok() && !is_e164(s.to))
+        r.fail("to", "must be an E.164 number: + and up to 15 digits, e.g. +14155550100");
     s.body = r.str("body", true, lim.max_sms_bytes);
     return s;
 }
@@ -190,7 +216,7 @@ json::object email_json(const email_message& e) {
 
 result<message> parse_message(channel ch, const json::value& v, const message_limits& lim) {
     if (!v.is_object()) return make_error(errc::invalid_message, "message must be a JSON object");
-    std::string problem;
+    problem problem;
     reader r(v.get_object(), "", lim, &problem);
     message m;
     if (ch == channel::email)
@@ -198,7 +224,10 @@ result<message> parse_message(channel ch, const json::value& v, const message_li
     else
         m.content = read_sms(r, lim);
     read_common(r, lim, m);
-    if (!problem.empty()) return make_error(errc::invalid_message, problem);
+    if (!problem.field.empty()) {
+        return at_field(make_error(errc::invalid_message, std::move(problem.what)),
+                        std::move(problem.field));
+    }
     return m;
 }
 

@@ -2,7 +2,9 @@
 // producers send (`herald enqueue --file`, later the HTTP API) and the form
 // carried in the stream's `payload` field. Parsing never trusts the input:
 // every field is type-checked and bounded, and the first problem is
-// reported as `invalid_message` with the field's path.
+// reported as `invalid_message` with the field's path (error::field). This
+// is the shape; whether an email can be written as RFC 5322 is
+// mime::validate's, and both run at every door and in the worker.
 #pragma once
 
 #include "core/channel.hpp"
@@ -58,7 +60,10 @@ struct message {
 // truncated.
 struct message_limits {
     std::size_t max_recipients = 100;
-    std::size_t max_field_bytes = 998;  // one header line (RFC 5322)
+    std::size_t max_field_bytes = 998;     // one header line (RFC 5322)
+    std::size_t max_headers = 100;         // extra header fields
+    std::size_t max_header_bytes = 16384;  // their names and values in all
+    std::size_t max_attachments = 64;
     std::size_t max_tags = 16;
     std::size_t max_metadata = 32;
     std::size_t max_sms_bytes = 1600;          // 10 concatenated segments of 160

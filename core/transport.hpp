@@ -64,6 +64,12 @@ struct outcome {
     static outcome bounced(std::string code, std::string detail = {}) {
         return {outcome_kind::bounced, std::move(code), std::move(detail), {}};
     }
+    // Never sendable as written (the producer's fault): bounced with the
+    // error's code, and the field at fault leading the detail.
+    static outcome refused(const error& e) {
+        return bounced(std::string(e.name()),
+                       e.field.empty() ? e.detail : e.field + ": " + e.detail);
+    }
     // Not sent: the send lease lapsed before the point of no return.
     static outcome lease_lost() {
         return deferred(std::string(lease_lost_code), "the send lease lapsed before the send");

@@ -173,14 +173,16 @@ result<mime_body> mime_body::build(const email_message& m, std::string_view boun
     for (std::size_t i = 0; i < m.attachments.size(); ++i) {
         std::size_t chars = 0;
         std::string cid;
+        const auto field = "attachments[" + std::to_string(i) + "]";
         auto part = attachment_part(m.attachments[i], i, chars, cid);
-        if (!part) return part.error();
+        if (!part) return at_field(part.error(), field);
         body.min_size_ += chars;
         if (m.attachments[i].content_id.empty()) {
             attached.push_back(std::move(*part));
         } else {
             if (!cids.insert(std::move(cid)).second)
-                return bad("attachment " + std::to_string(i + 1) + " repeats a Content-ID");
+                return at_field(
+                    bad("attachment " + std::to_string(i + 1) + " repeats a Content-ID"), field);
             inline_parts.push_back(std::move(*part));
         }
     }

@@ -1,4 +1,5 @@
 #include "mime/render.hpp"
+#include "mime/validate.hpp"
 
 #include "mime/address.hpp"
 #include "mime/body.hpp"
@@ -94,19 +95,26 @@ public:
         return append_field(out_, name, value);
     }
 
-    // A list of mailboxes; each addr-spec joins the envelope's recipients.
-    result<void> mailboxes(std::string_view name, const std::vector<std::string>& list,
+    // A list of mailboxes (model field `path`: "to", "cc"); each addr-spec
+    // joins the envelope's recipients.
+    result<void> mailboxes(std::string_view name, std::string_view path,
+                           const std::vector<std::string>& list,
                            std::vector<std::string>& rcpt_to) {
         std::string value;
-        for (const auto& text : list) {
-            auto m = parse_mailbox(text);
-            if (!m) return m.error();
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            auto m = parse_mailbox(list[i]);
+            if (!m) return at_field(m.error(), indexed(path, i));
             add_recipient(rcpt_to, m->addr_spec());
             if (!value.empty()) value += ", ";
             value += format_mailbox(*m);
         }
         if (value.empty()) return {};
-        return field(name, value);
+        if (auto r = field(name, value); !r) return at_field(r.error(), std::string(path));
+        return {};
+    }
+
+    static std::string indexed(std::string_view path, std::size_t i) {
+        return std::string(path) + '[' + std::to_string(i) + ']';
     }
 
     static void add_recipient(std::vector<std::string>& rcpt_to, std::string addr) {
@@ -138,9 +146,10 @@ result<void> write_unsubscribe(header_writer& w, const render_options& o) {
 
 result<void> write_extra(header_writer& w, const email_message& m) {
     for (const auto& [name, value] : m.headers) {
-        if (auto r = check_extra_name(name); !r) return r;
-        if (auto r = check_header_text(value, "header " + name); !r) return r;
-        if (auto r = w.field(name, unstructured_value(name, value)); !r) return r;
+        auto r = check_extra_name(name);
+        if (r) r = check_header_text(value, "header " + name);
+        if (r) r = w.field(name, unstructured_value(name, value));
+        if (!r) return at_field(r.error(), "headers." + name);
     }
     return {};
 }
@@ -149,24 +158,27 @@ result<void> write_headers(rendered_message& out, const email_message& m, const 
                            const clock& clock) {
     header_writer w(out.data);
     auto from = parse_mailbox(m.from);
-    if (!from) return from.error();
+    if (!from) return at_field(from.error(), "from");
     out.mail_from = from->addr_spec();
-    if (auto r = w.field("From", format_mailbox(*from)); !r) return r;
-    if (auto r = w.mailboxes("To", m.to, out.rcpt_to); !r) return r;
-    if (auto r = w.mailboxes("Cc", m.cc, out.rcpt_to); !r) return r;
-    for (const auto& text : m.bcc) {
-        auto b = parse_mailbox(text);
-        if (!b) return b.error();
+    if (auto r = w.field("From", format_mailbox(*from)); !r) return at_field(r.error(), "from");
+    if (auto r = w.mailboxes("To", "to", m.to, out.rcpt_to); !r) return r;
+    if (auto r = w.mailboxes("Cc", "cc", m.cc, out.rcpt_to); !r) return r;
+    for (std::size_t i = 0; i < m.bcc.size(); ++i) {
+        auto b = parse_mailbox(m.bcc[i]);
+        if (!b) return at_field(b.error(), header_writer::indexed("bcc", i));
         header_writer::add_recipient(out.rcpt_to, b->addr_spec());
     }
-    if (out.rcpt_to.empty()) return make_error(mime_errc::invalid_address, "no recipients");
+    if (out.rcpt_to.empty())
+        return at_field(make_error(mime_errc::invalid_address, "no recipients"), "to");
     if (!m.reply_to.empty()) {
         auto r = parse_mailbox(m.reply_to);
-        if (!r) return r.error();
-        if (auto f = w.field("Reply-To", format_mailbox(*r)); !f) return f;
+        if (!r) return at_field(r.error(), "reply_to");
+        if (auto f = w.field("Reply-To", format_mailbox(*r)); !f)
+            return at_field(f.error(), "reply_to");
     }
-    if (auto r = check_header_text(m.subject, "subject"); !r) return r;
-    if (auto r = w.field("Subject", unstructured_value("Subject", m.subject)); !r) return r;
+    auto subject = check_header_text(m.subject, "subject");
+    if (subject) subject = w.field("Subject", unstructured_value("Subject", m.subject));
+    if (!subject) return at_field(subject.error(), "subject");
     if (auto r = w.field("Date", rfc5322_date(clock.now_ms())); !r) return r;
     if (auto r = w.field("Message-ID", '<' + o.message_id + '@' + from->domain + '>'); !r) return r;
     if (auto r = w.field("MIME-Version", "1.0"); !r) return r;
@@ -179,7 +191,23 @@ error too_large(std::size_t size, std::size_t max) {
                                                         " bytes exceeds " + std::to_string(max));
 }
 
+// What validate() renders with: nothing in it can fail, so a message that
+// validates fails render() only on the caller's options or its size.
+struct validation_clock final : clock {
+    millis now_ms() const noexcept override { return 0; }
+};
+
 }  // namespace
+
+result<void> validate(const email_message& m) {
+    static const validation_clock k_clock;
+    render_options o;
+    o.message_id = "validate";
+    rendered_message headers;
+    if (auto r = write_headers(headers, m, o, k_clock); !r) return r;
+    if (auto body = mime_body::build(m, o.message_id); !body) return body.error();
+    return {};
+}
 
 result<rendered_message> render(const email_message& m, const render_options& options,
                                 const clock& clock) {

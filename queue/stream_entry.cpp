@@ -17,9 +17,23 @@ bool to_number(const std::string& s, T& out) {
 
 }  // namespace
 
-message_id fallback_id(std::uint32_t shard, channel ch, std::string_view entry_id) {
-    if (auto id = message_id::from_entry(entry_id, ch, shard)) return *id;
-    return message_id{0, 0, ch, shard};
+queued_message unreadable_entry(std::uint32_t shard, channel ch, std::string entry_id,
+                                const redis::reply& fields) {
+    queued_message m;
+    m.shard = shard;
+    m.ch = ch;
+    if (auto id = message_id::from_entry(entry_id, ch, shard))
+        m.id = *id;
+    else
+        m.id = message_id{0, 0, ch, shard};
+    m.entry_id = std::move(entry_id);
+    for (std::size_t i = 0; fields.is_array() && i + 1 < fields.size(); i += 2) {
+        const auto& k = fields[i].str;
+        if (k == "tenant" && validate_tenant(fields[i + 1].str)) m.tenant = fields[i + 1].str;
+        if (k == "id")
+            if (auto id = message_id::parse(fields[i + 1].str)) m.id = *id;
+    }
+    return m;
 }
 
 result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string entry_id,

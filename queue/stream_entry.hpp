@@ -37,9 +37,11 @@ struct queued_message {
     std::size_t payload_bytes = 0;  // what admission charged to the storage quota
 };
 
-// The entry's id as a message id even when the rest is unreadable, so a
-// dead letter can still name it.
-message_id fallback_id(std::uint32_t shard, channel ch, std::string_view entry_id);
+// What can be read of an entry decode_entry refused: where it is, its
+// message id (the entry's own when its `id` field is unreadable) and its
+// tenant when the field is there, so its dead letter and log line name them.
+queued_message unreadable_entry(std::uint32_t shard, channel ch, std::string entry_id,
+                                const redis::reply& fields);
 
 result<queued_message> decode_entry(std::uint32_t shard, channel ch, std::string entry_id,
                                     const redis::reply& fields, const message_limits& limits);

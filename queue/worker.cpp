@@ -128,12 +128,7 @@ asio::awaitable<void> worker::take(const std::string& stream, const redis::reply
         const std::string& entry_id = e[0].str;
         auto m = decode_entry(shard, ch, entry_id, e[1], opt_.limits);
         if (!m) {
-            queued_message broken;
-            broken.shard = shard;
-            broken.ch = ch;
-            broken.entry_id = entry_id;
-            broken.id = fallback_id(shard, ch, entry_id);
-            dead(broken, "malformed", m.error().detail);
+            dead(unreadable_entry(shard, ch, entry_id, e[1]), "malformed", m.error().to_string());
             continue;
         }
         if (now >= m->expires) {

@@ -220,8 +220,7 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
     mime::render_options ro;
     ro.message_id = d.id.str();
     auto rendered = mime::render(*email, ro, clock_);
-    if (!rendered)
-        co_return outcome::bounced(std::string(rendered.error().name()), rendered.error().detail);
+    if (!rendered) co_return outcome::refused(rendered.error());
 
     // Who still gets it: not suppressed, not delivered by an earlier attempt.
     const std::string sent_key = queue::sent_key(d.id.shard, d.id.str());

@@ -248,4 +248,6 @@ local function breaker_ops(keys, args)
   return err('invalid_argument', 'action must be reset or open')
 end
 
-redis.register_function('herald_breaker', breaker_ops)
+register_checked('herald_breaker',
+                 {usage = '<reset|open> <tenant> <c|r|t|*> [<subject> <seconds> <now_ms>]',
+                  fixed = 2}, breaker_ops)

@@ -69,4 +69,5 @@ local function idem_reserve(keys, args)
   return {'ok'}
 end
 
-redis.register_function('herald_idem_reserve', idem_reserve)
+register_checked('herald_idem_reserve', {usage = '<tenant> <key> <sha> <token> <ttl_ms>', fixed = 5,
+                                         numbers = {5}}, idem_reserve)

@@ -55,10 +55,74 @@ local function lines(s)
   return out
 end
 
+local function absent(v) return v == nil or v == cjson.null end
+
+-- Optional, or a string of at most `max` bytes.
+local function bad_string(v, max)
+  if absent(v) then return nil end
+  if type(v) ~= 'string' then return 'must be a string' end
+  if max and #v > max then return 'is ' .. #v .. ' bytes: at most ' .. max end
+end
+
+local function bad_address_list(v)
+  if absent(v) or type(v) == 'string' then return nil end
+  if type(v) ~= 'table' or (next(v) ~= nil and v[1] == nil) then
+    return 'must be a string or an array of strings'
+  end
+  for _, a in ipairs(v) do
+    if type(a) ~= 'string' then return 'entries must be strings' end
+  end
+end
+
+local function bad_headers(t, h)
+  if absent(h) then return nil end
+  if type(h) ~= 'table' or h[1] ~= nil then return nil, 'must be an object' end
+  local n, bytes = 0, 0
+  for k, v in pairs(h) do
+    if type(v) ~= 'string' then return '.' .. k, 'must be a string' end
+    n, bytes = n + 1, bytes + #k + #v
+  end
+  if n > t.max_headers then return nil, n .. ' headers: at most ' .. t.max_headers end
+  if bytes > t.max_header_bytes then
+    return nil, bytes .. ' bytes of headers: at most ' .. t.max_header_bytes
+  end
+end
+
+-- The cheap structural bounds that protect Redis and the worker from a
+-- raw FCALL producer: field types per channel and the caps of
+-- core/message.hpp. herald's own doors have already checked everything
+-- (core/message.hpp, mime/validate.hpp); full syntax stays in C++, and the
+-- worker dead-letters what fails it on its first read. Returns the field
+-- and what is wrong with it.
+local function shape_problem(ctx, msg)
+  local t = ctx.t
+  local why = bad_string(msg.from, t.max_field_bytes)
+  if why or absent(msg.from) then return 'from', why or 'is required' end
+  if ctx.ch == 'sms' then
+    if type(msg.to) ~= 'string' then return 'to', 'must be one number (a string)' end
+    if type(msg.body) ~= 'string' then return 'body', 'must be a string' end
+    return nil
+  end
+  for _, f in ipairs({'to', 'cc', 'bcc'}) do
+    why = bad_address_list(msg[f])
+    if why then return f, why end
+  end
+  for _, f in ipairs({'reply_to', 'subject'}) do
+    why = bad_string(msg[f], t.max_field_bytes)
+    if why then return f, why end
+  end
+  for _, f in ipairs({'text', 'html'}) do
+    why = bad_string(msg[f])
+    if why then return f, why end
+  end
+  local sub
+  sub, why = bad_headers(t, msg.headers)
+  if why then return 'headers' .. (sub or ''), why end
+end
+
 -- The payload, decoded on first use: a breaker that is already open
--- refuses before paying for it. A structural check only (herald's
--- producer and worker validate in full): a JSON object with a sender and
--- a recipient. Returns the refusal when it is not.
+-- refuses before paying for it. A raw producer's payload must have the
+-- shape above, a sender and a recipient. Returns the refusal when not.
 local function decoded(ctx)
   if ctx.msg then return nil end
   local ok, msg = pcall(cjson.decode, ctx.payload)
@@ -67,10 +131,10 @@ local function decoded(ctx)
   end
   ctx.msg = msg
   if ctx.vouched then return nil end
+  local field, why = shape_problem(ctx, msg)
+  if field then return err('invalid_message', field .. ': ' .. why) end
   ctx.rcpts = recipients(msg)
-  if msg['from'] == nil or #ctx.rcpts == 0 then
-    return err('invalid_message', 'payload needs a sender and a recipient')
-  end
+  if #ctx.rcpts == 0 then return err('invalid_message', 'to: at least one recipient is required') end
   return too_many_recipients(ctx)
 end
 
@@ -104,6 +168,9 @@ local function tenant_state(call, tenant)
   end
   t.max_bytes = num(ctx, 'max_bytes')
   t.max_rcpts = num(ctx, 'max_recipients')
+  t.max_headers = num(ctx, 'max_headers')
+  t.max_header_bytes = num(ctx, 'max_header_bytes')
+  t.max_field_bytes = num(ctx, 'max_field_bytes')
   t.expires = tostring(call.now + num(ctx, 'max_age_ms'))
   call.order[#call.order + 1] = t
   return t
@@ -239,12 +306,17 @@ local function settings_ops(keys, args)
   elseif action == 'unset' then
     n = redis.call('HDEL', key, name)
   else
-    return err('invalid_argument', 'usage: set <tenant> <name> <value> | unset <tenant> <name>')
+    return err('invalid_argument', 'usage: FCALL herald_settings 1 hd:{sN} '
+               .. 'set <tenant> <name> <value> | unset <tenant> <name>')
   end
   bump_settings(shard)
   return n
 end
 
-redis.register_function('herald_admit', admit)
-redis.register_function('herald_admit_batch', admit_batch)
-redis.register_function('herald_settings', settings_ops)
+register_checked('herald_admit', {usage = '<tenant> <channel> <payload> [<option> <value>]...',
+                                   fixed = 3}, admit)
+register_checked('herald_admit_batch',
+                 {usage = '<now ms | ""> (' .. SCHEMA.admit_fields .. ' fields per message)...',
+                  fixed = 1, item = SCHEMA.admit_fields}, admit_batch)
+register_checked('herald_settings', {usage = 'set <tenant> <name> <value> | unset <tenant> <name>',
+                                     fixed = 3}, settings_ops)

@@ -117,5 +117,11 @@ local function reclaim(keys, args)
   return {next_cursor, claimed, skipped}
 end
 
-redis.register_function{function_name = 'herald_renew', callback = renew, flags = {'allow-oom'}}
-redis.register_function{function_name = 'herald_reclaim', callback = reclaim, flags = {'allow-oom'}}
+register_checked('herald_renew',
+                 {usage = '<consumer> <lease_ms> <keep_ms> <stall_ms> <group> (' ..
+                          SCHEMA.renew_fields .. ' fields per lease)...',
+                  fixed = 5, item = SCHEMA.renew_fields, numbers = {2, 3, 4},
+                  flags = {'allow-oom'}}, renew)
+register_checked('herald_reclaim',
+                 {usage = '<channel> <group> <consumer> <min_idle_ms> <count> <cursor> <stall_ms>',
+                  fixed = 7, numbers = {4, 5, 7}, flags = {'allow-oom'}}, reclaim)

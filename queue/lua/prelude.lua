@@ -76,6 +76,29 @@ local function err(code, detail, retry_after_s)
   return {'err', code, detail, retry_after_s}
 end
 
+-- Registers a function that checks its call's shape before it touches a
+-- key, so a malformed FCALL gets a usage error, never a Lua error half-way.
+-- spec: usage (the arguments, for the message), fixed (the arguments
+-- before the items), item (fields per item, when there are items), numbers
+-- (the positions that must be numbers), key (the pattern KEYS[1] must
+-- match; by default a shard prefix), flags.
+local function register_checked(name, spec, fn)
+  local key = spec.key or '^hd:{s%d+}$'
+  local usage = 'usage: FCALL ' .. name .. ' 1 ' .. (spec.key_text or 'hd:{sN}') .. ' ' .. spec.usage
+  local function shaped(keys, args)
+    if #keys ~= 1 or not keys[1]:match(key) or #args < spec.fixed then return false end
+    if spec.item and (#args - spec.fixed) % spec.item ~= 0 then return false end
+    for _, i in ipairs(spec.numbers or {}) do
+      if tonumber(args[i]) == nil then return false end
+    end
+    return true
+  end
+  redis.register_function{function_name = name, flags = spec.flags, callback = function(keys, args)
+    if not shaped(keys, args) then return err('invalid_argument', usage) end
+    return fn(keys, args)
+  end}
+end
+
 -- A stream entry's field list as a table.
 local function entry_fields(stream, entry_id)
   local r = redis.call('XRANGE', stream, entry_id, entry_id)
@@ -104,11 +127,3 @@ local function push_history(f, line)
   f['history'] = table.concat(lines, '\n')
 end
 
-local function dead_letter(shard, f, reason, detail, now, dead_max)
-  f['reason'] = reason
-  f['detail'] = detail
-  f['died'] = tostring(now)
-  local args = {shard .. K.dead, 'MAXLEN', '~', dead_max, '*'}
-  for _, x in ipairs(flatten(f)) do args[#args + 1] = x end
-  redis.call('XADD', unpack(args))
-end

@@ -61,6 +61,19 @@ end
 -- short of its commit learns it at its next renewal, 'gone', and gives
 -- up). Answers {settled, fenced}.
 
+-- A message that will never be sent: to the dead stream, with its reason,
+-- and a message.dead event, in the same call.
+local function dead_letter(shard, f, reason, detail, now, dead_max)
+  f['reason'] = reason
+  f['detail'] = detail
+  f['died'] = tostring(now)
+  local args = {shard .. K.dead, 'MAXLEN', '~', dead_max, '*'}
+  for _, x in ipairs(flatten(f)) do args[#args + 1] = x end
+  redis.call('XADD', unpack(args))
+  emit({shard = shard, tenant = f['tenant'] or '', now = now}, 'message.dead',
+       {'id', f['id'] or '', 'reason', reason, 'detail', detail})
+end
+
 local function split_once(s)
   local sep = s:find('|', 1, true) or (#s + 1)
   return s:sub(1, sep - 1), s:sub(sep + 1)
@@ -159,6 +172,15 @@ local function promote(keys, args)
   return {moved, expired, nxt[2] and tonumber(nxt[2]) or -1}
 end
 
-redis.register_function{function_name = 'herald_claim', callback = claim, flags = {'allow-oom'}}
-redis.register_function{function_name = 'herald_settle', callback = settle, flags = {'allow-oom'}}
-redis.register_function{function_name = 'herald_promote', callback = promote, flags = {'allow-oom'}}
+register_checked('herald_claim',
+                 {usage = '<consumer> <lease_ms> <now_ms> <keep_ms> <stall_ms> (' ..
+                          SCHEMA.claim_fields .. ' fields per message)...',
+                  fixed = 5, item = SCHEMA.claim_fields, numbers = {2, 3, 4, 5},
+                  flags = {'allow-oom'}}, claim)
+register_checked('herald_settle',
+                 {usage = '<channel> <group> <now_ms> <done_ttl_s> <dead_max> <consumer> (' ..
+                          SCHEMA.settle_fields .. ' fields per record)...',
+                  fixed = 6, item = SCHEMA.settle_fields, numbers = {3, 4, 5},
+                  flags = {'allow-oom'}}, settle)
+register_checked('herald_promote', {usage = '<now_ms> <limit> <dead_max> <stall_ms>', fixed = 4,
+                                    numbers = {1, 2, 3, 4}, flags = {'allow-oom'}}, promote)

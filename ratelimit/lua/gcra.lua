@@ -41,7 +41,9 @@ local function throttle(keys, args)
   return {ok and 0 or 1, burst + 1, remaining, retry, reset}
 end
 
-redis.register_function('herald_throttle', throttle)
+register_checked('herald_throttle',
+                 {usage = '<now_ms> <count> <period_ms> <burst> [<quantity>]', fixed = 4,
+                  numbers = {1}, key = '^hd:{[^}]+}:rl', key_text = '<limiter key>'}, throttle)
 
 -- Send gates: per tenant and channel (rate.<channel>.per_sec / .burst) and,
 -- for SMS, per sender number in segments (rate.sms_sender.per_sec / .burst).

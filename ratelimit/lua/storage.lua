@@ -121,5 +121,5 @@ local function usage_recount(keys, args)
   return {tenants, messages, corrected}
 end
 
-redis.register_function{function_name = 'herald_usage_recount', callback = usage_recount,
-                        flags = {'allow-oom'}}
+register_checked('herald_usage_recount', {usage = '[<max_entries>]', fixed = 0,
+                                          flags = {'allow-oom'}}, usage_recount)

@@ -2,6 +2,7 @@
 // through `herald enqueue` as JSON, refusals with their code, HTTP status
 // and a non-zero exit; `herald tenant`, `herald limits` and
 // `herald config check` do what they say.
+#include "queue/keys.hpp"
 #include "tests/support/redis_server.hpp"
 
 #include <gtest/gtest.h>
@@ -127,6 +128,39 @@ TEST_F(cli_test, enqueue_refuses_bad_input_with_a_clear_error) {
     std::ofstream(dir / "bad.json") << "{not json";
     auto file = enqueue({"--file", (dir / "bad.json").string()});
     EXPECT_EQ(file.doc().at("error").at("code").as_string(), "invalid_message");
+}
+
+TEST_F(cli_test, enqueue_refuses_what_could_never_be_sent_and_stores_nothing) {
+    struct bad {
+        std::vector<std::string> args;
+        const char* code;
+        const char* field;
+    };
+    const std::vector<bad> cases{
+        {{"--to", "not an address"}, "invalid_address", "to[0]"},
+        {{"--to", "a@@b"}, "invalid_address", "to[0]"},
+        {{"--to", "ok@example.org", "--to", "you@"}, "invalid_address", "to[1]"},
+        {{"--to", "b@example.org", "--subject", "hi\r\nBcc: x@example.net"},
+         "header_injection",
+         "subject"},
+        {{"--to", "Ann\n <ann@example.org>"}, "header_injection", "to[0]"},
+        {{"--channel", "sms", "--to", "5551234", "--body", "hi"}, "invalid_message", "to"},
+        {{"--channel", "sms", "--to", "+1555abc", "--body", "hi"}, "invalid_message", "to"},
+    };
+    for (const auto& c : cases) {
+        auto r = enqueue(c.args);
+        EXPECT_EQ(r.status, 1) << c.args[1];
+        EXPECT_EQ(r.doc().at("error").at("code").as_string(), c.code) << r.out;
+        EXPECT_EQ(r.doc().at("error").at("field").as_string(), c.field) << r.out;
+    }
+    auto from = herald({"enqueue", "--config", config.string(), "--tenant", "acme", "--from",
+                        "shop", "--to", "b@example.org"});
+    EXPECT_EQ(from.doc().at("error").at("field").as_string(), "from") << from.out;
+    std::int64_t stored = 0;
+    for (int s = 0; s < 4; ++s)
+        for (auto ch : {channel::email, channel::sms})
+            stored += server.cmd({"XLEN", queue::ingress_key(s, ch)}).integer;
+    EXPECT_EQ(stored, 0);
 }
 
 TEST_F(cli_test, tenant_settings_trip_and_reset_a_breaker) {
