@@ -42,9 +42,9 @@ struct queue_config {
     std::uint32_t reclaim_idle_ms = 60000;
     std::uint32_t reclaim_interval_ms = 5000;
     std::uint32_t schedule_interval_ms = 200;
-    std::uint32_t max_attempts = 8;
-    std::uint32_t backoff_base_ms = 1000;
-    std::uint32_t backoff_cap_ms = 3600000;
+    std::uint32_t max_attempts = 50;          // a safety cap: time (max_age_s) ends a message
+    std::uint32_t backoff_base_ms = 60000;    // queue/backoff.hpp: 1, 2, 4 ... minutes
+    std::uint32_t backoff_cap_ms = 14400000;  // ... up to every 4 hours
     std::uint64_t max_age_s = 86400;
     std::uint64_t delivered_ttl_s = 604800;
     std::uint32_t dead_max = 100000;
@@ -115,6 +115,12 @@ struct smtp_config {
     // After the final dot with no answer the peer may have the message:
     // "delivered" (never resend; the default) or "deferred" (retry, may duplicate).
     std::string unknown_outcome = "delivered";
+    // Destination health (ratelimit/destination_health.hpp): this many
+    // failures of a whole relay or MX host in a row suspend it for
+    // destination_suspend_ms, doubling while it keeps failing up to the max.
+    std::uint32_t destination_failures = 5;
+    std::uint32_t destination_suspend_ms = 30000;
+    std::uint32_t destination_suspend_max_ms = 600000;
 };
 
 struct dkim_config {

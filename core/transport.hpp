@@ -54,21 +54,27 @@ struct outcome {
     std::string code;                // stable, e.g. "smtp_4xx", "captured"
     std::string detail;              // e.g. the peer's reply
     std::optional<millis> retry_at;  // a deferral that knows when to come back
+    bool used_attempt = true;        // false: not tried (see postponed)
 
     static outcome delivered(std::string code, std::string detail = {}) {
-        return {outcome_kind::delivered, std::move(code), std::move(detail), {}};
+        return {outcome_kind::delivered, std::move(code), std::move(detail), {}, true};
     }
     static outcome deferred(std::string code, std::string detail = {}) {
-        return {outcome_kind::deferred, std::move(code), std::move(detail), {}};
+        return {outcome_kind::deferred, std::move(code), std::move(detail), {}, true};
     }
     static outcome bounced(std::string code, std::string detail = {}) {
-        return {outcome_kind::bounced, std::move(code), std::move(detail), {}};
+        return {outcome_kind::bounced, std::move(code), std::move(detail), {}, true};
     }
     // Never sendable as written (the producer's fault): bounced with the
     // error's code, and the field at fault leading the detail.
     static outcome refused(const error& e) {
         return bounced(std::string(e.name()),
                        e.field.empty() ? e.detail : e.field + ": " + e.detail);
+    }
+    // Not tried: the way is closed until `until` (a suspended destination).
+    // The message waits without using an attempt, as a rate-limited one does.
+    static outcome postponed(std::string code, std::string detail, millis until) {
+        return {outcome_kind::deferred, std::move(code), std::move(detail), until, false};
     }
     // Not sent: the send lease lapsed before the point of no return.
     static outcome lease_lost() {

@@ -73,4 +73,8 @@ std::string limited_domains_key() {
     return "hd:{d}:limited";
 }
 
+std::string destination_health_key(std::string_view destination) {
+    return "hd:{h:" + std::string(destination) + "}:health";
+}
+
 }  // namespace herald::queue

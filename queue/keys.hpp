@@ -20,6 +20,7 @@
 //   hd:{d:<domain>}:limit hash    a destination domain's own rate limit
 //   hd:{d:<domain>}:rl    string  its GCRA state
 //   hd:{d}:limited        set     the domains with a limit of their own
+//   hd:{h:<dest>}:health  hash    a destination's health (ratelimit/lua/health.lua), PX
 //
 // Every key is built here, from the suffix table below, which app/schema_gen
 // writes into the Lua library as K (shard .. K.deferred); no other file
@@ -103,6 +104,8 @@ std::string suppression_key(std::uint32_t shard, std::string_view tenant,
 std::string domain_limit_key(std::string_view domain);
 std::string domain_rate_key(std::string_view domain);
 std::string limited_domains_key();
+// A delivery destination ("mx1.example.net:25"): its own hash tag.
+std::string destination_health_key(std::string_view destination);
 
 // The events stream's approximate cap (XADD ... MAXLEN ~), for every writer.
 std::string events_maxlen();

@@ -15,6 +15,25 @@ std::string quota_tag(const queued_message& m) {
     return m.tenant + "|" + std::to_string(m.payload_bytes);
 }
 
+namespace {
+
+// Not tried: held back like a rate-limited message (no attempt used) until
+// the way may be open, plus up to a quarter of the wait again, so messages
+// postponed together do not all come back in the same millisecond.
+settle_record postpone(const queued_message& m, const outcome& o, millis now,
+                       std::mt19937_64& rng) {
+    const millis until = std::max(o.retry_at.value_or(now), now);
+    std::uniform_int_distribution<millis> spread(0, (until - now) / 4);
+    const millis due = until + spread(rng);
+    if (due >= m.expires)
+        return {settle_record::kind::dead, m.entry_id, m.id.str(),
+                "expired|max age reached while " + o.code + ": " + excerpt(o.detail)};
+    return {settle_record::kind::limited, m.entry_id, m.id.str(),
+            std::to_string(due) + "|" + o.code};
+}
+
+}  // namespace
+
 settle_record decide(const queued_message& m, const outcome& o, const retry_policy& p, millis now,
                      std::mt19937_64& rng) {
     const std::string id = m.id.str();
@@ -28,6 +47,7 @@ settle_record decide(const queued_message& m, const outcome& o, const retry_poli
         case outcome_kind::deferred:
             break;
     }
+    if (!o.used_attempt) return postpone(m, o, now, rng);
     const int attempt = m.attempt + 1;
     const std::string line = std::to_string(now) + " " + o.code + " " + excerpt(o.detail);
     if (attempt >= p.max_attempts)

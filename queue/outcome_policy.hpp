@@ -5,8 +5,11 @@
 //   delivered, unknown  -> delivered (unknown: the peer may have it; never
 //                          resent blindly, see DESIGN.md)
 //   bounced             -> dead-lettered, reason "bounced"
+//   deferred, not tried -> held back to its retry_at (plus up to a quarter
+//                          of the wait) without using an attempt, like a
+//                          rate-limited message (outcome::postponed)
 //   deferred            -> retried at the transport's retry_at, else after
-//                          backoff with full jitter; dead-lettered instead
+//                          the backoff schedule (queue/backoff.hpp); dead-lettered instead
 //                          once out of attempts ("attempts_exhausted") or
 //                          when the retry would fall past the max age
 //                          ("expired")
@@ -21,9 +24,9 @@
 namespace herald::queue {
 
 struct retry_policy {
-    int max_attempts = 8;
-    millis backoff_base_ms = 1000;
-    millis backoff_cap_ms = 3'600'000;
+    int max_attempts = 50;
+    millis backoff_base_ms = 60'000;
+    millis backoff_cap_ms = 14'400'000;
 };
 
 settle_record decide(const queued_message& m, const outcome& o, const retry_policy& p, millis now,

@@ -43,6 +43,8 @@ public:
                 return "pool_closed";
             case smtp_errc::lease_lost:
                 return "lease_lost";
+            case smtp_errc::destination_suspended:
+                return "destination_suspended";
         }
         return "unknown";
     }
@@ -67,6 +69,7 @@ public:
             case smtp_errc::pool_timeout:
             case smtp_errc::pool_closed:
             case smtp_errc::lease_lost:
+            case smtp_errc::destination_suspended:
                 return 503;
             case smtp_errc::timeout:
                 return 504;

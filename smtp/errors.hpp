@@ -10,23 +10,24 @@
 namespace herald::smtp {
 
 enum class smtp_errc {
-    invalid_envelope = 1,  // 400: no recipients, or an address the session cannot write
-    connect_failed,        // 502: the TCP connection could not be made
-    timeout,               // 504: a phase's deadline passed (smtp/timeouts.hpp)
-    connection_lost,       // 502: the peer closed or reset the connection
-    protocol_error,        // 502: a malformed, oversized or unexpected reply
-    reply_transient,       // 503 "smtp_4xx": the peer answered 4xx
-    reply_permanent,       // 502 "smtp_5xx": the peer answered 5xx
-    tls_unavailable,       // 502: TLS is required and the peer offers or accepts no STARTTLS
-    tls_failed,            // 502: the TLS handshake failed
-    tls_verify_failed,     // 502: the certificate is not trusted or names another host
-    auth_unavailable,      // 502: credentials are set and the peer offers no PLAIN or LOGIN
-    auth_insecure,         // 502: AUTH refused without TLS (allow_plaintext is off)
-    auth_failed,           // 502: the peer refused the credentials
-    peer_size_exceeded,    // 413: the message exceeds the peer's announced SIZE
-    pool_timeout,          // 503: no connection to the destination became free in time
-    pool_closed,           // 503: the pool was closed
-    lease_lost,            // 503: the send lease lapsed before the final dot: not sent
+    invalid_envelope = 1,   // 400: no recipients, or an address the session cannot write
+    connect_failed,         // 502: the TCP connection could not be made
+    timeout,                // 504: a phase's deadline passed (smtp/timeouts.hpp)
+    connection_lost,        // 502: the peer closed or reset the connection
+    protocol_error,         // 502: a malformed, oversized or unexpected reply
+    reply_transient,        // 503 "smtp_4xx": the peer answered 4xx
+    reply_permanent,        // 502 "smtp_5xx": the peer answered 5xx
+    tls_unavailable,        // 502: TLS is required and the peer offers or accepts no STARTTLS
+    tls_failed,             // 502: the TLS handshake failed
+    tls_verify_failed,      // 502: the certificate is not trusted or names another host
+    auth_unavailable,       // 502: credentials are set and the peer offers no PLAIN or LOGIN
+    auth_insecure,          // 502: AUTH refused without TLS (allow_plaintext is off)
+    auth_failed,            // 502: the peer refused the credentials
+    peer_size_exceeded,     // 413: the message exceeds the peer's announced SIZE
+    pool_timeout,           // 503: no connection to the destination became free in time
+    pool_closed,            // 503: the pool was closed
+    lease_lost,             // 503: the send lease lapsed before the final dot: not sent
+    destination_suspended,  // 503: it failed repeatedly; nobody connects to it for now
 };
 
 const error_category& smtp_category() noexcept;

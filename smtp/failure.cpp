@@ -77,6 +77,7 @@ verdict classify(const failure& f) noexcept {
         case smtp_errc::tls_failed:
         case smtp_errc::tls_verify_failed:
         case smtp_errc::pool_timeout:
+        case smtp_errc::destination_suspended:
             return {scope::destination, severity::transient};
         // A relay refusing herald's credentials is a configuration problem:
         // retry after it is fixed rather than bounce every message.
@@ -265,9 +266,12 @@ void send_result::summarise() {
 send_result combine(std::vector<send_result> parts) {
     if (parts.size() == 1) return std::move(parts.front());
     send_result out;
-    for (auto& p : parts)
+    for (auto& p : parts) {
+        if (p.reopens_at > 0 && (out.reopens_at == 0 || p.reopens_at < out.reopens_at))
+            out.reopens_at = p.reopens_at;
         for (auto& r : p.recipients)
             out.recipients.push_back(std::move(r));
+    }
     out.summarise();
     return out;
 }
@@ -310,7 +314,26 @@ std::vector<std::string> send_result::suppressed_recipients() const {
 }
 
 outcome to_outcome(const send_result& r) {
-    return {r.kind, r.code, r.detail, std::nullopt};
+    const bool only_suspended =
+        r.kind == outcome_kind::deferred && r.reopens_at > 0 &&
+        std::all_of(r.recipients.begin(), r.recipients.end(), [](const recipient_result& x) {
+            return x.kind != outcome_kind::deferred || x.code == "destination_suspended";
+        });
+    if (only_suspended) return outcome::postponed(r.code, r.detail, r.reopens_at);
+    return {r.kind, r.code, r.detail, std::nullopt, true};
+}
+
+health_signal health_of(const send_result& r) noexcept {
+    bool failing = !r.recipients.empty();
+    for (const auto& x : r.recipients) {
+        if (x.kind == outcome_kind::delivered || x.kind == outcome_kind::bounced ||
+            (x.why && x.why->reach == scope::recipient))
+            return health_signal::working;
+        const bool ours = x.code == "lease_lost" || x.code == "pool_closed" ||
+                          x.code == "pool_timeout" || x.code == "destination_suspended";
+        if (x.kind != outcome_kind::deferred || ours || !x.why) failing = false;
+    }
+    return failing ? health_signal::failing : health_signal::none;
 }
 
 }  // namespace herald::smtp

@@ -100,6 +100,7 @@ struct send_result {
     std::string code;    // of the first recipient with the summary's kind
     std::string detail;  // likewise
     std::vector<recipient_result> recipients;
+    millis reopens_at = 0;  // > 0: when the first suspended destination may open
 
     std::vector<std::string> retry_recipients() const;
     std::vector<std::string> suppressed_recipients() const;
@@ -137,8 +138,19 @@ send_result unroutable(const envelope& env, const error& route_error);
 // beyond "this host or connection did not work".
 bool try_next_host(const send_result& r);
 
-// The whole message as a transport outcome (the summary, its code and detail).
+// The whole message as a transport outcome (the summary, its code and
+// detail). Deferred only because destinations are suspended: postponed to
+// reopens_at, using no attempt.
 outcome to_outcome(const send_result& r);
+
+// What a send says of the destination's health (ratelimit/destination_health):
+// failing when every recipient was deferred by the destination as a whole
+// (refused or dropped connections, 421, a 4xx to MAIL or DATA); working
+// when it answered like a working server (any 2xx, a reply for one
+// recipient, a 5xx); nothing when the cause was ours (lease, pool) or the
+// outcome is unknown.
+enum class health_signal { none, failing, working };
+health_signal health_of(const send_result& r) noexcept;
 
 // No answer after the final dot: the tenant's smtp.unknown_outcome (else
 // the config's) says what that counts as. "deferred" retries and may

@@ -98,6 +98,10 @@ result<std::unique_ptr<smtp_transport>> smtp_transport::create(asio::any_io_exec
     auto p = pool::create(ex, pool_options_from(cfg));
     if (!p) return p.error();
     t->pool_ = std::move(*p);
+    t->health_ = std::make_unique<ratelimit::destination_health>(
+        redis, clk,
+        ratelimit::health_options{cfg.smtp.destination_failures, cfg.smtp.destination_suspend_ms,
+                                  cfg.smtp.destination_suspend_max_ms});
     log::info("smtp.ready", {{"mode", cfg.smtp.mode},
                              {"dkim_keys", static_cast<std::int64_t>(t->keys_.size())},
                              {"signer", cfg.dkim.signer},
@@ -142,7 +146,8 @@ asio::awaitable<result<std::vector<destination>>> smtp_transport::route(std::str
 
 // Relay: one transaction. Direct: one per recipient domain, each tried on
 // its MX hosts in order while a host fails as a whole.
-asio::awaitable<send_result> smtp_transport::deliver(const envelope& env, std::string_view data) {
+asio::awaitable<send_result> smtp_transport::deliver(const delivery& d, const envelope& env,
+                                                     std::string_view data) {
     std::map<std::string, envelope> by_domain;
     for (const auto& r : env.rcpt_to) {
         auto& e = by_domain[cfg_.smtp.mode == "relay" ? std::string() : domain_of(r)];
@@ -157,19 +162,50 @@ asio::awaitable<send_result> smtp_transport::deliver(const envelope& env, std::s
             parts.push_back(unroutable(part, dests.error()));
             continue;
         }
-        send_result r;
-        for (const auto& dest : *dests) {
-            if (env.lease && !env.lease->held()) {  // no new transaction without the lease
-                r = all_recipients(part, outcome_kind::deferred,
-                                   make_error(smtp_errc::lease_lost, "the send lease lapsed"));
-                break;
-            }
-            r = co_await pool_->send(dest, part, data);
-            if (!try_next_host(r)) break;
-        }
-        parts.push_back(std::move(r));
+        parts.push_back(co_await try_hosts(d, part, *dests, data));
     }
     co_return combine(std::move(parts));
+}
+
+// The hosts of one destination in order, skipping suspended ones, while a
+// host fails as a whole; each result tells the host's health.
+asio::awaitable<send_result> smtp_transport::try_hosts(const delivery& d, const envelope& part,
+                                                       const std::vector<destination>& dests,
+                                                       std::string_view data) {
+    send_result r;
+    millis reopens_at = 0;
+    bool tried = false;
+    const ratelimit::health_witness witness{d.id.shard, std::string(d.tenant)};
+    for (const auto& dest : dests) {
+        if (part.lease && !part.lease->held())  // no new transaction without the lease
+            co_return all_recipients(part, outcome_kind::deferred,
+                                     make_error(smtp_errc::lease_lost, "the send lease lapsed"));
+        const std::string name = dest.host + ":" + std::to_string(dest.port);
+        const auto health = co_await health_->check(name);
+        if (health.is == ratelimit::health_verdict::state::down) {
+            r = all_recipients(part, outcome_kind::deferred,
+                               make_error(smtp_errc::destination_suspended,
+                                          name + " is suspended after repeated failures"));
+            if (reopens_at == 0 || health.until < reopens_at) reopens_at = health.until;
+            continue;
+        }
+        r = co_await pool_->send(dest, part, data);
+        tried = true;
+        switch (health_of(r)) {
+            case health_signal::failing:
+                co_await health_->failed(name, witness, r.detail);
+                break;
+            case health_signal::working:
+                co_await health_->worked(name, witness);
+                break;
+            case health_signal::none:
+                break;
+        }
+        if (!try_next_host(r)) break;
+    }
+    // Postponed (no attempt used) only when no host could be tried at all.
+    if (!tried) r.reopens_at = reopens_at;
+    co_return r;
 }
 
 // Whoever has it, whatever the message's outcome (a retry, or an unknown
@@ -248,7 +284,7 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
 
     auto data = co_await sign(std::move(rendered->data), domain_of(env.mail_from));
     if (!data) co_return outcome::deferred(std::string(data.error().name()), data.error().detail);
-    send_result result = co_await deliver(env, *data);
+    send_result result = co_await deliver(d, env, *data);
 
     // Who has it now: the delivered recipients, and the unknown ones when
     // the tenant counts unknown as delivered, so no retry resends to them.

@@ -4,12 +4,15 @@
 //   render (smtp/render) -> skip recipients suppressed for the tenant, or
 //   already delivered by an earlier attempt -> DKIM-sign on the signing
 //   pool (never on the I/O thread) -> route (relay: the smarthost; direct:
-//   each recipient domain's MX, in preference order) -> the destination's
+//   each recipient domain's MX, in preference order) -> skip destinations
+//   that are suspended (ratelimit/destination_health) -> the destination's
 //   connection pool -> per-recipient results: delivered ones remembered
-//   for retries, 5.1.x bounces suppressed, the rest retried by the queue.
+//   for retries, 5.1.x bounces suppressed, the rest retried by the queue;
+//   what the result says of the destination's health is recorded.
 //
-// Outcome: deferred when any recipient must be retried (only those are
-// sent again); bounced when every one failed for good (or the message can
+// Outcome: postponed (no attempt used) when the only obstacle is a
+// suspended destination; deferred when any recipient must be retried
+// (only those are sent again); bounced when every one failed for good (or the message can
 // never be rendered); unknown after a lost final dot counts as delivered
 // unless the tenant's (or the config's) smtp.unknown_outcome says
 // "deferred", and is written as a delivery.unknown event; delivered
@@ -27,6 +30,7 @@
 #include "dns/mx_route.hpp"
 #include "dns/resolver.hpp"
 #include "queue/redis_client.hpp"
+#include "ratelimit/destination_health.hpp"
 #include "smtp/pool.hpp"
 #include "smtp/suppression.hpp"
 
@@ -55,7 +59,11 @@ private:
 
     boost::asio::awaitable<result<std::string>> sign(std::string data, std::string from_domain);
     boost::asio::awaitable<result<std::vector<destination>>> route(std::string domain);
-    boost::asio::awaitable<send_result> deliver(const envelope& env, std::string_view data);
+    boost::asio::awaitable<send_result> deliver(const delivery& d, const envelope& env,
+                                                std::string_view data);
+    boost::asio::awaitable<send_result> try_hosts(const delivery& d, const envelope& part,
+                                                  const std::vector<destination>& dests,
+                                                  std::string_view data);
     boost::asio::awaitable<void> remember_delivered(const delivery& d, const std::string& sent_key,
                                                     std::vector<std::string> delivered);
     boost::asio::awaitable<outcome_kind> unknown_counts_as(const delivery& d,
@@ -71,6 +79,7 @@ private:
     std::unique_ptr<dns::resolver> resolver_;
     std::unique_ptr<dns::mx_router> router_;
     std::unique_ptr<pool> pool_;
+    std::unique_ptr<ratelimit::destination_health> health_;
 };
 
 }  // namespace herald::smtp

@@ -404,7 +404,7 @@ TEST(config, describe_lists_every_setting) {
     EXPECT_NE(text.find("log.format = \"kv\"\n"), std::string::npos) << text;
     EXPECT_NE(text.find("dedupe.window_ms = 600000\n"), std::string::npos) << text;
     EXPECT_NE(text.find("breaker.content_max = 20\n"), std::string::npos) << text;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 79);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 82);
 }
 
 TEST(config, describe_hides_secrets) {

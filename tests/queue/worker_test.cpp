@@ -3,6 +3,7 @@
 // state, dead letters, and malformed entries.
 #include "app/capture_transport.hpp"
 #include "queue/backoff.hpp"
+#include "queue/outcome_policy.hpp"
 #include "tests/support/queue_fixture.hpp"
 
 #include <boost/json.hpp>
@@ -143,7 +144,7 @@ TEST_F(worker_test, admission_needs_initialised_shards) {
 
 // ---- retries -------------------------------------------------------------------
 
-TEST(backoff, full_jitter_stays_under_an_exponential_ceiling) {
+TEST(backoff, equal_jitter_stays_between_half_and_all_of_an_exponential_ceiling) {
     EXPECT_EQ(queue::backoff_ceiling(1, 1000, 60000), 1000);
     EXPECT_EQ(queue::backoff_ceiling(2, 1000, 60000), 2000);
     EXPECT_EQ(queue::backoff_ceiling(5, 1000, 60000), 16000);
@@ -158,11 +159,64 @@ TEST(backoff, full_jitter_stays_under_an_exponential_ceiling) {
         lo = std::min(lo, d);
         hi = std::max(hi, d);
     }
-    EXPECT_GE(lo, 0);
+    EXPECT_GE(lo, 2000);  // never back at once: attempts are not spent in seconds
     EXPECT_LE(hi, 4000);
-    EXPECT_NEAR(sum / 20000, 2000, 60);  // uniform over [0, 4000]
-    EXPECT_LT(lo, 100);                  // full jitter reaches down to zero
-    EXPECT_GT(hi, 3900);
+    EXPECT_NEAR(sum / 20000, 3000, 40);  // uniform over [2000, 4000]
+    EXPECT_LT(lo, 2050);
+    EXPECT_GT(hi, 3950);
+}
+
+TEST(backoff, the_default_schedule_ends_a_message_by_age_not_by_attempts) {
+    // Deferred on every attempt: with the defaults it dies of age after
+    // about a day, well before the attempts cap.
+    queue::queued_message m;
+    m.entry_id = "1-0";
+    m.created = 0;
+    m.expires = 86'400'000;
+    const queue::retry_policy p;  // the defaults, as in core/config.hpp
+    EXPECT_EQ(p.max_attempts, static_cast<int>(queue_config{}.max_attempts));
+    EXPECT_EQ(p.backoff_base_ms, queue_config{}.backoff_base_ms);
+    EXPECT_EQ(p.backoff_cap_ms, queue_config{}.backoff_cap_ms);
+    std::mt19937_64 rng(11);
+    millis now = 0;
+    std::vector<millis> due;
+    for (;;) {
+        auto r = queue::decide(m, outcome::deferred("smtp_4xx", "451 later"), p, now, rng);
+        if (r.what != queue::settle_record::kind::deferred) {
+            EXPECT_EQ(r.extra.rfind("expired|", 0), 0u) << r.extra;
+            break;
+        }
+        now = std::stoll(r.extra.substr(0, r.extra.find('|')));
+        due.push_back(now);
+        ++m.attempt;
+    }
+    ASSERT_GE(due.size(), 9u);
+    EXPECT_GE(due[0], 30'000);  // the first retry within a minute or two
+    EXPECT_LE(due[0], 60'000);
+    EXPECT_LE(due[4], 31 * 60'000);               // five retries within half an hour
+    EXPECT_LE(static_cast<int>(due.size()), 20);  // retries of 2-4 h once capped
+    EXPECT_LT(static_cast<int>(due.size()), p.max_attempts / 2);
+}
+
+TEST(backoff, a_postponed_message_waits_without_using_an_attempt) {
+    queue::queued_message m;
+    m.entry_id = "1-0";
+    m.attempt = 3;
+    m.expires = 100'000;
+    std::mt19937_64 rng(3);
+    for (int i = 0; i < 200; ++i) {
+        auto r = queue::decide(m, outcome::postponed("destination_suspended", "x", 10'000), {},
+                               2'000, rng);
+        ASSERT_EQ(r.what, queue::settle_record::kind::limited);
+        const millis due = std::stoll(r.extra.substr(0, r.extra.find('|')));
+        EXPECT_GE(due, 10'000);
+        EXPECT_LE(due, 12'000);  // plus at most a quarter of the wait
+        EXPECT_EQ(r.extra.substr(r.extra.find('|') + 1), "destination_suspended");
+    }
+    auto late =
+        queue::decide(m, outcome::postponed("destination_suspended", "x", 200'000), {}, 2'000, rng);
+    EXPECT_EQ(late.what, queue::settle_record::kind::dead);
+    EXPECT_EQ(late.extra.rfind("expired|", 0), 0u);
 }
 
 TEST_F(worker_test, deferred_message_waits_for_its_due_time_then_retries) {

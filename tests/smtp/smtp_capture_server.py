@@ -13,6 +13,10 @@ A slow peer: --data-delay S answers DATA after S seconds (touching
 data.<n> in --dir when DATA arrives), --dot-delay S answers the final dot
 after S seconds (touching dot.<n> when the dot arrives). state.json's
 "handed" counts final dots received, "messages" those answered.
+An outage: while --dir/outage exists, its content says how the server
+refuses: "greeting" answers 421 on connect and closes, "mail" answers 451
+to every MAIL FROM; state.json's "refused" counts those answers
+("refused_greetings" the 421s).
 
 Run by /usr/bin/python3 (Debian's, which sees aiosmtpd). Test use only.
 """
@@ -27,7 +31,15 @@ import sys
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 state = {"connections": 0, "open": 0, "max_open": 0, "quits": 0, "messages": 0, "handed": 0,
-         "data": 0}
+         "data": 0, "refused": 0, "refused_greetings": 0}
+
+
+def outage(args):
+    try:
+        with open(os.path.join(args.dir, "outage")) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return ""
 
 
 def touch(args, name):
@@ -52,12 +64,23 @@ class Server(SMTP):
 
     def connection_made(self, transport):
         first = self._original_transport is None and self.transport is None
+        self.herald_refused = first and outage(self.herald_args) == "greeting"
         super().connection_made(transport)
         if first:  # STARTTLS calls this again for the same connection
             state["connections"] += 1
             state["open"] += 1
             state["max_open"] = max(state["max_open"], state["open"])
             save_state(self.herald_args)
+            if self.herald_refused:
+                state["refused"] += 1
+                state["refused_greetings"] += 1
+                save_state(self.herald_args)
+                transport.write(b"421 4.3.2 capture.herald.test outage, try later\r\n")
+                transport.close()
+
+    async def _handle_client(self):
+        if not self.herald_refused:  # else answered 421 in connection_made
+            await super()._handle_client()
 
     def connection_lost(self, error):
         state["open"] -= 1
@@ -92,6 +115,10 @@ class Handler:
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if outage(self.args) == "mail":
+            state["refused"] += 1
+            save_state(self.args)
+            return "451 4.3.2 outage, try later"
         # Bytes already waiting behind MAIL: the client pipelined RCPT/DATA.
         session.herald_pipelined = len(server._reader._buffer) > 0
         envelope.mail_from = address

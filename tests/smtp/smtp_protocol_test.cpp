@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace herald::smtp {
 namespace {
 
@@ -201,6 +203,8 @@ TEST(Failure, ClassificationTable) {
         {phase::starttls, smtp_errc::tls_verify_failed, 0, scope::destination, severity::transient},
         {phase::auth, smtp_errc::auth_failed, 535, scope::destination, severity::transient},
         {phase::connect, smtp_errc::pool_timeout, 0, scope::destination, severity::transient},
+        {phase::connect, smtp_errc::destination_suspended, 0, scope::destination,
+         severity::transient},
         // The message itself cannot go.
         {phase::mail, smtp_errc::peer_size_exceeded, 0, scope::message, severity::permanent},
         {phase::mail, smtp_errc::invalid_envelope, 0, scope::message, severity::permanent},
@@ -247,6 +251,57 @@ TEST(Failure, ExplainNamesPeerPhaseAndReply) {
 
 envelope three() {
     return {"from@example.com", {"a@example.net", "b@example.net", "c@example.net"}};
+}
+
+// What one send tells of the destination's health: a table of transcripts.
+TEST(Health, WholeDestinationFailuresAreFailingAndAnyRealAnswerIsWorking) {
+    auto with = [](std::function<void(transcript&)> f) {
+        transcript t;
+        f(t);
+        return health_of(conclude(three(), t, "mx"));
+    };
+    auto failed_at = [&](phase p, smtp_errc c, int code) {
+        return with([&](transcript& t) {
+            t.rcpt.resize(p == phase::data_done ? 3 : 0);
+            if (p == phase::data_done)
+                t.rcpt = {make_reply(250, "ok"), make_reply(250, "ok"), make_reply(250, "ok")};
+            t.failed = failure{p, c, std::nullopt, {}};
+            if (code) t.failed->peer_reply = make_reply(code, "x");
+        });
+    };
+    EXPECT_EQ(failed_at(phase::connect, smtp_errc::connect_failed, 0), health_signal::failing);
+    EXPECT_EQ(failed_at(phase::greeting, smtp_errc::reply_transient, 421), health_signal::failing);
+    EXPECT_EQ(failed_at(phase::mail, smtp_errc::reply_transient, 451), health_signal::failing);
+    EXPECT_EQ(failed_at(phase::starttls, smtp_errc::tls_failed, 0), health_signal::failing);
+    // Ours, not the destination's; and after the dot nobody knows.
+    EXPECT_EQ(failed_at(phase::connect, smtp_errc::pool_timeout, 0), health_signal::none);
+    EXPECT_EQ(failed_at(phase::connect, smtp_errc::pool_closed, 0), health_signal::none);
+    EXPECT_EQ(failed_at(phase::data_done, smtp_errc::timeout, 0), health_signal::none);
+    // A reply for one recipient, a 5xx or a delivery: the server works.
+    EXPECT_EQ(with([](transcript& t) {
+                  t.rcpt = {make_reply(450, "4.2.1 busy"), make_reply(450, "busy"),
+                            make_reply(450, "busy")};
+              }),
+              health_signal::working);
+    EXPECT_EQ(failed_at(phase::mail, smtp_errc::reply_permanent, 553), health_signal::working);
+    EXPECT_EQ(with([](transcript& t) {
+                  t.rcpt = {make_reply(250, "ok"), make_reply(250, "ok"), make_reply(250, "ok")};
+                  t.final_reply = make_reply(250, "queued");
+              }),
+              health_signal::working);
+}
+
+TEST(Health, OnlySuspendedDestinationsPostponeWithoutAnAttempt) {
+    auto r = all_recipients(three(), outcome_kind::deferred,
+                            make_error(smtp_errc::destination_suspended, "mx is suspended"));
+    r.reopens_at = 5000;
+    auto o = to_outcome(r);
+    EXPECT_EQ(o.kind, outcome_kind::deferred);
+    EXPECT_FALSE(o.used_attempt);
+    EXPECT_EQ(o.retry_at, 5000);
+    // One recipient deferred for another reason: a normal retry.
+    r.recipients[1].code = "smtp_4xx";
+    EXPECT_TRUE(to_outcome(r).used_attempt);
 }
 
 TEST(Conclude, OneRecipientBouncedOthersDelivered) {

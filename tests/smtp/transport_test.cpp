@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include <fstream>
+#include <set>
 
 namespace herald {
 namespace {
@@ -145,10 +146,81 @@ TEST_F(transport_test, a_deferred_recipient_is_retried_alone) {
     ASSERT_TRUE(run_worker(*smtp, [&] { return attempts() == 1; }));
     ASSERT_EQ(peer.messages().size(), 1u) << "now@ accepted on the first attempt";
     EXPECT_EQ(count({"SCARD", prefix + ":sent:" + id.str()}), 1);
-    clk.advance(60'000);  // past the first backoff (at most 1 s), within max age
+    clk.advance(60'000);  // past the first backoff (at most 1 min), within max age
     ASSERT_TRUE(run_worker(*smtp, [&] { return attempts() == 2; }));
     // Had now@ been in the second transaction, its DATA would be captured.
     EXPECT_EQ(peer.messages().size(), 1u) << "the retry went to later@ alone";
+}
+
+// The drill: a relay refuses every MAIL with 451, then answers 421 to every
+// connection, then recovers. Nothing dies, every message arrives once, and
+// the transactions and connections made during the outage stay within
+// failures + sends in flight + one probe per suspension.
+TEST_F(transport_test, a_destination_outage_delays_mail_but_never_kills_it) {
+    test::capture_server peer({"--pipelining"});
+    use_server(peer.port());
+    cfg.smtp.destination_failures = 3;
+    cfg.smtp.destination_suspend_ms = 400;
+    cfg.smtp.destination_suspend_max_ms = 1600;
+    cfg.smtp.max_connections = 2;
+    cfg.smtp.idle_timeout_ms = 100;  // the greeting outage meets new connections
+    q.inflight = 4;
+    q.backoff_base_ms = 200;
+    q.backoff_cap_ms = 800;
+    auto smtp = make_transport();
+    const auto outage = peer.dir() / "outage";
+    std::ofstream(outage) << "mail";
+    constexpr int k_messages = 40;
+    for (int i = 0; i < k_messages; ++i)
+        admit("acme", test::email_json("u" + std::to_string(i) + "@dest.example",
+                                       "drill " + std::to_string(i)));
+
+    auto waiting = [&] {  // retries and postponed messages
+        std::int64_t n = 0;
+        for (std::uint32_t s = 0; s < q.shards; ++s)
+            n += count({"ZCARD", queue::shard_prefix(s) + std::string(queue::key_suffix("retry"))});
+        return n;
+    };
+    const auto start = std::chrono::steady_clock::now();
+    const millis t0 = clk.now_ms();
+    std::int64_t refused = -1;
+    bool greeting = false;
+    const bool done = run_worker(
+        *smtp,
+        [&] {
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - start)
+                                .count();
+            clk.set(t0 + ms);  // the queue's and the health's clock follow real time
+            if (!greeting && ms > 1500) {
+                std::ofstream(outage) << "greeting";
+                greeting = true;
+            }
+            if (refused < 0 && ms > 4500) {
+                refused = peer.state_value("refused");
+                std::filesystem::remove(outage);
+            }
+            return refused >= 0 && peer.state_value("messages") >= k_messages &&
+                   total_len(channel::email) == 0 && waiting() == 0;
+        },
+        std::chrono::seconds(40));
+    ASSERT_TRUE(done) << "delivered " << peer.state_value("messages") << " of " << k_messages;
+    EXPECT_EQ(dead_count(), 0);
+    std::set<std::string> subjects;
+    for (const auto& m : peer.messages()) {
+        const auto at = m.content.find("Subject: drill ");
+        ASSERT_NE(at, std::string::npos);
+        subjects.insert(m.content.substr(at, m.content.find("\r\n", at) - at));
+    }
+    EXPECT_EQ(peer.messages().size(), static_cast<std::size_t>(k_messages)) << "one copy each";
+    EXPECT_EQ(subjects.size(), static_cast<std::size_t>(k_messages));
+    // 3 failures, then at most 4 sends already in flight, then one probe per
+    // suspension (400, 800, 1600, 1600 ms cover the 4.5 s): 12; without the
+    // health, 40 messages retrying every 0.1-0.8 s would make hundreds.
+    EXPECT_GT(refused, 0);
+    EXPECT_LE(refused, 3 + 4 + 5) << "refused transactions and connections in the outage";
+    EXPECT_GT(peer.state_value("refused_greetings"), 0) << "the 421 phase was exercised";
+    std::cout << "[ measure  ] " << refused << " refused during the outage\n";
 }
 
 TEST_F(transport_test, no_answer_after_the_final_dot_is_unknown_and_never_resent_by_default) {

@@ -1,0 +1,107 @@
+// Destination health on a real Redis: failures of a whole destination in a
+// row suspend it, the suspension doubles while it keeps failing, one worker
+// probes when it ends, a success closes the case; each suspension and
+// recovery is an event; the key is bounded.
+#include "queue/keys.hpp"
+#include "ratelimit/destination_health.hpp"
+#include "tests/support/queue_fixture.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+
+namespace herald {
+namespace {
+
+using ratelimit::health_verdict;
+using state = health_verdict::state;
+
+struct health_test : test::queue_fixture {
+    const ratelimit::health_options opt{3, 1000, 4000, std::chrono::milliseconds(0)};
+    const ratelimit::health_witness witness{0, "acme"};
+
+    template <class T>
+    T run(boost::asio::awaitable<T> a) {
+        auto f = boost::asio::co_spawn(ioc, std::move(a), boost::asio::use_future);
+        ioc.restart();
+        while (f.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
+            ioc.run_one_for(std::chrono::milliseconds(5));
+        return f.get();
+    }
+    std::vector<std::string> lua(const std::string& dest, const std::string& action) {
+        auto r = server.cmd({"FCALL", "herald_health", "1", queue::destination_health_key(dest),
+                             action, std::to_string(clk.now_ms()), "3", "1000", "4000"});
+        std::vector<std::string> out;
+        for (const auto& e : r.elements)
+            out.push_back(e.str.empty() ? std::to_string(e.integer) : e.str);
+        return out;
+    }
+    std::vector<std::string> event_types() {
+        std::vector<std::string> out;
+        for (const auto& e : server.cmd({"XRANGE", queue::events_key(0), "-", "+"}).elements)
+            for (std::size_t i = 0; i + 1 < e[1].size(); i += 2)
+                if (e[1][i].str == "type") out.push_back(e[1][i + 1].str);
+        return out;
+    }
+};
+
+TEST_F(health_test, failures_in_a_row_suspend_and_the_suspension_doubles_up_to_its_cap) {
+    const std::string d = "mx.example.net:25";
+    EXPECT_EQ(lua(d, "fail")[0], "counted");
+    EXPECT_EQ(lua(d, "ok")[0], "up");  // a success in between: the count starts again
+    EXPECT_EQ(lua(d, "fail")[1], "1");
+    EXPECT_EQ(lua(d, "fail")[1], "2");
+    EXPECT_EQ(lua(d, "check")[0], "up");
+    const millis t0 = clk.now_ms();
+    auto s = lua(d, "fail");
+    ASSERT_EQ(s[0], "suspended");
+    EXPECT_EQ(std::stoll(s[1]), t0 + 1000);
+    EXPECT_EQ(lua(d, "check")[0], "down");
+    EXPECT_EQ(lua(d, "fail")[0], "down");  // a straggler does not extend it
+    clk.advance(1000);
+    EXPECT_EQ(lua(d, "check")[0], "probe");  // one caller probes...
+    EXPECT_EQ(lua(d, "check")[0], "down");   // ...the others wait for its answer
+    // The probe fails: suspended again, twice as long; then 4 s, the cap.
+    for (millis expect : {2000, 4000, 4000}) {
+        s = lua(d, "fail");
+        ASSERT_EQ(s[0], "suspended");
+        EXPECT_EQ(std::stoll(s[1]) - clk.now_ms(), expect);
+        clk.advance(expect);
+        EXPECT_EQ(lua(d, "check")[0], "probe");
+    }
+    EXPECT_EQ(lua(d, "ok")[0], "recovered");
+    EXPECT_EQ(lua(d, "check")[0], "up");
+    EXPECT_EQ(count({"EXISTS", queue::destination_health_key(d)}), 0);
+}
+
+TEST_F(health_test, the_key_expires_and_destinations_are_independent) {
+    lua("a.example:25", "fail");
+    const auto ttl = count({"PTTL", queue::destination_health_key("a.example:25")});
+    EXPECT_GT(ttl, 0);
+    EXPECT_LE(ttl, 16000);
+    for (int i = 0; i < 3; ++i)
+        lua("a.example:25", "fail");
+    EXPECT_EQ(lua("a.example:25", "check")[0], "down");
+    EXPECT_EQ(lua("b.example:25", "check")[0], "up");
+}
+
+TEST_F(health_test, the_process_side_learns_suspensions_and_writes_events) {
+    ratelimit::destination_health h(client, clk, opt);
+    const std::string d = "relay.example:587";
+    EXPECT_EQ(run(h.check(d)).is, state::up);
+    for (int i = 0; i < 3; ++i)
+        run(h.failed(d, witness, "421 busy"));
+    auto v = run(h.check(d));
+    EXPECT_EQ(v.is, state::down);
+    EXPECT_EQ(v.until, clk.now_ms() + 1000);
+    clk.advance(1000);
+    EXPECT_EQ(run(h.check(d)).is, state::probe);
+    ratelimit::destination_health other(client, clk, opt);  // another worker
+    EXPECT_EQ(run(other.check(d)).is, state::down);
+    run(h.worked(d, witness));
+    EXPECT_EQ(run(other.check(d)).is, state::up);
+    EXPECT_EQ(event_types(),
+              (std::vector<std::string>{"destination.suspended", "destination.recovered"}));
+}
+
+}  // namespace
+}  // namespace herald
