@@ -43,6 +43,8 @@ public:
                 return "pool_closed";
             case smtp_errc::lease_lost:
                 return "lease_lost";
+            case smtp_errc::smtputf8_unsupported:
+                return "smtputf8_unsupported";
         }
         return "unknown";
     }
@@ -62,6 +64,7 @@ public:
             case smtp_errc::auth_unavailable:
             case smtp_errc::auth_insecure:
             case smtp_errc::auth_failed:
+            case smtp_errc::smtputf8_unsupported:
                 return 502;
             case smtp_errc::reply_transient:
             case smtp_errc::pool_timeout:

@@ -27,6 +27,7 @@ enum class smtp_errc {
     pool_timeout,          // 503: no connection to the destination became free in time
     pool_closed,           // 503: the pool was closed
     lease_lost,            // 503: the send lease lapsed before the final dot: not sent
+    smtputf8_unsupported,  // 502: an address needs SMTPUTF8 and the peer does not offer it
 };
 
 const error_category& smtp_category() noexcept;
