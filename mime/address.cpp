@@ -37,15 +37,23 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+// Octets of UTF8-non-ascii (RFC 6532 §3.1); the caller checks that the
+// whole local part is valid UTF-8.
+bool is_8bit(char c) noexcept {
+    return static_cast<unsigned char>(c) >= 0x80;
+}
+
+// RFC 6531 §3.3: atext extended by UTF8-non-ascii.
 bool is_dot_atom(std::string_view s) {
     if (s.empty() || s.front() == '.' || s.back() == '.') return false;
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '.' ? s[i + 1] == '.' : !is_atext(s[i])) return false;
+        if (s[i] == '.' ? s[i + 1] == '.' : !is_atext(s[i]) && !is_8bit(s[i])) return false;
     }
     return true;
 }
 
-// RFC 5322 §3.2.4, ASCII only: qtext, quoted-pairs and inner whitespace.
+// RFC 5322 §3.2.4 with RFC 6531 §3.3's qtextSMTP: qtext (ASCII or
+// UTF8-non-ascii), ASCII quoted-pairs and inner whitespace.
 bool is_quoted_string(std::string_view s) {
     if (s.size() < 2 || s.front() != '"' || s.back() != '"') return false;
     for (std::size_t i = 1; i + 1 < s.size(); ++i) {
@@ -54,7 +62,7 @@ bool is_quoted_string(std::string_view s) {
             if (i + 2 >= s.size()) return false;
             const auto e = static_cast<unsigned char>(s[++i]);
             if (e >= 0x7f || (e < 0x20 && e != '\t')) return false;
-        } else if (c == '"' || c >= 0x7f || (c < 0x20 && c != '\t')) {
+        } else if (c == '"' || c == 0x7f || (c < 0x20 && c != '\t')) {
             return false;
         }
     }
@@ -186,7 +194,7 @@ result<mailbox> parse_mailbox(std::string_view text) {
     const auto at = spec.rfind('@');
     if (at == std::string_view::npos) return bad("no '@' in " + std::string(spec));
     const auto local = spec.substr(0, at);
-    if (!is_ascii(local)) return bad("non-ASCII local part needs SMTPUTF8");
+    if (!is_valid_utf8(local)) return bad("local part is not valid UTF-8");
     if (!is_dot_atom(local) && !is_quoted_string(local))
         return bad("invalid local part " + std::string(local));
     if (local.size() > k_max_local) return bad("local part longer than 64 octets");
@@ -197,6 +205,10 @@ result<mailbox> parse_mailbox(std::string_view text) {
     if (m.local_part.size() + 1 + m.domain.size() + 2 > k_max_path)
         return bad("path longer than 256 octets");
     return m;
+}
+
+bool mailbox::needs_smtputf8() const noexcept {
+    return !is_ascii(local_part);
 }
 
 std::string format_mailbox(const mailbox& m) {

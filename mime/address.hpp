@@ -4,12 +4,18 @@
 // A-labels through libidn2 (IDNA2008 with TR46 non-transitional mapping,
 // NFC input).
 //
+// A local part may be UTF-8 (RFC 6531 §3.3: UTF8-non-ascii joins atext
+// and qtextSMTP): the address then needs SMTPUTF8 to travel, and the
+// message carries it raw in its header fields (RFC 6532). It is taken as
+// written: valid UTF-8 is required, NFC is not (RFC 6530 §10.1 leaves
+// normalisation to the address's owner, who may not use NFC).
+//
 // Error contract: header_injection for CR or LF anywhere; invalid_address
-// for everything else: bad syntax, a non-ASCII local part (that needs
-// SMTPUTF8, which herald does not use), address literals ("[192.0.2.1]",
-// not supported), a domain libidn2 refuses or with a label that is not
-// LDH, and the RFC 5321 §4.5.3.1 limits: local part ≤ 64 octets, domain
-// ≤ 255, path ("<local@domain>") ≤ 256.
+// for everything else: bad syntax, a local part that is not valid UTF-8,
+// address literals ("[192.0.2.1]", not supported), a domain libidn2
+// refuses or with a label that is not LDH, and the RFC 5321 §4.5.3.1
+// limits, counted in octets as RFC 6531 §3.3 says: local part ≤ 64
+// octets, domain ≤ 255, path ("<local@domain>") ≤ 256.
 #pragma once
 
 #include "core/error.hpp"
@@ -21,10 +27,12 @@ namespace herald::mime {
 
 struct mailbox {
     std::string display_name;  // UTF-8, unquoted; empty when there is none
-    std::string local_part;    // ASCII, as written: a dot-atom or a quoted-string
+    std::string local_part;    // UTF-8, as written: a dot-atom or a quoted-string
     std::string domain;        // ASCII, A-labels
 
     std::string addr_spec() const { return local_part + '@' + domain; }  // the envelope form
+    // A non-ASCII local part: only a peer offering SMTPUTF8 may take it.
+    bool needs_smtputf8() const noexcept;
 };
 
 result<mailbox> parse_mailbox(std::string_view text);

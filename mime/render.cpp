@@ -3,6 +3,7 @@
 
 #include "mime/address.hpp"
 #include "mime/body.hpp"
+#include "mime/encode.hpp"
 #include "mime/errors.hpp"
 #include "mime/header.hpp"
 
@@ -104,6 +105,7 @@ public:
         for (std::size_t i = 0; i < list.size(); ++i) {
             auto m = parse_mailbox(list[i]);
             if (!m) return at_field(m.error(), indexed(path, i));
+            note(*m);
             add_recipient(rcpt_to, m->addr_spec());
             if (!value.empty()) value += ", ";
             value += format_mailbox(*m);
@@ -112,6 +114,10 @@ public:
         if (auto r = field(name, value); !r) return at_field(r.error(), std::string(path));
         return {};
     }
+
+    // A mailbox written into a header field: a UTF-8 local part goes raw.
+    void note(const mailbox& m) noexcept { utf8_ = utf8_ || m.needs_smtputf8(); }
+    bool utf8() const noexcept { return utf8_; }
 
     static std::string indexed(std::string_view path, std::size_t i) {
         return std::string(path) + '[' + std::to_string(i) + ']';
@@ -124,6 +130,7 @@ public:
 
 private:
     std::string& out_;
+    bool utf8_ = false;
 };
 
 result<void> write_unsubscribe(header_writer& w, const render_options& o) {
@@ -160,6 +167,7 @@ result<void> write_headers(rendered_message& out, const email_message& m, const 
     auto from = parse_mailbox(m.from);
     if (!from) return at_field(from.error(), "from");
     out.mail_from = from->addr_spec();
+    w.note(*from);
     if (auto r = w.field("From", format_mailbox(*from)); !r) return at_field(r.error(), "from");
     if (auto r = w.mailboxes("To", "to", m.to, out.rcpt_to); !r) return r;
     if (auto r = w.mailboxes("Cc", "cc", m.cc, out.rcpt_to); !r) return r;
@@ -173,6 +181,7 @@ result<void> write_headers(rendered_message& out, const email_message& m, const 
     if (!m.reply_to.empty()) {
         auto r = parse_mailbox(m.reply_to);
         if (!r) return at_field(r.error(), "reply_to");
+        w.note(*r);
         if (auto f = w.field("Reply-To", format_mailbox(*r)); !f)
             return at_field(f.error(), "reply_to");
     }
@@ -183,6 +192,11 @@ result<void> write_headers(rendered_message& out, const email_message& m, const 
     if (auto r = w.field("Message-ID", '<' + o.message_id + '@' + from->domain + '>'); !r) return r;
     if (auto r = w.field("MIME-Version", "1.0"); !r) return r;
     if (auto r = write_unsubscribe(w, o); !r) return r;
+    out.utf8_headers = w.utf8();
+    // Domains are A-labels, so a non-ASCII address has a UTF-8 local part.
+    out.needs_smtputf8 =
+        out.utf8_headers || std::any_of(out.rcpt_to.begin(), out.rcpt_to.end(),
+                                        [](const auto& a) { return !is_ascii(a); });
     return write_extra(w, m);
 }
 

@@ -10,6 +10,12 @@
 // structure is mime_body's. Output is deterministic for a given message,
 // options and clock reading.
 //
+// Internationalised addresses (RFC 6531/6532): an address with a UTF-8
+// local part is written raw, in the envelope and in its header field
+// (display names and other text stay RFC 2047 words, valid either way),
+// and the message needs SMTPUTF8. Everything else stays 7-bit ASCII, so a
+// message without such an address renders exactly as before.
+//
 // Error contract (codes in mime/errors.hpp), nothing rendered on error:
 // header_injection (CR/LF in any header value, name or address),
 // invalid_address (see address.hpp; also no recipient at all),
@@ -41,6 +47,12 @@ struct rendered_message {
     std::string data;                  // ends in CRLF; not dot-stuffed (smtp/dot_stuff.hpp)
     std::string mail_from;             // From's addr-spec
     std::vector<std::string> rcpt_to;  // To, Cc, Bcc addr-specs, first occurrence of each
+    // Some address has a UTF-8 local part: the envelope or the header
+    // fields can only go to a peer that offers SMTPUTF8.
+    bool needs_smtputf8 = false;
+    // From, To, Cc or Reply-To holds such an address, raw (RFC 6532): the
+    // data itself needs SMTPUTF8. False when only Bcc (the envelope) has one.
+    bool utf8_headers = false;
 };
 
 result<rendered_message> render(const email_message& m, const render_options& options,

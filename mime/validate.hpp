@@ -1,5 +1,5 @@
 // Whether an email can be sent as written: every check rendering makes
-// (addresses with IDN and RFC 5321 lengths, header names and values, CR or
+// (addresses with IDN, UTF-8 local parts and RFC 5321 lengths, header names and values, CR or
 // LF anywhere, values that fold within 998 octets, reserved fields,
 // attachments' types, names, Content-IDs and base64), without writing the
 // body. It is render() itself stopped before the body is written, so a

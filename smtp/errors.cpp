@@ -45,6 +45,8 @@ public:
                 return "lease_lost";
             case smtp_errc::destination_suspended:
                 return "destination_suspended";
+            case smtp_errc::smtputf8_unsupported:
+                return "smtputf8_unsupported";
         }
         return "unknown";
     }
@@ -64,6 +66,7 @@ public:
             case smtp_errc::auth_unavailable:
             case smtp_errc::auth_insecure:
             case smtp_errc::auth_failed:
+            case smtp_errc::smtputf8_unsupported:
                 return 502;
             case smtp_errc::reply_transient:
             case smtp_errc::pool_timeout:

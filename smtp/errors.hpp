@@ -28,6 +28,7 @@ enum class smtp_errc {
     pool_closed,            // 503: the pool was closed
     lease_lost,             // 503: the send lease lapsed before the final dot: not sent
     destination_suspended,  // 503: it failed repeatedly; nobody connects to it for now
+    smtputf8_unsupported,   // 502: an address needs SMTPUTF8 and the peer does not offer it
 };
 
 const error_category& smtp_category() noexcept;

@@ -20,7 +20,7 @@ struct extensions {
     bool pipelining = false;                // RFC 2920
     bool starttls = false;                  // RFC 3207
     bool eightbitmime = false;              // RFC 6152
-    bool smtputf8 = false;                  // RFC 6531 (announced only; not used yet)
+    bool smtputf8 = false;                  // RFC 6531: UTF-8 addresses and header fields
     bool enhanced_status = false;           // RFC 2034
     bool auth_plain = false;                // RFC 4954 / RFC 4616
     bool auth_login = false;                // draft-murchison-sasl-login

@@ -95,6 +95,13 @@ verdict classify(const failure& f) noexcept {
         case smtp_errc::peer_size_exceeded:
         case smtp_errc::invalid_envelope:
             return {scope::message, severity::permanent};
+        // Permanent: the MX will not learn SMTPUTF8 by the next retry, and
+        // herald never downgrades an address. A recipient's own address
+        // (phase rcpt) fails alone; the sender's (phase mail) fails the
+        // whole message.
+        case smtp_errc::smtputf8_unsupported:
+            return {f.where == phase::rcpt ? scope::recipient : scope::message,
+                    severity::permanent};
     }
     return {scope::connection, severity::transient};
 }
@@ -197,8 +204,10 @@ std::size_t accepted(const transcript& t) {
     return n;
 }
 
-recipient_result decide(std::string address, const std::optional<reply>& rcpt, const transcript& t,
+recipient_result decide(std::string address, const std::optional<reply>& rcpt,
+                        const std::optional<failure>& skipped, const transcript& t,
                         std::string_view peer) {
+    if (skipped) return failed(std::move(address), *skipped, peer, false);
     if (rcpt && !rcpt->positive())
         return failed(std::move(address), failure_from_reply(phase::rcpt, *rcpt), peer, true);
     const bool alone = accepted(t) == 1;
@@ -222,8 +231,10 @@ send_result conclude(const envelope& env, const transcript& t, std::string_view 
     out.recipients.reserve(env.rcpt_to.size());
     for (std::size_t i = 0; i < env.rcpt_to.size(); ++i) {
         const std::optional<reply> none;
+        const std::optional<failure> sent;
         const auto& rcpt = i < t.rcpt.size() ? t.rcpt[i] : none;
-        out.recipients.push_back(decide(env.rcpt_to[i], rcpt, t, peer));
+        const auto& skipped = i < t.skipped.size() ? t.skipped[i] : sent;
+        out.recipients.push_back(decide(env.rcpt_to[i], rcpt, skipped, t, peer));
     }
     out.summarise();
     if (out.recipients.empty() && t.failed) {  // an envelope without recipients

@@ -18,6 +18,9 @@
 //                                   duplicate it. Never deferred.
 //   TLS, AUTH, no free connection -> transient, destination scope
 //   message over the peer's SIZE, an invalid envelope -> permanent, message
+//   an address needing SMTPUTF8 the peer does not offer -> permanent:
+//                                   recipient scope for a recipient's own
+//                                   address, message scope otherwise
 // Scope: RCPT replies are per recipient; MAIL, DATA and end-of-DATA replies
 // per message; I/O failures per connection; failures before the first
 // MAIL (connect, greeting, EHLO, STARTTLS, AUTH) per destination.
@@ -117,6 +120,8 @@ struct transcript {
     std::vector<std::optional<reply>> rcpt;  // per recipient, in envelope order
     std::optional<reply> final_reply;        // to the end of DATA
     std::optional<failure> failed;           // what ended the transaction early
+    // Per recipient (or empty): never offered to the peer, and why.
+    std::vector<std::optional<failure>> skipped;
 };
 
 send_result conclude(const envelope& env, const transcript& t, std::string_view peer);

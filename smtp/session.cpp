@@ -3,6 +3,8 @@
 #include "core/log.hpp"
 #include "smtp/dot_stuff.hpp"
 
+#include <algorithm>
+
 namespace herald::smtp {
 namespace {
 
@@ -29,6 +31,13 @@ bool has_8bit(std::string_view s) {
     for (unsigned char c : s)
         if (c >= 0x80) return true;
     return false;
+}
+
+// RFC 6531: an address with a UTF-8 local part (domains are A-labels by
+// now), or UTF-8 header fields.
+bool needs_smtputf8(const envelope& env) {
+    return env.utf8_headers || has_8bit(env.mail_from) ||
+           std::any_of(env.rcpt_to.begin(), env.rcpt_to.end(), has_8bit);
 }
 
 bool needs_stuffing(std::string_view s) {
@@ -165,6 +174,7 @@ std::string session::mail_command(const envelope& env, std::string_view data) co
     std::string cmd = "MAIL FROM:<" + env.mail_from + '>';
     if (ext_.size) cmd += " SIZE=" + std::to_string(data.size());
     if (ext_.eightbitmime && has_8bit(data)) cmd += " BODY=8BITMIME";
+    if (ext_.smtputf8 && needs_smtputf8(env)) cmd += " SMTPUTF8";
     return cmd;
 }
 
@@ -177,18 +187,64 @@ asio::awaitable<send_result> session::send(const envelope& env, std::string_view
         t.failed = failure{phase::mail, smtp_errc::connection_lost, std::nullopt,
                            "the session is not open"};
     } else {
-        ++transactions_;
         lease_ = env.lease;
-        if (opt_.pipelining && ext_.pipelining && env.rcpt_to.size() <= max_pipelined_recipients)
-            co_await exchange_pipelined(env, data, t);
-        else
-            co_await exchange_stepwise(env, data, t);
+        co_await transact(env, data, t);
     }
     lease_ = nullptr;
     auto result = conclude(env, t, peer_);
     if (result.kind == outcome_kind::unknown)
         log::warn("smtp.outcome_unknown", {{"peer", peer_}, {"detail", result.detail}});
     co_return result;
+}
+
+// Without SMTPUTF8 at the peer only what is pure ASCII goes (the policy
+// in session.hpp): the other recipients are skipped, and the ones left are
+// sent in a transaction of their own whose replies map back.
+asio::awaitable<void> session::transact(const envelope& env, std::string_view data, transcript& t) {
+    if (ext_.smtputf8 || !needs_smtputf8(env)) {
+        co_await exchange(env, data, t);
+        co_return;
+    }
+    const std::string missing = ", which the peer does not offer";
+    if (has_8bit(env.mail_from)) {
+        t.failed = refusal(smtp_errc::smtputf8_unsupported,
+                           "the sender's address needs SMTPUTF8" + missing);
+        co_return;
+    }
+    if (env.utf8_headers) {
+        t.failed = refusal(smtp_errc::smtputf8_unsupported,
+                           "the header fields carry UTF-8 addresses, which need SMTPUTF8 "
+                           "(RFC 6532), and the peer does not offer it");
+        co_return;
+    }
+    envelope ascii{env.mail_from, {}, env.lease, false};
+    std::vector<std::size_t> index;
+    t.skipped.resize(env.rcpt_to.size());
+    for (std::size_t i = 0; i < env.rcpt_to.size(); ++i) {
+        if (has_8bit(env.rcpt_to[i])) {
+            t.skipped[i] = failure{phase::rcpt, smtp_errc::smtputf8_unsupported, std::nullopt,
+                                   "the recipient's address needs SMTPUTF8" + missing};
+        } else {
+            ascii.rcpt_to.push_back(env.rcpt_to[i]);
+            index.push_back(i);
+        }
+    }
+    if (ascii.rcpt_to.empty()) co_return;
+    transcript sub;
+    sub.rcpt.resize(ascii.rcpt_to.size());
+    co_await exchange(ascii, data, sub);
+    for (std::size_t k = 0; k < index.size(); ++k)
+        t.rcpt[index[k]] = std::move(sub.rcpt[k]);
+    t.final_reply = std::move(sub.final_reply);
+    t.failed = std::move(sub.failed);
+}
+
+asio::awaitable<void> session::exchange(const envelope& env, std::string_view data, transcript& t) {
+    ++transactions_;
+    if (opt_.pipelining && ext_.pipelining && env.rcpt_to.size() <= max_pipelined_recipients)
+        co_await exchange_pipelined(env, data, t);
+    else
+        co_await exchange_stepwise(env, data, t);
 }
 
 asio::awaitable<void> session::exchange_stepwise(const envelope& env, std::string_view data,

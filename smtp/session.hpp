@@ -1,11 +1,27 @@
 // One SMTP client connection, reading top to bottom like the protocol
 // (Postfix's smtp_proto): open() = connect, greeting, EHLO (HELO when EHLO
 // is refused with 5xx), STARTTLS and EHLO again, AUTH; then send() per
-// message = MAIL FROM (SIZE=, BODY=8BITMIME when announced), RCPT TO per
+// message = MAIL FROM (SIZE=, BODY=8BITMIME when announced, SMTPUTF8 when
+// the message needs it), RCPT TO per
 // recipient, DATA, the dot-stuffed body and CRLF.CRLF, with MAIL/RCPT/DATA
 // pipelined when the peer offers PIPELINING and the options allow it (for
 // up to 100 recipients; more go one by one);
 // reset() (RSET) before the connection carries another message; quit().
+//
+// SMTPUTF8 (RFC 6531): a message needs it when an envelope address has a
+// UTF-8 local part or its header fields carry one (envelope::utf8_headers).
+// A peer that offers it gets MAIL FROM:<...> SMTPUTF8, with BODY=8BITMIME
+// when the data has 8-bit octets and 8BITMIME is offered (UTF-8 header
+// fields are 8-bit data; RFC 6531 §3.1 makes an SMTPUTF8 server offer
+// 8BITMIME). A peer that does not offer it never sees a UTF-8 byte: the
+// recipients whose own address needs it fail with smtputf8_unsupported
+// (permanent, recipient scope) and the others are sent; but when the
+// sender needs it, or the header fields carry UTF-8, the whole message
+// fails so (message scope). herald does not downgrade: RFC 6530 §7
+// forbids downgrading in transit, a rewritten To/From would differ from
+// what the other recipients see, and the DKIM signature covers those
+// fields. Any recipients that are dropped make no RCPT and no
+// transaction; if none are left, nothing is sent.
 //
 // Error contract: open() and reset() answer a `failure`, after which the
 // session is dead. send() never fails as a call: it answers a send_result
@@ -91,6 +107,8 @@ private:
     // Steps of send().
     std::optional<failure> refuse_early(const envelope& env, std::string_view data) const;
     std::string mail_command(const envelope& env, std::string_view data) const;
+    asio::awaitable<void> transact(const envelope& env, std::string_view data, transcript& t);
+    asio::awaitable<void> exchange(const envelope& env, std::string_view data, transcript& t);
     asio::awaitable<void> exchange_stepwise(const envelope& env, std::string_view data,
                                             transcript& t);
     asio::awaitable<void> exchange_pipelined(const envelope& env, std::string_view data,

@@ -153,6 +153,7 @@ asio::awaitable<send_result> smtp_transport::deliver(const delivery& d, const en
         auto& e = by_domain[cfg_.smtp.mode == "relay" ? std::string() : domain_of(r)];
         e.mail_from = env.mail_from;
         e.lease = env.lease;
+        e.utf8_headers = env.utf8_headers;
         e.rcpt_to.push_back(r);
     }
     std::vector<send_result> parts;
@@ -268,7 +269,7 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
         if (r.is_error()) co_return outcome::deferred("redis", r.str);
     const auto suppressed = suppression_list::suppressed((*found)[0]);
     const auto& before = (*found)[1];
-    envelope env{rendered->mail_from, {}, d.lease};
+    envelope env{rendered->mail_from, {}, d.lease, rendered->utf8_headers};
     for (std::size_t i = 0; i < rendered->rcpt_to.size(); ++i) {
         const auto& a = rendered->rcpt_to[i];
         const bool done = std::any_of(before.elements.begin(), before.elements.end(),

@@ -358,6 +358,33 @@ TEST(dkim, every_signature_of_both_signers_verifies_independently) {
     verify().expect_all_pass(messages, 1);
 }
 
+// RFC 6532: UTF-8 local parts raw in From and To (signed fields) and in
+// Cc and Reply-To, beside encoded words and a quoted-printable body.
+TEST(dkim, a_message_with_utf8_addresses_verifies_independently) {
+    email_message m;
+    m.from = "Zoë <zoë@example.test>";
+    m.to = {"Jürgen <jürgen@example.org>", "\"δοκιμή x\"@example.org"};
+    m.cc = {"用户@例子.test"};
+    m.reply_to = "støtte@example.test";
+    m.subject = "Grüße an Jürgen";
+    m.text = "Grüße\n";
+    const auto msg = rendered(m);
+    ASSERT_NE(msg.find("<jürgen@example.org>"), std::string::npos) << "raw UTF-8 in To";
+    std::vector<std::string> messages;
+    for (const auto* signer : {&reference(), &cached()})
+        for (const auto* key : {&rsa_key(), &ed_key()})
+            messages.push_back(signed_by(*signer, msg, *key));
+    verify().expect_all_pass(messages, 1);
+    // A changed UTF-8 octet in a signed field breaks every signature.
+    std::vector<std::string> tampered;
+    for (auto t : messages) {
+        const std::string original = "jürgen@";
+        t.replace(t.find(original), original.size(), "jurgen@");
+        tampered.push_back(std::move(t));
+    }
+    verify().expect_all_fail(tampered);
+}
+
 TEST(dkim, rsa_and_ed25519_dual_signatures_both_verify) {
     std::vector<std::string> messages;
     for (const auto& msg : all(corpus())) {

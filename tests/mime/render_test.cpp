@@ -2,7 +2,8 @@
 // parsed back by Python's email package (tests/smtp/mime_summary.py) and
 // the structure, headers and decoded bodies are compared with the model.
 // Every message is also checked for its wire form: CRLF only, 7-bit only,
-// no line over 998 characters, header lines within 78 where foldable.
+// no line over 998 characters, header lines within 78 where foldable; an
+// RFC 6532 message (UTF-8 local parts) has UTF-8 in its header fields only.
 #include "mime/render.hpp"
 #include "mime/encode.hpp"
 #include "smtp/errors.hpp"
@@ -85,9 +86,11 @@ rendered_message render_ok(const email_message& m, const render_options& o = opt
     return std::move(*r);
 }
 
-json::object parse_back(const std::string& data) {
+json::object parse_back(const std::string& data, bool utf8 = false) {
     test::temp_file f(data);
-    auto r = test::run_python("mime/mime_summary.py", {f.path().string()});
+    std::vector<std::string> args{f.path().string()};
+    if (utf8) args.insert(args.begin(), "--utf8");
+    auto r = test::run_python("mime/mime_summary.py", args);
     if (r.exit_code != 0) throw std::runtime_error("mime_summary.py failed");
     auto v = json::parse(r.out).as_object();
     EXPECT_TRUE(v["defects"].as_array().empty()) << json::serialize(v["defects"]) << "\n" << data;
@@ -323,6 +326,107 @@ TEST(render, idn_domains_become_a_labels_in_headers_and_envelope) {
     EXPECT_EQ(field(s, "From"), "Bücher <info@xn--bcher-kva.example>");
 }
 
+// ---- internationalised addresses (RFC 6531/6532) ---------------------------------
+
+// The wire form of an RFC 6532 message: CRLF only, lines within 998
+// octets, and 8-bit octets in the header section only (valid UTF-8).
+void check_utf8_wire_form(const std::string& data) {
+    const auto head_end = data.find("\r\n\r\n");
+    ASSERT_NE(head_end, std::string::npos);
+    EXPECT_TRUE(is_valid_utf8(data.substr(0, head_end)));
+    EXPECT_TRUE(is_ascii(data.substr(head_end))) << "the body stays 7-bit";
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        if (data[i] != '\n') continue;
+        ASSERT_EQ(data[i - 1], '\r') << "bare LF at " << i;
+        EXPECT_LE(i - 1 - line_start, 998u);
+        line_start = i + 1;
+    }
+}
+
+std::string header_line(const std::string& data, std::string_view name) {
+    const auto at = data.find("\r\n" + std::string(name) + ": ");
+    return at == std::string::npos ? "<absent>"
+                                   : data.substr(at + 2, data.find("\r\n", at + 2) - at - 2);
+}
+
+TEST(render, utf8_local_parts_go_raw_in_header_fields_and_envelope) {
+    auto m = basic();
+    m.from = "Zoë <zoë@bücher.example>";
+    m.to = {"Jürgen Groß <jürgen@dest.test>", "ann@example.org"};
+    m.cc = {"\"δοκιμή x\"@example.gr"};
+    m.reply_to = "用户@例子.test";
+    auto r = render(m, opts(), k_clock);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_TRUE(r->needs_smtputf8);
+    EXPECT_TRUE(r->utf8_headers);
+    check_utf8_wire_form(r->data);
+    EXPECT_EQ(r->mail_from, "zoë@xn--bcher-kva.example") << "domains still go as A-labels";
+    EXPECT_EQ(r->rcpt_to, (std::vector<std::string>{"jürgen@dest.test", "ann@example.org",
+                                                    "\"δοκιμή x\"@example.gr"}));
+    const auto to = header_line(r->data, "To");
+    EXPECT_TRUE(to.starts_with("To: =?UTF-8?")) << "the display name stays an encoded-word";
+    EXPECT_TRUE(to.ends_with("?= <jürgen@dest.test>, ann@example.org")) << to;
+    EXPECT_EQ(header_line(r->data, "Reply-To"), "Reply-To: 用户@xn--fsqu00a.test");
+    EXPECT_EQ(header_line(r->data, "Message-ID"),
+              "Message-ID: <1795679092742-0-e3@xn--bcher-kva.example>");
+
+    const auto s = parse_back(r->data, true);
+    const auto& a = s.at("addresses").as_object();
+    auto entry = [&](std::string_view f, std::size_t i, std::string_view key) {
+        return std::string(a.at(f).as_array()[i].as_object().at(key).as_string());
+    };
+    EXPECT_EQ(entry("from", 0, "display_name"), "Zoë");
+    EXPECT_EQ(entry("from", 0, "addr_spec"), "zoë@xn--bcher-kva.example");
+    EXPECT_EQ(entry("to", 0, "display_name"), "Jürgen Groß");
+    EXPECT_EQ(entry("to", 0, "addr_spec"), "jürgen@dest.test");
+    EXPECT_EQ(entry("to", 1, "addr_spec"), "ann@example.org");
+    EXPECT_EQ(entry("cc", 0, "addr_spec"), "\"δοκιμή x\"@example.gr");
+    EXPECT_EQ(entry("reply-to", 0, "addr_spec"), "用户@xn--fsqu00a.test");
+    EXPECT_EQ(types(s), std::vector<std::string>{"text/plain"});
+    EXPECT_EQ(str(part(s, 0), "text"), m.text);
+}
+
+TEST(render, a_utf8_address_changes_only_its_own_header_field) {
+    auto ascii = basic();
+    ascii.to = {"Jürgen <juergen@dest.test>"};
+    ascii.html = "<p>Grüße</p>";
+    auto utf8 = ascii;
+    utf8.to = {"Jürgen <jürgen@dest.test>"};
+    const auto a = render_ok(ascii);
+    auto u = render(utf8, opts(), k_clock);
+    ASSERT_TRUE(u);
+    EXPECT_FALSE(a.needs_smtputf8);
+    EXPECT_FALSE(a.utf8_headers);
+    auto without_to = [](const std::string& d) {
+        const auto to = d.find("\r\nTo: ") + 2;
+        return d.substr(0, to) + d.substr(d.find("\r\n", to) + 2);
+    };
+    EXPECT_EQ(without_to(u->data), without_to(a.data));
+    EXPECT_NE(u->data.find("\r\nTo: =?UTF-8?Q?J=C3=BCrgen?= <jürgen@dest.test>\r\n"),
+              std::string::npos)
+        << header_section(u->data);
+}
+
+TEST(render, a_utf8_bcc_needs_smtputf8_but_leaves_the_message_ascii) {
+    auto m = basic();
+    m.bcc = {"jürgen@dest.test"};
+    const auto r = render_ok(m);  // checks the 7-bit wire form
+    EXPECT_TRUE(r.needs_smtputf8);
+    EXPECT_FALSE(r.utf8_headers);
+    EXPECT_EQ(r.rcpt_to, (std::vector<std::string>{"ann@example.org", "jürgen@dest.test"}));
+    EXPECT_EQ(r.data.find("dest.test"), std::string::npos);
+}
+
+TEST(render, ascii_and_idn_addresses_need_no_smtputf8) {
+    auto m = basic();
+    m.to = {"user@münchen.test"};
+    m.reply_to = "\"quoted one\"@example.org";
+    const auto r = render_ok(m);
+    EXPECT_FALSE(r.needs_smtputf8);
+    EXPECT_FALSE(r.utf8_headers);
+}
+
 TEST(render, text_bodies_decode_exactly_in_7bit_or_quoted_printable) {
     const std::string long_line(200, 'a');
     const std::vector<std::pair<std::string, std::string>> cases = {
@@ -482,7 +586,7 @@ TEST(render_refuses, invalid_addresses) {
                                   ".a@example.org",
                                   "a.@example.org",
                                   "a b@example.org",
-                                  "ü@example.org",
+                                  "\xfc@example.org",  // Latin-1, not UTF-8
                                   "a@[192.0.2.1]",
                                   "a@localhost",
                                   "a@-bad.example",
@@ -534,6 +638,51 @@ TEST(render_refuses, addresses_past_the_rfc_5321_length_limits) {
     EXPECT_EQ(to(std::string(64, 'l') + "@" + domain_of(190)).error().name(), "invalid_address");
     EXPECT_TRUE(to("l@" + domain_of(252)));
     EXPECT_EQ(to("l@" + domain_of(256)).error().name(), "invalid_address");
+}
+
+TEST(render_refuses, local_parts_that_are_not_utf8_or_not_atoms) {
+    for (const std::string& addr :
+         std::vector<std::string>{"j\xfcrgen@dest.test",          // Latin-1
+                                  "j\xc3@dest.test",              // truncated character
+                                  "\xc0\xafx@dest.test",          // overlong '/'
+                                  "\xed\xa0\x80x@dest.test",      // a UTF-16 surrogate
+                                  "\xf4\x90\x80\x80x@dest.test",  // past U+10FFFF
+                                  "jü..rgen@dest.test",           // still a dot-atom
+                                  "jü rgen@dest.test",            // space outside quotes
+                                  "\"jü\"rgen\"@dest.test"}) {    // stray quote
+        auto m = basic();
+        m.to = {addr};
+        EXPECT_EQ(code(m), "invalid_address") << addr;
+        m = basic();
+        m.from = addr;
+        EXPECT_EQ(code(m), "invalid_address") << addr;
+    }
+    auto m = basic();
+    m.to = {"jü\r\nBcc: x@example.net <jü@dest.test>"};
+    EXPECT_EQ(code(m), "header_injection");
+    m.to = {"jü\nrgen@dest.test"};
+    EXPECT_EQ(code(m), "header_injection");
+}
+
+TEST(render_refuses, utf8_addresses_past_the_rfc_6531_octet_limits) {
+    auto to = [](std::string addr) {
+        auto m = basic();
+        m.to = {addr};
+        return render(m, opts(), k_clock);
+    };
+    std::string u32;  // 32 "ü": 64 octets, 32 characters
+    for (int i = 0; i < 32; ++i)
+        u32 += "ü";
+    EXPECT_TRUE(to(u32 + "@example.org")) << "64-octet local part";
+    EXPECT_EQ(to(u32 + "a@example.org").error().name(), "invalid_address") << "65 octets";
+    EXPECT_TRUE(to("\"" + u32.substr(0, 62) + "\"@example.org")) << "62 octets and the quotes";
+    EXPECT_EQ(to("\"" + u32 + "\"@example.org").error().name(), "invalid_address")
+        << "64 octets and the quotes";
+    const std::string label(63, 'd');
+    const std::string domain189 = label + '.' + label + '.' + std::string(57, 'e') + ".org";
+    ASSERT_EQ(domain189.size(), 189u);
+    EXPECT_TRUE(to(u32 + "@" + domain189)) << "path of 256 octets";
+    EXPECT_EQ(to(u32 + "@e" + domain189).error().name(), "invalid_address") << "257 octets";
 }
 
 TEST(render_refuses, domains_libidn2_rejects) {

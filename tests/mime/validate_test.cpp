@@ -21,6 +21,13 @@ email_message basic() {
     return m;
 }
 
+std::string times(std::string_view s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i)
+        out += s;
+    return out;
+}
+
 struct refusal {
     const char* what;
     std::function<void(email_message&)> edit;
@@ -74,8 +81,15 @@ const std::vector<refusal>& refusals() {
              m.headers = {{"Received", "forged"}};
          },
          "reserved_header", "headers.Received"},
-        {"non-ASCII local part (needs SMTPUTF8)",
-         [](auto& m) { m.to = {"j\xc3\xbcrgen@dest.test"}; }, "invalid_address", "to[0]"},
+        {"local part not UTF-8", [](auto& m) { m.cc = {"j\xfcrgen@dest.test"}; }, "invalid_address",
+         "cc[0]"},
+        {"UTF-8 local part over 64 octets",
+         [](auto& m) {
+             m.bcc = {"ok@example.org", times("\xe2\x82\xac", 21) + "ab@dest.test"};  // 65
+         },
+         "invalid_address", "bcc[1]"},
+        {"CR in a UTF-8 address", [](auto& m) { m.reply_to = "j\xc3\xbc\rrgen@dest.test"; },
+         "header_injection", "reply_to"},
         {"attachment not base64",
          [](auto& m) {
              m.attachments = {{"a.pdf", "application/pdf", "QUJD", ""},
@@ -129,6 +143,11 @@ TEST(validate, accepts_what_render_can_write) {
         many.headers.emplace_back("X-H" + std::to_string(i), "value " + std::to_string(i));
     many.attachments = {{"r\xc3\xa9sum\xc3\xa9.pdf", "application/pdf", "QUJD", ""}};
     good.push_back(many);
+    auto utf8 = basic();  // RFC 6531: needs SMTPUTF8, which render() reports
+    utf8.from = "Z\xc3\xab <z\xc3\xab@example.com>";
+    utf8.to = {"j\xc3\xbcrgen@dest.test", "\"\xce\xb4 x\"@example.gr"};
+    utf8.bcc = {times("\xe2\x82\xac", 21) + "a@dest.test"};  // 64 octets
+    good.push_back(utf8);
     render_options o;
     o.message_id = "m1";
     for (const auto& m : good) {

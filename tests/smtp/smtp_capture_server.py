@@ -18,6 +18,11 @@ refuses: "greeting" answers 421 on connect and closes, "mail" answers 451
 to every MAIL FROM; state.json's "refused" counts those answers
 ("refused_greetings" the 421s).
 
+--smtputf8 announces SMTPUTF8 (aiosmtpd's enable_SMTPUTF8) and takes
+UTF-8 in commands; without it (--no-smtputf8, the default) a UTF-8 byte in
+a command is answered "500 Error: strict ASCII mode" and MAIL ... SMTPUTF8
+"501 Error: SMTPUTF8 disabled".
+
 Run by /usr/bin/python3 (Debian's, which sees aiosmtpd). Test use only.
 """
 
@@ -149,6 +154,7 @@ class Handler:
             "auth_login": getattr(session, "herald_login", None),
             "auth_mechanism": getattr(session, "herald_mechanism", None),
             "pipelined": getattr(session, "herald_pipelined", False),
+            "smtputf8": bool(envelope.smtp_utf8),
             "connection": state["connections"],
         }
         base = os.path.join(self.args.dir, str(n))
@@ -191,6 +197,8 @@ def main():
     p.add_argument("--data-delay", type=float, default=0)
     p.add_argument("--dot-delay", type=float, default=0)
     p.add_argument("--idle-timeout", type=float, default=300)
+    p.add_argument("--smtputf8", action=argparse.BooleanOptionalAction, default=False,
+                   help="announce SMTPUTF8 (RFC 6531)")
     args = p.parse_args()
 
     tls_context = None
@@ -213,6 +221,7 @@ def main():
                       auth_require_tls=not args.auth_plaintext,
                       auth_exclude_mechanism=excluded,
                       timeout=args.idle_timeout,
+                      enable_SMTPUTF8=args.smtputf8,
                       loop=loop)
 
     server = loop.run_until_complete(loop.create_server(factory, args.host, args.port))

@@ -128,6 +128,14 @@ TEST(Extensions, FirstLineIsTheNameAndSizeZeroIsNoLimit) {
     EXPECT_FALSE(parse_extensions(parse({"250 mx.example"})).pipelining);
 }
 
+TEST(Extensions, Smtputf8OnlyWhenAnnounced) {
+    EXPECT_TRUE(
+        parse_extensions(parse({"250-mx.example", "250-smtputf8", "250 8BITMIME"})).smtputf8);
+    EXPECT_FALSE(parse_extensions(parse({"250-mx.example", "250 8BITMIME"})).smtputf8);
+    EXPECT_FALSE(parse_extensions(parse({"250-mx.example", "250 SMTPUTF8X"})).smtputf8);
+    EXPECT_FALSE(parse_extensions(parse({"250 SMTPUTF8"})).smtputf8) << "the server's name";
+}
+
 // ---- AUTH encodings ----------------------------------------------------------------
 
 TEST(Auth, Encodings) {
@@ -208,6 +216,10 @@ TEST(Failure, ClassificationTable) {
         // The message itself cannot go.
         {phase::mail, smtp_errc::peer_size_exceeded, 0, scope::message, severity::permanent},
         {phase::mail, smtp_errc::invalid_envelope, 0, scope::message, severity::permanent},
+        // A UTF-8 address and a peer without SMTPUTF8: the recipient's own
+        // address fails alone, the sender's or the headers' the message.
+        {phase::rcpt, smtp_errc::smtputf8_unsupported, 0, scope::recipient, severity::permanent},
+        {phase::mail, smtp_errc::smtputf8_unsupported, 0, scope::message, severity::permanent},
     };
     for (const auto& r : rows) {
         failure f{r.where, r.code, std::nullopt, {}};
@@ -355,6 +367,26 @@ TEST(Conclude, FailureBeforeAnyReplyReachesEveryone) {
         EXPECT_EQ(rr.kind, outcome_kind::deferred);
     EXPECT_EQ(r.retry_recipients().size(), 3u);
     EXPECT_EQ(r.detail, "connect to mx failed: refused");
+}
+
+TEST(Conclude, SkippedRecipientsBounceWhileTheOthersAreDecidedByTheirReplies) {
+    transcript t;
+    t.rcpt = {make_reply(250, "ok"), std::nullopt, make_reply(250, "ok")};
+    t.skipped.resize(3);
+    t.skipped[1] = failure{phase::rcpt, smtp_errc::smtputf8_unsupported, std::nullopt,
+                           "the recipient needs SMTPUTF8"};
+    t.final_reply = make_reply(250, "queued");
+    auto r = conclude(three(), t, "mx");
+    EXPECT_EQ(r.recipients[0].kind, outcome_kind::delivered);
+    EXPECT_EQ(r.recipients[1].kind, outcome_kind::bounced);
+    EXPECT_EQ(r.recipients[1].code, "smtputf8_unsupported");
+    EXPECT_EQ(r.recipients[1].why, (verdict{scope::recipient, severity::permanent}));
+    EXPECT_FALSE(r.recipients[1].suppress) << "the address exists; this peer cannot take it";
+    EXPECT_NE(r.recipients[1].detail.find("needs SMTPUTF8"), std::string::npos);
+    EXPECT_EQ(r.recipients[2].kind, outcome_kind::delivered);
+    EXPECT_EQ(r.kind, outcome_kind::delivered);
+    EXPECT_TRUE(r.retry_recipients().empty());
+    EXPECT_EQ(smtp_category().http_status(static_cast<int>(smtp_errc::smtputf8_unsupported)), 502);
 }
 
 TEST(Conclude, AddressFailureAtEndOfDataSuppressesOnlyALoneRecipient) {

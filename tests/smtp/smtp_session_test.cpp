@@ -1,9 +1,9 @@
 // One SMTP session against the capturing aiosmtpd server on 127.0.0.1:
 // content byte-exact (dot-stuffing round trip, 8-bit, bodies over one
 // block), SIZE and BODY=8BITMIME, pipelining on and off, per-recipient
-// outcomes, AUTH PLAIN and LOGIN, STARTTLS verified and refused, and the
-// two failures that matter most: a hang after the final dot (unknown)
-// and a close before it (deferred).
+// outcomes, SMTPUTF8 offered and not, AUTH PLAIN and LOGIN, STARTTLS
+// verified and refused, and the two failures that matter most: a hang
+// after the final dot (unknown) and a close before it (deferred).
 #include "smtp/session.hpp"
 #include "tests/smtp/smtp_servers.hpp"
 #include "tests/support/run.hpp"
@@ -245,6 +245,114 @@ TEST_F(SessionTest, UnsafeAddressesAreNeverSent) {
     EXPECT_EQ(a.sent[0].kind, outcome_kind::bounced);
     EXPECT_EQ(a.sent[0].code, "invalid_envelope");
     EXPECT_TRUE(srv.messages().empty());
+}
+
+// ---- SMTPUTF8 (RFC 6531) ----------------------------------------------------------
+
+// An RFC 6532 message: UTF-8 addresses in its header fields.
+const std::string k_utf8_message =
+    "From: Zo\xc3\xab <zo\xc3\xab@example.com>\r\nTo: j\xc3\xbcrgen@dest.test, ann@example.net\r\n"
+    "Subject: utf8\r\nMIME-Version: 1.0\r\n\r\n.hello\r\n";
+const std::string k_ascii_message = "Subject: x\r\n\r\nx\r\n";
+const std::string k_ascii_size = "SIZE=" + std::to_string(k_ascii_message.size());
+
+TEST_F(SessionTest, Smtputf8PeerGetsTheMessageByteExactWithSmtputf8OnMailFrom) {
+    for (bool pipelining : {true, false}) {
+        SCOPED_TRACE(pipelining ? "pipelined" : "one by one");
+        capture_server srv({"--smtputf8", "--pipelining"});
+        auto o = plain();
+        o.pipelining = pipelining;
+        envelope env{"zo\xc3\xab@example.com", {"j\xc3\xbcrgen@dest.test", "ann@example.net"}};
+        env.utf8_headers = true;
+        auto a = send(srv, o, {k_utf8_message}, env);
+        ASSERT_FALSE(a.open_failed);
+        EXPECT_TRUE(a.ext.smtputf8);
+        ASSERT_EQ(a.sent.size(), 1u);
+        EXPECT_EQ(a.sent[0].kind, outcome_kind::delivered) << a.sent[0].detail;
+        auto got = srv.messages();
+        ASSERT_EQ(got.size(), 1u);
+        EXPECT_EQ(got[0].content, k_utf8_message);
+        EXPECT_EQ(strings(got[0].meta.at("mail_options")),
+                  (std::vector<std::string>{"SIZE=" + std::to_string(k_utf8_message.size()),
+                                            "BODY=8BITMIME", "SMTPUTF8"}));
+        EXPECT_TRUE(got[0].meta.at("smtputf8").as_bool());
+        EXPECT_EQ(got[0].meta.at("mail_from").as_string(), "zo\xc3\xab@example.com");
+        EXPECT_EQ(strings(got[0].meta.at("rcpt_tos")),
+                  (std::vector<std::string>{"j\xc3\xbcrgen@dest.test", "ann@example.net"}));
+    }
+}
+
+TEST_F(SessionTest, Smtputf8IsDeclaredOnlyWhenTheMessageNeedsIt) {
+    capture_server srv({"--smtputf8"});
+    // A UTF-8 address in the envelope alone (a Bcc) still needs it.
+    envelope bcc{"s@example.com", {"j\xc3\xbcrgen@dest.test"}};
+    auto a = send(srv, plain(), {k_ascii_message}, bcc);
+    envelope ascii{"s@example.com", {"ann@example.net"}};
+    auto b = send(srv, plain(), {k_ascii_message}, ascii);
+    EXPECT_EQ(a.sent.at(0).kind, outcome_kind::delivered);
+    EXPECT_EQ(b.sent.at(0).kind, outcome_kind::delivered);
+    auto got = srv.messages();
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(strings(got[0].meta.at("mail_options")),
+              (std::vector<std::string>{k_ascii_size, "SMTPUTF8"}));
+    EXPECT_EQ(strings(got[1].meta.at("mail_options")), std::vector<std::string>{k_ascii_size});
+}
+
+TEST_F(SessionTest, WithoutSmtputf8TheUtf8RecipientBouncesAndTheAsciiOneIsDelivered) {
+    for (bool pipelining : {true, false}) {
+        SCOPED_TRACE(pipelining ? "pipelined" : "one by one");
+        capture_server srv({"--no-smtputf8", "--pipelining"});
+        auto o = plain();
+        o.pipelining = pipelining;
+        envelope env{"s@example.com", {"j\xc3\xbcrgen@dest.test", "ann@example.net"}};
+        auto a = send(srv, o, {k_ascii_message, k_ascii_message}, env);
+        EXPECT_FALSE(a.ext.smtputf8);
+        ASSERT_EQ(a.sent.size(), 2u);
+        for (const auto& r : a.sent) {
+            ASSERT_EQ(r.recipients.size(), 2u);
+            EXPECT_EQ(r.recipients[0].address, "j\xc3\xbcrgen@dest.test");
+            EXPECT_EQ(r.recipients[0].kind, outcome_kind::bounced);
+            EXPECT_EQ(r.recipients[0].code, "smtputf8_unsupported");
+            EXPECT_EQ(r.recipients[0].why, (verdict{scope::recipient, severity::permanent}));
+            EXPECT_FALSE(r.recipients[0].suppress);
+            EXPECT_NE(r.recipients[0].detail.find("needs SMTPUTF8"), std::string::npos)
+                << r.recipients[0].detail;
+            EXPECT_EQ(r.recipients[1].kind, outcome_kind::delivered) << r.recipients[1].detail;
+            EXPECT_EQ(r.kind, outcome_kind::delivered);
+            EXPECT_TRUE(r.retry_recipients().empty());
+        }
+        auto got = srv.messages();
+        ASSERT_EQ(got.size(), 2u) << "both messages, on one connection";
+        for (const auto& m : got) {
+            EXPECT_EQ(strings(m.meta.at("rcpt_tos")), std::vector<std::string>{"ann@example.net"});
+            EXPECT_EQ(strings(m.meta.at("mail_options")), std::vector<std::string>{k_ascii_size});
+        }
+        EXPECT_EQ(srv.state_value("connections"), 1);
+    }
+}
+
+TEST_F(SessionTest, WithoutSmtputf8AUtf8SenderOrUtf8HeadersBounceTheWholeMessage) {
+    capture_server srv;  // the default: no SMTPUTF8
+    envelope sender{"zo\xc3\xab@example.com", {"ann@example.net", "bob@example.net"}};
+    envelope headers{"s@example.com", {"ann@example.net"}};
+    headers.utf8_headers = true;
+    envelope nobody{"s@example.com", {"j\xc3\xbcrgen@dest.test"}};
+    for (const auto& env : {sender, headers, nobody}) {
+        auto a = send(srv, plain(), {k_utf8_message, k_ascii_message}, env);
+        ASSERT_EQ(a.sent.size(), 2u);
+        for (const auto& r : a.sent) {
+            EXPECT_EQ(r.kind, outcome_kind::bounced);
+            EXPECT_EQ(r.code, "smtputf8_unsupported");
+            for (const auto& rr : r.recipients)
+                EXPECT_EQ(rr.kind, outcome_kind::bounced) << rr.address;
+        }
+        const auto reach = a.sent[0].recipients[0].why->reach;
+        EXPECT_EQ(reach, env.rcpt_to.size() == 1 && env.rcpt_to[0].starts_with("j")
+                             ? scope::recipient
+                             : scope::message);
+    }
+    EXPECT_TRUE(srv.messages().empty()) << "no UTF-8 byte was offered to the peer";
+    EXPECT_EQ(srv.state_value("quits"), 3) << "every connection stayed usable to the end";
 }
 
 // ---- the two failures that decide duplicates -------------------------------------

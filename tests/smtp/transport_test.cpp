@@ -1,7 +1,8 @@
 // The SMTP transport in the worker, end to end on real servers: admitted
 // messages are rendered, DKIM-signed (checked by python3-dkim), relayed to
 // a capturing SMTP server; a 5.1.1 bounce suppresses the recipient for the
-// tenant; a recipient deferred while another was accepted is retried alone.
+// tenant; a recipient deferred while another was accepted is retried alone;
+// UTF-8 addresses go with SMTPUTF8, or only what is pure ASCII goes.
 #include "smtp/transport.hpp"
 #include "dkim/key.hpp"
 #include "tests/dns/dnsmasq.hpp"
@@ -248,6 +249,60 @@ TEST_F(transport_test, no_answer_after_the_final_dot_is_unknown_and_never_resent
         "acme", R"({"from":"app@example.com","to":["v@dest.example"],"subject":"s2","text":"t"})");
     ASSERT_TRUE(run_worker(*smtp, [&] { return count({"ZCARD", prefix + ":retry"}) == 1; }));
     EXPECT_EQ(count({"EXISTS", prefix + ":done:" + second.str()}), 0);
+}
+
+// RFC 6531/6532: a UTF-8 sender and recipient, signed, relayed to a peer
+// that offers SMTPUTF8; the signature still verifies over the UTF-8 fields.
+TEST_F(transport_test, utf8_addresses_go_signed_to_a_peer_offering_smtputf8) {
+    test::capture_server peer({"--smtputf8"});
+    use_server(peer.port());
+    auto smtp = make_transport();
+    admit(
+        "acme",
+        R"({"from":"Zoë <zoë@example.com>","to":["Jürgen <jürgen@dest.example>"],"cc":["ann@dest.example"],"subject":"Grüße","text":"héllo"})");
+    ASSERT_TRUE(run_worker(
+        *smtp, [&] { return peer.messages().size() == 1 && total_len(channel::email) == 0; }));
+    auto msgs = peer.messages();
+    ASSERT_EQ(msgs.size(), 1u);
+    EXPECT_EQ(verify(msgs), std::vector<bool>{true}) << "DKIM verified by python3-dkim";
+    EXPECT_NE(msgs[0].content.find("\r\nFrom: =?UTF-8?Q?Zo=C3=AB?= <zoë@example.com>\r\n"),
+              std::string::npos)
+        << msgs[0].content.substr(0, 600);
+    EXPECT_NE(msgs[0].content.find("<jürgen@dest.example>\r\n"), std::string::npos);
+    EXPECT_TRUE(msgs[0].meta.at("smtputf8").as_bool());
+    EXPECT_EQ(msgs[0].meta.at("mail_from").as_string(), "zoë@example.com");
+    EXPECT_EQ(json::serialize(msgs[0].meta.at("rcpt_tos")),
+              json::serialize(json::array{"jürgen@dest.example", "ann@dest.example"}));
+}
+
+// A peer without SMTPUTF8: a UTF-8 Bcc bounces while the ASCII recipient
+// gets the (pure ASCII) message; UTF-8 in the header fields bounces it all.
+TEST_F(transport_test, without_smtputf8_only_what_is_pure_ascii_is_sent) {
+    test::capture_server peer({"--no-smtputf8"});
+    use_server(peer.port());
+    auto smtp = make_transport();
+    auto id = admit(
+        "acme",
+        R"({"from":"app@example.com","to":["ann@dest.example"],"bcc":["jürgen@dest.example"],"subject":"s","text":"t"})");
+    const auto prefix = queue::shard_prefix(id.shard);
+    ASSERT_TRUE(run_worker(*smtp, [&] {
+        return count({"EXISTS", prefix + ":done:" + id.str()}) == 1;
+    }));
+    auto msgs = peer.messages();
+    ASSERT_EQ(msgs.size(), 1u);
+    EXPECT_EQ(json::serialize(msgs[0].meta.at("rcpt_tos")), R"(["ann@dest.example"])");
+    EXPECT_FALSE(msgs[0].meta.at("smtputf8").as_bool());
+    EXPECT_EQ(count({"ZCARD", prefix + ":retry"}), 0) << "the UTF-8 Bcc is not retried";
+    EXPECT_TRUE(dead_letters().empty());
+
+    admit(
+        "acme",
+        R"({"from":"app@example.com","to":["jürgen@dest.example","ann@dest.example"],"subject":"s","text":"t"})");
+    ASSERT_TRUE(run_worker(*smtp, [&] { return dead_count() == 1; }));
+    auto dead = dead_letters().back();
+    EXPECT_EQ(dead["reason"], "bounced");
+    EXPECT_NE(dead["detail"].find("SMTPUTF8"), std::string::npos) << dead["detail"];
+    EXPECT_EQ(peer.messages().size(), 1u) << "nothing more reached the peer";
 }
 
 // Direct mode: the recipients' MX from a real DNS server (dnsmasq), tried
