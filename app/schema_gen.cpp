@@ -3,6 +3,7 @@
 // Lua: run by the build, its output embedded with the other fragments.
 //
 //   herald_schema_gen <out.lua>
+#include "core/message.hpp"
 #include "dedupe/settings.hpp"
 #include "queue/contract.hpp"
 #include "queue/keys.hpp"
@@ -41,7 +42,12 @@ int main(int argc, char** argv) {
         << "  claim_fields = " << c::claim_fields << ",\n"
         << "  settle_fields = " << c::settle_fields << ",\n"
         << "  renew_fields = " << c::renew_fields << ",\n"
-        << "  events_max = " << c::events_max << ",\n"
+        << "  events_max = " << c::events_max
+        << ",\n"
+        // The message caps of core/message.hpp, for a raw producer's payload.
+        << "  max_headers = " << message_limits{}.max_headers << ",\n"
+        << "  max_header_bytes = " << message_limits{}.max_header_bytes << ",\n"
+        << "  max_field_bytes = " << message_limits{}.max_field_bytes << ",\n"
         << "  chain = {";
     for (std::size_t i = 0; i < c::chain.size(); ++i)
         out << (i ? ", " : "") << "'" << c::chain[i] << "'";

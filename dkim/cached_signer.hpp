@@ -3,7 +3,7 @@
 // dkim_key parsed once. It exists because libopendkim decodes the PEM key
 // for every message, which costs more than the RSA signature itself.
 //
-// Error contract: see dkim_signer.hpp. Thread safety: immutable after
+// Error contract: see signer.hpp. Thread safety: immutable after
 // construction; sign() allocates its own OpenSSL contexts per call, so one
 // signer and one key serve any number of threads. Limits: signs the whole
 // body (no l= tag); t= comes from the clock, no x=.

@@ -9,7 +9,7 @@
 // must run before signing threads start, and every signer in a process
 // must use the same signer_options (another list is refused: dkim_failed).
 //
-// Error contract: see dkim_signer.hpp; a key libopendkim cannot use is
+// Error contract: see signer.hpp; a key libopendkim cannot use is
 // dkim_invalid_key. Thread safety: sign() takes a DKIM handle of its own
 // per message; the shared library handle is read-only after create().
 // Limits: libopendkim parses the PEM key for every message (slow with

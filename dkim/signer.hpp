@@ -6,9 +6,9 @@
 // signing, call sign() once per key, or sign_all().
 //
 // Two implementations, chosen by configuration (make_signer):
-//  - cached_key (dkim_cached_signer.hpp): canonicalisation here, OpenSSL
+//  - cached_key (cached_signer.hpp): canonicalisation here, OpenSSL
 //    signing with the key parsed once. The fast path.
-//  - opendkim (dkim_opendkim_signer.hpp): libopendkim, the reference; it
+//  - opendkim (opendkim_signer.hpp): libopendkim, the reference; it
 //    parses the PEM key again for every message.
 // Both produce signatures that libopendkim's verifier and python3-dkim
 // accept (tests/dkim/dkim_test.cpp).

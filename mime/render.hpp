@@ -22,7 +22,7 @@
 // invalid_header (bad header name, control characters, invalid UTF-8, an
 // unfoldable value, a bad message id or unsubscribe URI), reserved_header
 // (an extra header naming a field herald writes, Bcc, Sender, Return-Path,
-// DKIM-Signature, Received or any Content-*), invalid_attachment (mime_body.hpp),
+// DKIM-Signature, Received or any Content-*), invalid_attachment (body.hpp),
 // message_too_large (over max_bytes).
 #pragma once
 

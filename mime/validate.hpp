@@ -2,8 +2,9 @@
 // (addresses with IDN, UTF-8 local parts and RFC 5321 lengths, header names and values, CR or
 // LF anywhere, values that fold within 998 octets, reserved fields,
 // attachments' types, names, Content-IDs and base64), without writing the
-// body. It is render() itself stopped before the body is written, so a
-// message that validates is one the smtp transport can render.
+// body: render()'s own header writing and body building, stopped before
+// the body's bytes are written (and before render()'s max_bytes check),
+// so a message that validates is one the smtp transport can render.
 //
 // The doors call it after core's parse_message (which checks the JSON's
 // shape and the caps: recipients, headers, attachments, sizes); the smtp

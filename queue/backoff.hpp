@@ -9,7 +9,7 @@
 // two, a long one is still covered for the day transactional mail stays
 // useful (a login code or receipt older than that helps nobody, and the
 // sender needs the bounce to act). Time ends a message (max_age_s);
-// max_attempts (50) is only a safety cap above the ~13 attempts a day
+// max_attempts (50) is only a safety cap above the 13-19 attempts a day
 // holds.
 #pragma once
 

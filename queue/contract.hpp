@@ -36,9 +36,9 @@ inline constexpr std::array<std::string_view, 6> chain{"pressure", "idempotency"
 
 // Fields of hd:{sN}:meta that herald writes itself (queue/library.cpp, the
 // watermark watcher) and the functions read like settings.
-inline constexpr std::array<std::string_view, 10> meta_fields{
-    "shard",       "shards",           "max_bytes",       "max_age_ms",     "max_recipients",
-    "max_headers", "max_header_bytes", "max_field_bytes", "pressure_until", "pressure_reason"};
+inline constexpr std::array<std::string_view, 7> meta_fields{
+    "shard",          "shards",         "max_bytes",      "max_age_ms",
+    "max_recipients", "pressure_until", "pressure_reason"};
 
 // Appends one item of a many-item call; the compiler checks that the C++
 // side sends exactly the contract's number of fields.

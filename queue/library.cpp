@@ -40,29 +40,12 @@ boost::asio::awaitable<result<void>> init_shards(redis::client& redis, const que
                              "queue.shards is " + std::to_string(q.shards) +
                                  " but this Redis holds " + have->str +
                                  " shards; keep the count or migrate the data");
-    const message_limits lim;  // the caps parse_message applies, for raw producers
     std::vector<redis::command> cmds;
     for (std::uint32_t s = 0; s < q.shards; ++s) {
-        cmds.push_back({"HSET",
-                        meta_key(s),
-                        "shard",
-                        std::to_string(s),
-                        "shards",
-                        std::to_string(q.shards),
-                        "max_bytes",
-                        std::to_string(q.max_message_bytes),
-                        "max_age_ms",
-                        std::to_string(q.max_age_s * 1000),
-                        "max_recipients",
-                        std::to_string(lim.max_recipients),
-                        "max_headers",
-                        std::to_string(lim.max_headers),
-                        "max_header_bytes",
-                        std::to_string(lim.max_header_bytes),
-                        "max_field_bytes",
-                        std::to_string(lim.max_field_bytes),
-                        "schema",
-                        "1"});
+        cmds.push_back({"HSET", meta_key(s), "shard", std::to_string(s), "shards",
+                        std::to_string(q.shards), "max_bytes", std::to_string(q.max_message_bytes),
+                        "max_age_ms", std::to_string(q.max_age_s * 1000), "max_recipients",
+                        std::to_string(message_limits{}.max_recipients), "schema", "1"});
         cmds.push_back({"HINCRBY", meta_key(s), "settings_version", "1"});
         for (auto ch : {channel::email, channel::sms})
             cmds.push_back(

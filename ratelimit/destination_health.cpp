@@ -6,6 +6,7 @@
 namespace herald::ratelimit {
 
 namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
 
 destination_health::destination_health(redis::client& redis, const clock& clk,
                                        health_options options)
@@ -23,14 +24,31 @@ asio::awaitable<result<redis::reply>> destination_health::call(const std::string
     co_return r;
 }
 
-asio::awaitable<health_verdict> destination_health::check(const std::string& destination) {
-    auto& k = known_[destination];
+// What this process knows of a destination, made on first use. Entries
+// are looked up again after every co_await: forget() may drop them.
+destination_health::known& destination_health::about(const std::string& destination) {
+    if (known_.size() >= max_known) forget();
+    return known_[destination];
+}
+
+// A process that has talked to very many destinations drops those it has
+// not asked about lately and that are not suspended.
+void destination_health::forget() {
+    const auto stale = steady::now() - 60 * options_.refresh - std::chrono::seconds(60);
     const millis now = clock_.now_ms();
-    const auto steady = std::chrono::steady_clock::now();
-    // What this process learnt holds for `refresh`: healthy, or down until.
-    if (steady - k.asked < options_.refresh) {
-        if (k.until > now) co_return health_verdict{health_verdict::state::down, k.until};
-        if (k.clean) co_return health_verdict{};
+    std::erase_if(known_,
+                  [&](const auto& e) { return e.second.asked < stale && e.second.until <= now; });
+}
+
+asio::awaitable<health_verdict> destination_health::check(const std::string& destination) {
+    const millis now = clock_.now_ms();
+    {
+        // What this process learnt holds for `refresh`: healthy, or down until.
+        const auto& k = about(destination);
+        if (steady::now() - k.asked < options_.refresh) {
+            if (k.until > now) co_return health_verdict{health_verdict::state::down, k.until};
+            if (k.clean) co_return health_verdict{};
+        }
     }
     auto r = co_await call(destination, "check");
     if (!r) {  // Redis trouble is not the destination's: send, and learn later
@@ -38,9 +56,10 @@ asio::awaitable<health_verdict> destination_health::check(const std::string& des
                   {{"destination", destination}, {"error", r.error().to_string()}});
         co_return health_verdict{};
     }
-    k.asked = steady;
     const auto& state = (*r)[0].str;
     const millis when = (*r)[1].as_int().value_or(0);
+    auto& k = about(destination);
+    k.asked = steady::now();
     k.clean = state == "up" && when == 0;
     k.until = state == "down" ? when : 0;
     if (state == "down") co_return health_verdict{health_verdict::state::down, when};
@@ -50,13 +69,12 @@ asio::awaitable<health_verdict> destination_health::check(const std::string& des
 
 asio::awaitable<void> destination_health::failed(const std::string& destination,
                                                  const health_witness& w, const std::string& why) {
-    auto& k = known_[destination];
-    k.clean = false;
+    about(destination).clean = false;
     auto r = co_await call(destination, "fail");
-    if (!r) co_return;
-    if ((*r)[0].str == "counted") co_return;
+    if (!r || (*r)[0].str == "counted") co_return;
+    auto& k = about(destination);
     k.until = (*r)[1].as_int().value_or(0);
-    k.asked = std::chrono::steady_clock::now();
+    k.asked = steady::now();
     if ((*r)[0].str != "suspended") co_return;
     const auto level = r->size() > 2 ? (*r)[2].as_int().value_or(0) : 0;
     const millis for_ms = k.until - clock_.now_ms();
@@ -67,13 +85,21 @@ asio::awaitable<void> destination_health::failed(const std::string& destination,
         "for " + std::to_string(for_ms) + " ms (level " + std::to_string(level) + "): " + why);
 }
 
+// Failures count in a row across every worker, so successes must reach
+// Redis too; a clean destination reports at most once per `refresh`.
 asio::awaitable<void> destination_health::worked(const std::string& destination,
                                                  const health_witness& w) {
-    auto& k = known_[destination];
-    if (k.clean) co_return;  // the hot path: nothing to clear
+    {
+        auto& k = about(destination);
+        if (k.clean && steady::now() - k.reported < options_.refresh) co_return;
+        k.reported = steady::now();
+    }
     auto r = co_await call(destination, "ok");
     if (!r) co_return;
-    k = known{std::chrono::steady_clock::now(), 0, true};
+    auto& k = about(destination);
+    k.asked = steady::now();
+    k.until = 0;
+    k.clean = true;
     if ((*r)[0].str != "recovered") co_return;
     log::info("destination.recovered", {{"destination", destination}});
     co_await event(w, "destination.recovered", destination, "a send succeeded");

@@ -4,11 +4,11 @@
 // suspension ends one worker probes it. While it is suspended nobody
 // connects to it, and its messages wait without using attempts.
 //
-// The hot path costs nothing while a destination is healthy: each process
-// keeps what it last learnt, asks Redis about a healthy destination at
-// most every `refresh`, and reports a success only when Redis knows of a
-// failure. Each suspension and recovery is a log line and an event on the
-// events stream of the shard whose message saw it.
+// The hot path costs little while a destination is healthy: each process
+// keeps what it last learnt and asks Redis about it, or reports that it
+// works, at most once per `refresh` (failures count in a row across every
+// worker, so successes must reach Redis too). Each suspension and recovery is a log line and an
+// event on the events stream of the shard whose message saw it.
 //
 // Thread model: one object per io_context thread (the smtp transport's).
 #pragma once
@@ -57,10 +57,13 @@ public:
 
 private:
     struct known {
-        std::chrono::steady_clock::time_point asked{};
+        std::chrono::steady_clock::time_point asked{}, reported{};
         millis until = 0;    // suspended until, as last learnt
         bool clean = false;  // Redis holds nothing for it
     };
+    static constexpr std::size_t max_known = 4096;
+    known& about(const std::string& destination);
+    void forget();
     boost::asio::awaitable<result<redis::reply>> call(const std::string& destination,
                                                       const char* action);
     boost::asio::awaitable<void> event(const health_witness& w, const std::string& type,

@@ -173,7 +173,7 @@ asio::awaitable<send_result> smtp_transport::deliver(const delivery& d, const en
 asio::awaitable<send_result> smtp_transport::try_hosts(const delivery& d, const envelope& part,
                                                        const std::vector<destination>& dests,
                                                        std::string_view data) {
-    send_result r;
+    send_result r, suspended;
     millis reopens_at = 0;
     bool tried = false;
     const ratelimit::health_witness witness{d.id.shard, std::string(d.tenant)};
@@ -184,9 +184,9 @@ asio::awaitable<send_result> smtp_transport::try_hosts(const delivery& d, const 
         const std::string name = dest.host + ":" + std::to_string(dest.port);
         const auto health = co_await health_->check(name);
         if (health.is == ratelimit::health_verdict::state::down) {
-            r = all_recipients(part, outcome_kind::deferred,
-                               make_error(smtp_errc::destination_suspended,
-                                          name + " is suspended after repeated failures"));
+            suspended = all_recipients(part, outcome_kind::deferred,
+                                       make_error(smtp_errc::destination_suspended,
+                                                  name + " is suspended after repeated failures"));
             if (reopens_at == 0 || health.until < reopens_at) reopens_at = health.until;
             continue;
         }
@@ -204,9 +204,11 @@ asio::awaitable<send_result> smtp_transport::try_hosts(const delivery& d, const 
         }
         if (!try_next_host(r)) break;
     }
-    // Postponed (no attempt used) only when no host could be tried at all.
-    if (!tried) r.reopens_at = reopens_at;
-    co_return r;
+    // A tried host's own answer stands; postponed (no attempt used) only
+    // when no host could be tried at all.
+    if (tried) co_return r;
+    suspended.reopens_at = reopens_at;
+    co_return suspended;
 }
 
 // Whoever has it, whatever the message's outcome (a retry, or an unknown

@@ -1,7 +1,7 @@
 // The SMTP transport: what a worker hands an email to when
 // transport.kind = "smtp". One message's way through it:
 //
-//   render (smtp/render) -> skip recipients suppressed for the tenant, or
+//   render (mime/render) -> skip recipients suppressed for the tenant, or
 //   already delivered by an earlier attempt -> DKIM-sign on the signing
 //   pool (never on the I/O thread) -> route (relay: the smarthost; direct:
 //   each recipient domain's MX, in preference order) -> skip destinations

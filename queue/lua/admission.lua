@@ -74,7 +74,7 @@ local function bad_address_list(v)
   end
 end
 
-local function bad_headers(t, h)
+local function bad_headers(h)
   if absent(h) then return nil end
   if type(h) ~= 'table' or h[1] ~= nil then return nil, 'must be an object' end
   local n, bytes = 0, 0
@@ -82,9 +82,9 @@ local function bad_headers(t, h)
     if type(v) ~= 'string' then return '.' .. k, 'must be a string' end
     n, bytes = n + 1, bytes + #k + #v
   end
-  if n > t.max_headers then return nil, n .. ' headers: at most ' .. t.max_headers end
-  if bytes > t.max_header_bytes then
-    return nil, bytes .. ' bytes of headers: at most ' .. t.max_header_bytes
+  if n > SCHEMA.max_headers then return nil, n .. ' headers: at most ' .. SCHEMA.max_headers end
+  if bytes > SCHEMA.max_header_bytes then
+    return nil, bytes .. ' bytes of headers: at most ' .. SCHEMA.max_header_bytes
   end
 end
 
@@ -95,8 +95,7 @@ end
 -- worker dead-letters what fails it on its first read. Returns the field
 -- and what is wrong with it.
 local function shape_problem(ctx, msg)
-  local t = ctx.t
-  local why = bad_string(msg.from, t.max_field_bytes)
+  local why = bad_string(msg.from, SCHEMA.max_field_bytes)
   if why or absent(msg.from) then return 'from', why or 'is required' end
   if ctx.ch == 'sms' then
     if type(msg.to) ~= 'string' then return 'to', 'must be one number (a string)' end
@@ -108,7 +107,7 @@ local function shape_problem(ctx, msg)
     if why then return f, why end
   end
   for _, f in ipairs({'reply_to', 'subject'}) do
-    why = bad_string(msg[f], t.max_field_bytes)
+    why = bad_string(msg[f], SCHEMA.max_field_bytes)
     if why then return f, why end
   end
   for _, f in ipairs({'text', 'html'}) do
@@ -116,15 +115,14 @@ local function shape_problem(ctx, msg)
     if why then return f, why end
   end
   local sub
-  sub, why = bad_headers(t, msg.headers)
+  sub, why = bad_headers(msg.headers)
   if why then return 'headers' .. (sub or ''), why end
 end
 
 -- The payload, decoded on first use: a breaker that is already open
 -- refuses before paying for it. A raw producer's payload must have the
 -- shape above, a sender and a recipient. Returns the refusal when not.
-local function decoded(ctx)
-  if ctx.msg then return nil end
+local function check_decoded(ctx)
   local ok, msg = pcall(cjson.decode, ctx.payload)
   if not ok or type(msg) ~= 'table' or msg[1] ~= nil then
     return err('invalid_message', 'payload must be a JSON object')
@@ -136,6 +134,13 @@ local function decoded(ctx)
   ctx.rcpts = recipients(msg)
   if #ctx.rcpts == 0 then return err('invalid_message', 'to: at least one recipient is required') end
   return too_many_recipients(ctx)
+end
+
+-- Every caller gets the same answer: the refusal is kept with the message.
+local function decoded(ctx)
+  if ctx.decode_done then return ctx.decode_refusal end
+  ctx.decode_done, ctx.decode_refusal = true, check_decoded(ctx)
+  return ctx.decode_refusal
 end
 
 -- The recipients, from the producer or else from the payload.
@@ -168,9 +173,6 @@ local function tenant_state(call, tenant)
   end
   t.max_bytes = num(ctx, 'max_bytes')
   t.max_rcpts = num(ctx, 'max_recipients')
-  t.max_headers = num(ctx, 'max_headers')
-  t.max_header_bytes = num(ctx, 'max_header_bytes')
-  t.max_field_bytes = num(ctx, 'max_field_bytes')
   t.expires = tostring(call.now + num(ctx, 'max_age_ms'))
   call.order[#call.order + 1] = t
   return t
@@ -260,9 +262,6 @@ local OPTIONS = {idem = true, idem_token = true, hash = true, now = true}
 
 local function admit(keys, args)
   local tenant, ch, payload = args[1], args[2], args[3]
-  if not (tenant and ch and payload) then
-    return err('invalid_argument', 'usage: herald_admit 1 <shard> <tenant> <channel> <payload>')
-  end
   if #args % 2 ~= 1 then return err('invalid_argument', 'options come in name value pairs') end
   local opt = {}
   for i = 4, #args, 2 do
@@ -280,10 +279,6 @@ local function admit(keys, args)
 end
 
 local function admit_batch(keys, args)
-  if #args < 1 or (#args - 1) % SCHEMA.admit_fields ~= 0 then
-    return err('invalid_argument', 'usage: herald_admit_batch 1 <shard> <now> (' ..
-               SCHEMA.admit_fields .. ' fields per message)...')
-  end
   local call = new_call(keys[1], args[1])
   local answers = {}
   for i = 2, #args, SCHEMA.admit_fields do

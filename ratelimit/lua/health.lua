@@ -13,7 +13,7 @@
 -- (ms). The key expires 4 x suspend_max_ms after its last change.
 -- Answers: check {'up', fails} | {'down', until} | {'probe', until};
 -- fail {'counted', fails} | {'suspended', until, level} | {'down', until};
--- ok {'up'} | {'recovered', level}.
+-- ok {'up', 0} | {'recovered', level}.
 
 local function health(keys, args)
   local key, action, now = keys[1], args[1], tonumber(args[2])
@@ -41,10 +41,10 @@ local function health(keys, args)
     redis.call('PEXPIRE', key, 4 * max)
     return {'suspended', until_, level}
   elseif action == 'ok' then
-    if h[1] == false and h[3] == false then return {'up'} end
+    if h[1] == false and h[3] == false then return {'up', 0} end
     redis.call('DEL', key)
     if until_ ~= 0 then return {'recovered', level} end
-    return {'up'}
+    return {'up', 0}
   end
   return err('invalid_argument', 'usage: FCALL herald_health 1 <key> <check|fail|ok> ...')
 end

@@ -1,6 +1,6 @@
 // DKIM signing checked by independent verifiers: every signature made by
 // either signer (libopendkim, cached key), RSA-2048 and Ed25519, is
-// verified by python3-dkim (tests/smtp/dkim_verify.py, keys served by its
+// verified by python3-dkim (tests/dkim/dkim_verify.py, keys served by its
 // DNS hook) and by libopendkim's own verifier (keys from a query file).
 // Keys are generated here with OpenSSL, not by herald.
 #include "dkim/cached_signer.hpp"

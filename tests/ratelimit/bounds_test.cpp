@@ -120,6 +120,8 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
     kinds.emplace_back("domain limit", kind{std::regex(R"(hd:\{d:[\w.-]+\}:limit)"), false, 1});
     kinds.emplace_back("limited domains", kind{std::regex(R"(hd:\{d\}:limited)"), false, 1});
     kinds.emplace_back("domain limiter", kind{std::regex(R"(hd:\{d:[\w.-]+\}:rl)"), true, 1});
+    kinds.emplace_back("destination health",
+                       kind{std::regex(R"(hd:\{h:[\w.:-]+\}:health)"), true, 0});
     std::vector<std::string> unbounded;
     std::string cursor = "0";
     std::int64_t keys = 0;

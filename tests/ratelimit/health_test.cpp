@@ -103,5 +103,24 @@ TEST_F(health_test, the_process_side_learns_suspensions_and_writes_events) {
               (std::vector<std::string>{"destination.suspended", "destination.recovered"}));
 }
 
+TEST_F(health_test, successes_anywhere_break_the_row_and_healthy_answers_are_cached) {
+    const ratelimit::health_options cached{3, 1000, 4000, std::chrono::milliseconds(60'000)};
+    ratelimit::destination_health a(client, clk, cached), b(client, clk, cached);
+    const std::string d = "mx.shared.example:25";
+    run(a.failed(d, witness, "421 busy"));
+    run(a.failed(d, witness, "421 busy"));
+    run(b.worked(d, witness));  // another worker delivers: the row is broken
+    run(a.failed(d, witness, "421 busy"));
+    EXPECT_EQ(lua(d, "check"), (std::vector<std::string>{"up", "1"}));
+    // b learnt it clean: within `refresh` it answers from memory...
+    EXPECT_EQ(run(b.check(d)).is, state::up);
+    for (int i = 0; i < 3; ++i)
+        lua(d, "fail");
+    EXPECT_EQ(run(b.check(d)).is, state::up);
+    // ...while a process that has not learnt it asks Redis.
+    ratelimit::destination_health fresh(client, clk, cached);
+    EXPECT_EQ(run(fresh.check(d)).is, state::down);
+}
+
 }  // namespace
 }  // namespace herald
