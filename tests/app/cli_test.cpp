@@ -114,6 +114,19 @@ TEST_F(cli_test, enqueue_on_a_redis_that_cannot_persist_answers_backpressure_wit
         << "writes resume with the disk";
 }
 
+TEST_F(cli_test, the_up_banner_tells_where_messages_go_for_the_configured_transport) {
+    auto capture = herald({"up", "--config", config.string()}, 1000);
+    EXPECT_NE(capture.out.find("  capture  " + (dir / "capture").string()), std::string::npos)
+        << capture.out;
+    std::ofstream(config, std::ios::app)
+        << "kind = \"smtp\"\n[smtp]\nrelay_host = \"127.0.0.1\"\nrelay_port = " << test::free_port()
+        << "\ntls = \"none\"\n";
+    auto smtp = herald({"up", "--config", config.string()}, 1000);
+    EXPECT_EQ(smtp.out.find("capture"), std::string::npos) << smtp.out;
+    EXPECT_NE(smtp.out.find("  smtp     relay via 127.0.0.1:"), std::string::npos) << smtp.out;
+    EXPECT_NE(smtp.out.find("(tls none)"), std::string::npos) << smtp.out;
+}
+
 TEST_F(cli_test, enqueue_answers_ids_duplicates_and_replays) {
     auto first = enqueue({"--to", "a@example.com", "--subject", "hi", "--text", "x"});
     ASSERT_EQ(first.status, 0) << first.out;
