@@ -11,7 +11,8 @@ Misbehaviours on demand: --reject ADDR=REPLY answers REPLY to RCPT TO ADDR,
 connection on DATA without a reply, --idle-timeout closes idle connections.
 A slow peer: --data-delay S answers DATA after S seconds (touching
 data.<n> in --dir when DATA arrives), --dot-delay S answers the final dot
-after S seconds (touching dot.<n> when the dot arrives). state.json's
+after S seconds (touching dot.<n> when the dot arrives), --quit-delay S
+answers QUIT after S seconds (a tarpit at goodbye). state.json's
 "handed" counts final dots received, "messages" those answered.
 
 Run by /usr/bin/python3 (Debian's, which sees aiosmtpd). Test use only.
@@ -77,6 +78,8 @@ class Server(SMTP):
     async def smtp_QUIT(self, arg):
         state["quits"] += 1
         save_state(self.herald_args)
+        if self.herald_args.quit_delay:
+            await asyncio.sleep(self.herald_args.quit_delay)
         await super().smtp_QUIT(arg)
 
 
@@ -163,6 +166,7 @@ def main():
     p.add_argument("--close-at-data", action="store_true")
     p.add_argument("--data-delay", type=float, default=0)
     p.add_argument("--dot-delay", type=float, default=0)
+    p.add_argument("--quit-delay", type=float, default=0)
     p.add_argument("--idle-timeout", type=float, default=300)
     args = p.parse_args()
 
