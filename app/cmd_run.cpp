@@ -126,6 +126,19 @@ int run_stack(const config& cfg, const std::string& url) {
     return rc;
 }
 
+// Where messages go, as the banner says it: only what the configured
+// transport really does.
+std::string transport_line(const config& cfg) {
+    if (cfg.transport.kind != "smtp")
+        return "  capture  " + std::filesystem::absolute(cfg.transport.capture_dir).string();
+    const auto& s = cfg.smtp;
+    if (s.mode == "direct")
+        return "  smtp     direct to each domain's MX hosts, port " +
+               std::to_string(s.direct_port) + " (tls " + s.tls + ")";
+    return "  smtp     relay via " + s.relay_host + ":" + std::to_string(s.relay_port) + " (tls " +
+           s.tls + ")";
+}
+
 struct run_flags {
     std::string config;
 };
@@ -185,8 +198,7 @@ int cmd_up(const args& a) {
     std::cout << "herald up\n"
               << "  redis    " << mask_url_password(url)
               << (server ? "  (local, data in " + cfg->local.data_dir + ")" : "") << "\n"
-              << "  capture  " << std::filesystem::absolute(cfg->transport.capture_dir).string()
-              << "\n"
+              << transport_line(*cfg) << "\n"
               << "  enqueue  build/herald enqueue --tenant demo --from app@example.com "
                  "--to you@example.com --subject hi --text hello\n"
               << "  stop     Ctrl-C (drains in-flight work first)\n"

@@ -118,6 +118,7 @@ constexpr std::array k_fields{
     int_field<&C::queue, &queue_config::max_message_bytes>("queue", "max_message_bytes", 1,
                                                            k_max_message_bytes),
     int_field<&C::queue, &queue_config::drain_timeout_ms>("queue", "drain_timeout_ms"),
+    int_field<&C::queue, &queue_config::consumer_idle_ms>("queue", "consumer_idle_ms", 1),
 
     int_field<&C::dedupe, &dedupe_config::window_ms>("dedupe", "window_ms"),
     int_field<&C::dedupe, &dedupe_config::idempotency_ttl_s>("dedupe", "idempotency_ttl_s", 1),
@@ -229,6 +230,12 @@ constexpr std::array k_relations{
              "queue.reclaim_idle_ms",
              true,
              "the reclaimer would look at messages whose lease cannot have lapsed yet"},
+    relation{{"queue.reclaim_idle_ms", ""},
+             1,
+             "queue.consumer_idle_ms",
+             true,
+             "the consumers of live workers waiting on a slow send or a slow Redis could be "
+             "removed between two of their reads"},
     relation{{"queue.backoff_base_ms", ""},
              1,
              "queue.backoff_cap_ms",

@@ -50,6 +50,10 @@ struct queue_config {
     std::uint32_t dead_max = 100000;
     std::uint64_t max_message_bytes = 10485760;
     std::uint32_t drain_timeout_ms = 10000;
+    // A consumer of the group with no pending entries, idle this long, is
+    // a worker gone: the reclaimer removes it (queue/consumers). Above
+    // reclaim_idle_ms, checked by the config check.
+    std::uint32_t consumer_idle_ms = 3600000;
 };
 
 // Admission guards (dedupe/): defaults for every tenant, published into

@@ -205,11 +205,17 @@ struct client::impl : std::enable_shared_from_this<impl> {
         auto r = co_await send(hello, steady::now() + opt_.connect_timeout);
         if (!r) co_return false;
         for (const auto& rep : *r) {
-            if (rep.is_error()) {
-                log::error("redis.handshake_failed", {{"redis", ep_.str()}, {"reply", rep.str}});
-                drop();
-                co_return false;
+            if (!rep.is_error()) continue;
+            // A Redis that cannot persist answers PING with MISCONF, yet
+            // reads and its answers to writes still work: the caller must
+            // hear that cause, not "no connection".
+            if (&rep == &r->back() && refuses_writes(rep)) {
+                log::warn("redis.refuses_writes", {{"redis", ep_.str()}, {"reply", rep.str}});
+                continue;
             }
+            log::error("redis.handshake_failed", {{"redis", ep_.str()}, {"reply", rep.str}});
+            drop();
+            co_return false;
         }
         connected_ = true;
         co_return true;
@@ -288,8 +294,13 @@ asio::awaitable<result<reply>> client::exec(command cmd, milliseconds extra) {
     co_return std::move(rep);
 }
 
+bool refuses_writes(const reply& r) {
+    return r.is_error() && r.str.starts_with("MISCONF");
+}
+
 error error_from_reply(const reply& r) {
     if (r.str.starts_with("OOM")) return queue::make_error(queue::queue_errc::out_of_memory, r.str);
+    if (refuses_writes(r)) return make_error(errc::backpressure, "redis refuses writes: " + r.str);
     return queue::make_error(queue::queue_errc::server_error, r.str);
 }
 

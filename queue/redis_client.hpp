@@ -15,6 +15,8 @@
 // connection, because hiredis 0.14 cannot cancel one command and a late
 // reply must not be matched to the next one. Redis error replies are
 // values inside the replies of `pipeline`; `exec` turns them into errors.
+// A server that answers the handshake's PING with -MISCONF counts as
+// connected, so callers see the refusal of their writes, not `not_connected`.
 //
 // Thread model: all calls on one client must come from its executor, and
 // that executor must not run handlers concurrently (one thread, or a
@@ -85,8 +87,13 @@ private:
     std::shared_ptr<impl> impl_;
 };
 
-// An error reply as an error value: -OOM is backpressure, anything else a
-// server error carrying Redis' text.
+// An error reply as an error value: -OOM and -MISCONF are backpressure,
+// anything else a server error carrying Redis' text.
 error error_from_reply(const reply& r);
+
+// Whether Redis refuses writes because it cannot persist (-MISCONF: a full
+// disk, a failed snapshot); it answers PING so too, but the connection is
+// sound and reads still work.
+bool refuses_writes(const reply& r);
 
 }  // namespace herald::redis

@@ -1,6 +1,7 @@
 #include "queue/worker.hpp"
 
 #include "core/log.hpp"
+#include "queue/consumers.hpp"
 #include "queue/contract.hpp"
 #include "queue/keys.hpp"
 #include "queue/outcome_policy.hpp"
@@ -71,6 +72,10 @@ asio::awaitable<void> worker::run() {
     co_await ((read_loop() && reclaim_loop() && schedule_loop()) && settler_.run() &&
               leases_.run());
     reader_->stop();
+    // A clean exit leaves no consumer behind, unless entries it released
+    // are still pending under its name: those wait for another worker's
+    // reclaimer, and its idle-consumer sweep removes the name later.
+    if (settler_.pending() == 0) co_await forget_consumer(redis_, streams_, opt_.consumer);
     log::info("worker.stopped", {{"consumer", opt_.consumer},
                                  {"delivered", static_cast<std::int64_t>(counters_.delivered)},
                                  {"released", static_cast<std::int64_t>(counters_.released)}});
@@ -289,6 +294,7 @@ void worker::dead(const queued_message& m, std::string reason, std::string detai
 asio::awaitable<void> worker::reclaim_loop() {
     const std::string min_idle = std::to_string(opt_.q.reclaim_idle_ms);
     const std::string stall = std::to_string(leases_.options().stall.count());
+    auto swept_at = std::chrono::steady_clock::now();
     while (!stopping_) {
         for (const auto& stream : streams_) {
             const auto [shard, ch] = stream_refs_.at(stream);
@@ -310,6 +316,14 @@ asio::awaitable<void> worker::reclaim_loop() {
                         {{"stream", stream}, {"count", static_cast<std::int64_t>(claimed.size())}});
                 co_await take(stream, claimed);
             } while (cursor != "0-0");
+        }
+        // Workers gone leave their consumers behind; looking once a minute
+        // (four times per idle period, when shorter) keeps the listing cheap.
+        const auto idle = milliseconds(opt_.q.consumer_idle_ms);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - swept_at >= std::min<milliseconds>(idle / 4, 1min)) {
+            swept_at = now;
+            co_await forget_idle_consumers(redis_, streams_, opt_.consumer, idle);
         }
         co_await stopped_.wait_for(milliseconds(opt_.q.reclaim_interval_ms));
     }

@@ -3,7 +3,8 @@
 // settles the outcome. Alongside it run the retry scheduler (deferred
 // messages back into their stream when due) and the reclaimer (entries
 // left pending by a crashed worker, via herald_reclaim: entries whose
-// lease lapsed or was never taken).
+// lease lapsed or was never taken) and removes the consumers of workers
+// gone (queue/consumers); a clean stop removes the worker's own.
 //
 // A message is sent at most once per lease and never after its delivered
 // marker exists. The lease is renewed (queue/lease_keeper) from the claim

@@ -42,6 +42,19 @@ std::optional<std::string> pressure_reason(const redis_vitals& v, const watermar
     return why;
 }
 
+namespace {
+
+// Why a pipeline did not do all it was asked: its error, or the first
+// error reply among its commands; nothing when every command succeeded.
+std::optional<std::string> first_failure(const result<std::vector<redis::reply>>& r) {
+    if (!r) return r.error().to_string();
+    for (const auto& rep : *r)
+        if (rep.is_error()) return rep.str;
+    return std::nullopt;
+}
+
+}  // namespace
+
 watermark_watcher::watermark_watcher(asio::any_io_executor ex, redis::client& redis,
                                      const clock& clk, watermarks_config w, std::uint32_t shards)
     : redis_(redis), clock_(clk), w_(std::move(w)), shards_(shards), wake_(ex) {}
@@ -82,20 +95,31 @@ asio::awaitable<void> watermark_watcher::publish(const std::optional<std::string
         cmds.push_back(redis::cmd("HINCRBY", meta, "settings_version", "1"));
     }
     auto r = co_await redis_.pipeline(std::move(cmds));
-    if (!r) co_return;  // tried again next tick
+    // A pipeline that arrived can still hold refusals (MISCONF when Redis
+    // cannot persist, OOM, READONLY): a flag not written protects nothing,
+    // so say so loudly and try again next tick, as if nothing was sent.
+    if (auto why = first_failure(r)) {
+        log::error("backpressure.flag_failed", {{"flag", on ? "set" : "clear"},
+                                                {"reason", on ? *reason : last_reason_},
+                                                {"redis", *why}});
+        co_return;
+    }
     // A change is what differs from what we, or a watcher before us that
     // left its flag behind, last published.
     bool cleared_stale = false;
     for (std::size_t i = 0; !on && i < r->size(); i += 2)
         cleared_stale |= (*r)[i].integer > 0;
-    const bool changed = on ? (on_ != true || *reason != last_reason_) : cleared_stale;
+    const bool changed =
+        on ? (on_ != true || *reason != last_reason_) : (on_ == true || cleared_stale);
     if (changed) {
         std::vector<redis::command> events;
         for (std::uint32_t s = 0; s < shards_; ++s)
             events.push_back(redis::cmd(
                 "XADD", queue::events_key(s), "MAXLEN", "~", queue::events_maxlen(), "*", "type",
                 on ? "pressure.on" : "pressure.off", "reason", on ? *reason : last_reason_));
-        co_await redis_.pipeline(std::move(events));
+        auto written = co_await redis_.pipeline(std::move(events));
+        if (auto why = first_failure(written))
+            log::warn("backpressure.event_failed", {{"redis", *why}});
         if (on)
             log::error("alert.backpressure", {{"reason", *reason}});
         else
@@ -120,6 +144,9 @@ asio::awaitable<void> watermark_watcher::recount_usage() {
         if (a.is_array() && a.size() == 3 && a[2].integer > 0)
             log::warn("usage.corrected",
                       {{"shard", static_cast<std::int64_t>(s)}, {"tenants", a[2].integer}});
+        else if (a.is_error())
+            log::warn("usage.recount_failed",
+                      {{"shard", static_cast<std::int64_t>(s)}, {"redis", a.str}});
         else if (a.is_array() && a.size() > 1 && a[0].str == "err")
             log::warn("usage.recount_skipped",
                       {{"shard", static_cast<std::int64_t>(s)}, {"reason", a[2].str}});

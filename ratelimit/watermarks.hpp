@@ -5,9 +5,12 @@
 // admission refuses new work with 503 backpressure before Redis or its
 // disk fills up. Transitions are logged as alerts and written as events.
 // Accepted work is never touched: workers keep delivering, which is what
-// brings the pressure down. Every usage_recount_s it also recounts the
-// tenants' storage usage from what is really queued (herald_usage_recount),
-// the safety net under the exact in-script accounting.
+// brings the pressure down. A flag Redis refuses to write (MISCONF, OOM)
+// is logged as backpressure.flag_failed at error level and tried again
+// next tick; the alert is logged only once the flag is written. Every
+// usage_recount_s it also recounts the tenants' storage usage from what is
+// really queued (herald_usage_recount), the safety net under the exact
+// in-script accounting.
 #pragma once
 
 #include "core/clock.hpp"

@@ -17,8 +17,8 @@ namespace {
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-asio::awaitable<void> quit_in_background(std::shared_ptr<session> s) {
-    co_await s->quit();
+asio::awaitable<void> quit_in_background(std::shared_ptr<session> s, milliseconds within) {
+    co_await s->quit(within);
 }
 
 }  // namespace
@@ -113,7 +113,7 @@ struct pool::impl : std::enable_shared_from_this<impl> {
     void retire(site& s, std::shared_ptr<session> sess) {
         --s.open;
         s.freed.notify_all();
-        asio::co_spawn(ex, quit_in_background(std::move(sess)), asio::detached);
+        asio::co_spawn(ex, quit_in_background(std::move(sess), opt.quit_timeout), asio::detached);
     }
 
     // ---- one message ----------------------------------------------------------
@@ -236,8 +236,16 @@ asio::awaitable<send_result> pool::send(destination dest, envelope env, std::str
 asio::awaitable<void> pool::close() {
     auto p = impl_;
     auto idle = p->shut();
+    // Side by side: n slow peers cost one quit_timeout, not n.
+    auto left = std::make_shared<std::size_t>(idle.size());
+    auto done = std::make_shared<event>(p->ex);
     for (auto& s : idle)
-        co_await s->quit();
+        asio::co_spawn(p->ex, quit_in_background(s, p->opt.quit_timeout),
+                       [left, done](std::exception_ptr) {
+                           if (--*left == 0) done->notify_all();
+                       });
+    while (*left > 0)
+        co_await done->wait_for(p->opt.quit_timeout);
 }
 
 pool_stats pool::stats() const {

@@ -44,6 +44,10 @@ struct pool_options {
     std::size_t max_messages_per_connection = 100;        // then QUIT and open a new one
     milliseconds idle_timeout{std::chrono::seconds(10)};  // 0: never keep idle connections
     milliseconds wait_timeout{std::chrono::seconds(60)};  // for a free connection
+    // The wait for a QUIT's answer when the pool lets a connection go: the
+    // answer changes nothing, and a slow peer must not hold up a stopping
+    // process (session_options::limits.quit is for callers that care).
+    milliseconds quit_timeout{std::chrono::seconds(1)};
 };
 
 struct pool_stats {
@@ -66,8 +70,9 @@ public:
     // dot-stuffed; it must stay valid until the coroutine completes.
     asio::awaitable<send_result> send(destination dest, envelope env, std::string_view data);
 
-    // QUITs idle connections (one after another); busy ones are QUIT when
-    // their message is done; waiting and later sends answer pool_closed.
+    // QUITs idle connections, all at once, each waiting at most
+    // quit_timeout for its answer; busy ones are QUIT when their message is
+    // done; waiting and later sends answer pool_closed.
     asio::awaitable<void> close();
 
     pool_stats stats() const;

@@ -71,10 +71,14 @@ failure session::note(failure f) {
 }
 
 asio::awaitable<step<reply>> session::command(std::string line, phase p) {
+    co_return co_await command(std::move(line), p, opt_.limits.of(p));
+}
+
+asio::awaitable<step<reply>> session::command(std::string line, phase p, milliseconds within) {
     line += "\r\n";
-    auto w = co_await chat_.write(line, p, opt_.limits.of(p));
+    auto w = co_await chat_.write(line, p, within);
     if (!w) co_return w.error();
-    co_return co_await chat_.read_reply(p, opt_.limits.of(p));
+    co_return co_await chat_.read_reply(p, within);
 }
 
 // ---- opening ----------------------------------------------------------------
@@ -421,8 +425,12 @@ asio::awaitable<step<void>> session::reset() {
 }
 
 asio::awaitable<void> session::quit() {
+    co_await quit(opt_.limits.quit);
+}
+
+asio::awaitable<void> session::quit(milliseconds within) {
     if (usable()) {
-        auto r = co_await command("QUIT", phase::quit);
+        auto r = co_await command("QUIT", phase::quit, within);
         (void)r;  // the answer changes nothing: the connection ends either way
     }
     dead_ = true;

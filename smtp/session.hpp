@@ -89,7 +89,10 @@ public:
     asio::awaitable<send_result> send(const envelope& env, std::string_view data);
     asio::awaitable<step<void>> reset();
     // QUIT when the connection is still good, then close; never fails.
+    // The answer changes nothing, so a caller on its way out may wait less
+    // than limits.quit for it (`within`).
     asio::awaitable<void> quit();
+    asio::awaitable<void> quit(milliseconds within);
 
     bool usable() const noexcept { return open_ && !dead_; }
     std::size_t transactions() const noexcept { return transactions_; }
@@ -103,6 +106,7 @@ private:
     asio::awaitable<step<void>> hello();
     asio::awaitable<step<void>> start_tls();
     asio::awaitable<step<reply>> command(std::string line, phase p);
+    asio::awaitable<step<reply>> command(std::string line, phase p, milliseconds within);
 
     // Steps of send().
     std::optional<failure> refuse_early(const envelope& env, std::string_view data) const;

@@ -99,6 +99,34 @@ TEST_F(cli_test, enqueue_fails_within_a_second_or_so_when_redis_is_down) {
     EXPECT_LT(took, std::chrono::seconds(3)) << "a refused connection is immediate";
 }
 
+// A drill's full disk: Redis answers even PING with MISCONF. The caller
+// hears backpressure in Redis' words, not "no connection".
+TEST_F(cli_test, enqueue_on_a_redis_that_cannot_persist_answers_backpressure_with_its_cause) {
+    server.stop_writes_like_a_full_disk();
+    auto r = enqueue({"--to", "a@example.com", "--subject", "s", "--text", "t"});
+    server.resume_writes();
+    ASSERT_EQ(r.status, 1) << r.out;
+    const auto err = r.doc().at("error").as_object();
+    EXPECT_EQ(err.at("code").as_string(), "backpressure") << r.out;
+    EXPECT_EQ(err.at("status").as_int64(), 503);
+    EXPECT_NE(err.at("message").as_string().find("MISCONF"), json::string::npos) << r.out;
+    EXPECT_EQ(enqueue({"--to", "a@example.com", "--subject", "s", "--text", "t"}).status, 0)
+        << "writes resume with the disk";
+}
+
+TEST_F(cli_test, the_up_banner_tells_where_messages_go_for_the_configured_transport) {
+    auto capture = herald({"up", "--config", config.string()}, 1000);
+    EXPECT_NE(capture.out.find("  capture  " + (dir / "capture").string()), std::string::npos)
+        << capture.out;
+    std::ofstream(config, std::ios::app)
+        << "kind = \"smtp\"\n[smtp]\nrelay_host = \"127.0.0.1\"\nrelay_port = " << test::free_port()
+        << "\ntls = \"none\"\n";
+    auto smtp = herald({"up", "--config", config.string()}, 1000);
+    EXPECT_EQ(smtp.out.find("capture"), std::string::npos) << smtp.out;
+    EXPECT_NE(smtp.out.find("  smtp     relay via 127.0.0.1:"), std::string::npos) << smtp.out;
+    EXPECT_NE(smtp.out.find("(tls none)"), std::string::npos) << smtp.out;
+}
+
 TEST_F(cli_test, enqueue_answers_ids_duplicates_and_replays) {
     auto first = enqueue({"--to", "a@example.com", "--subject", "hi", "--text", "x"});
     ASSERT_EQ(first.status, 0) << first.out;

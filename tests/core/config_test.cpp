@@ -275,6 +275,16 @@ TEST(config, renewals_must_come_slower_than_the_scheduler_ticks) {
     expect_one("[queue]\nschedule_interval_ms = 2000\n", 2, "queue.renew_interval_ms (2000)");
 }
 
+TEST(config, idle_consumers_are_removed_only_after_the_reclaim_idle_time) {
+    expect_one("[queue]\nconsumer_idle_ms = 60000\n", 2, "queue.consumer_idle_ms (60000)");
+    expect_one("[queue]\nconsumer_idle_ms = 0\n", 2, "out of range 1..");
+    temp_file ok("[queue]\nconsumer_idle_ms = 60001\n");
+    const auto r = load_text(ok);
+    ASSERT_TRUE(r.ok()) << all(r);
+    EXPECT_EQ(r.cfg.queue.consumer_idle_ms, 60001u);
+    EXPECT_EQ(load_config("", no_env).cfg.queue.consumer_idle_ms, 3600000u) << "one hour";
+}
+
 TEST(config, backoff_base_at_most_cap) {
     expect_one("[queue]\nbackoff_base_ms = 5000\nbackoff_cap_ms = 4000\n", 2,
                "queue.backoff_base_ms");
@@ -404,7 +414,8 @@ TEST(config, describe_lists_every_setting) {
     EXPECT_NE(text.find("log.format = \"kv\"\n"), std::string::npos) << text;
     EXPECT_NE(text.find("dedupe.window_ms = 600000\n"), std::string::npos) << text;
     EXPECT_NE(text.find("breaker.content_max = 20\n"), std::string::npos) << text;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 82);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 83);
+    EXPECT_NE(text.find("queue.consumer_idle_ms = 3600000\n"), std::string::npos) << text;
 }
 
 TEST(config, describe_hides_secrets) {

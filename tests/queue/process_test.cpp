@@ -54,11 +54,13 @@ struct process_test : test::queue_fixture {
     }
 
     // Admits n messages, pipelined.
-    void admit_many(int n) {
+    void admit_many(int n) { admit_more(0, n); }
+    // Admits messages first .. first + n - 1.
+    void admit_more(int first, int n) {
         queue::producer p(client, q.shards);
-        for (int from = 0; from < n; from += 500) {
+        for (int from = first; from < first + n; from += 500) {
             std::vector<queue::admission> batch;
-            for (int i = from; i < std::min(n, from + 500); ++i)
+            for (int i = from; i < std::min(first + n, from + 500); ++i)
                 batch.push_back(numbered(i));
             auto r = test::run(ioc, p.admit_batch(batch));
             for (auto& x : r)
@@ -176,6 +178,34 @@ TEST_F(process_test, sigterm_under_load_drains_loses_nothing_and_leaves_no_lease
     w.signal(SIGTERM);
     EXPECT_EQ(w.wait(), 0);
     expect_exactly_once(n);
+}
+
+// A drill found 26 consumers after three: each start adds one (host:pid).
+TEST_F(process_test, clean_stops_leave_no_consumer_in_the_group) {
+    auto consumers = [&] {
+        std::int64_t n = 0;
+        for (std::uint32_t s = 0; s < q.shards; ++s)
+            for (auto ch : {channel::email, channel::sms})
+                n += static_cast<std::int64_t>(
+                    server.cmd({"XINFO", "CONSUMERS", queue::ingress_key(s, ch), "workers"})
+                        .size());
+        return n;
+    };
+    // Redis 7.0 adds a consumer when a read of it is served entries, so
+    // each run has work.
+    admit_many(25);
+    for (int run = 0; run < 2; ++run) {
+        if (run == 1) admit_more(25, 25);
+        worker_process w(config, log);
+        const std::size_t want = 25 * (run + 1);
+        ASSERT_TRUE(wait_for([&] { return consumers() > 0 && captured() == want; }, 30s))
+            << "run " << run + 1 << ": " << consumers() << " consumers, " << captured()
+            << " captured";
+        w.signal(SIGTERM);
+        ASSERT_EQ(w.wait(10s), 0);
+        EXPECT_EQ(consumers(), 0) << "after clean stop " << run + 1;
+    }
+    expect_exactly_once(50);
 }
 
 TEST_F(process_test, two_worker_processes_share_one_rate_limit) {

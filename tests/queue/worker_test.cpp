@@ -12,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <thread>
 
 namespace herald {
 namespace {
@@ -425,6 +426,39 @@ TEST_F(worker_test, dead_letter_stream_is_bounded) {
     ASSERT_TRUE(run_worker(t, [&] { return total_len(channel::email) == 0; }));
     // MAXLEN ~ trims whole nodes, so allow one node (100 entries) of slack.
     EXPECT_LE(count({"XLEN", queue::dead_key(0)}), 200);
+}
+
+// ---- consumers ------------------------------------------------------------------
+
+// Each worker start adds a consumer to the group; nothing else removes them.
+TEST_F(worker_test, idle_consumers_without_pending_entries_are_removed_and_its_own_at_exit) {
+    const auto id = admit("acme", email_json("u@x.example"));
+    const auto stream = queue::ingress_key(id.shard, channel::email);
+    auto consumers = [&] {
+        std::set<std::string> names;
+        for (std::uint32_t s = 0; s < q.shards; ++s)
+            for (auto ch : {channel::email, channel::sms})
+                for (const auto& c :
+                     server.cmd({"XINFO", "CONSUMERS", queue::ingress_key(s, ch), "workers"})
+                         .elements)
+                    names.insert(c[1].str);
+        return names;
+    };
+    // A dead worker holding an entry, and one that held nothing.
+    server.cmd(
+        {"XREADGROUP", "GROUP", "workers", "gone-busy", "COUNT", "1", "STREAMS", stream, ">"});
+    server.cmd({"XGROUP", "CREATECONSUMER", stream, "workers", "gone-empty"});
+    std::this_thread::sleep_for(1600ms);
+    server.cmd({"XGROUP", "CREATECONSUMER", stream, "workers", "recent-empty"});
+    q.consumer_idle_ms = 1500;
+    q.reclaim_idle_ms = 600000;  // gone-busy keeps its entry through the test
+    test::scripted_transport t;
+    ASSERT_TRUE(run_worker(
+        t, [&] { return !consumers().contains("gone-empty"); }, 5s));
+    EXPECT_EQ(consumers(), (std::set<std::string>{"gone-busy", "recent-empty"}))
+        << "one with pending entries or idle for less than consumer_idle_ms stays; the "
+           "worker's own went at its clean exit";
+    EXPECT_EQ(pending(channel::email), 1);
 }
 
 }  // namespace

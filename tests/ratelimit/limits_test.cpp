@@ -1,5 +1,6 @@
 // Rate limits, volume quotas, storage quotas and watermarks on a real
 // Redis, with the test clock.
+#include "core/log.hpp"
 #include "ratelimit/watermarks.hpp"
 #include "tests/support/queue_fixture.hpp"
 
@@ -351,6 +352,49 @@ TEST_F(watermark_test, a_short_disk_refuses_new_work_with_an_alert) {
     EXPECT_EQ(r.error().name(), "backpressure");
     EXPECT_NE(r.error().detail.find("disk"), std::string::npos);
     EXPECT_EQ(total_len(channel::email), 1) << "the accepted message is still there";
+}
+
+// A drill's full disk: Redis answered the flag's HSET with MISCONF inside
+// a pipeline that itself succeeded. The watcher must not claim an alert it
+// could not enforce, must retry, and must clear what it did write.
+TEST_F(watermark_test, a_flag_redis_refuses_is_logged_as_an_error_and_retried) {
+    std::vector<std::string> lines;
+    log::set_sink([&](std::string_view l) { lines.emplace_back(l); });
+    struct restore_sink {
+        ~restore_sink() { log::set_sink({}); }
+    } restore;
+    auto logged = [&](std::string_view what) {
+        return std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
+            return l.find(what) != std::string::npos;
+        });
+    };
+    const auto used = ratelimit::info_field(server.cmd({"INFO", "memory"}).str, "used_memory");
+    server.cmd({"CONFIG", "SET", "maxmemory", std::to_string(used * 110 / 100)});
+    server.stop_writes_like_a_full_disk();
+    watermarks_config w;  // 80 % of maxmemory: already past it
+    int stage = 0;
+    ASSERT_TRUE(with_watcher(w,
+                             [&] {
+                                 if (stage == 0 && logged("backpressure.flag_failed") >= 2) {
+                                     EXPECT_EQ(logged("alert.backpressure"), 0)
+                                         << "no alert for a flag never written";
+                                     EXPECT_FALSE(pressure_flagged());
+                                     server.resume_writes();
+                                     stage = 1;
+                                 } else if (stage == 1 && pressure_flagged()) {
+                                     server.cmd({"CONFIG", "SET", "maxmemory", "0"});
+                                     stage = 2;
+                                 }
+                                 return stage == 2 && !pressure_flagged();
+                             }))
+        << "stage " << stage;
+    EXPECT_GE(logged("level=error event=backpressure.flag_failed"), 2);
+    EXPECT_GE(logged("MISCONF"), 2) << "the error says why";
+    EXPECT_EQ(logged("alert.backpressure"), 1);
+    EXPECT_EQ(logged("backpressure.cleared"), 1);
+    auto types = event_types("acme");
+    EXPECT_EQ(std::count(types.begin(), types.end(), "pressure.on"), 1);
+    EXPECT_EQ(std::count(types.begin(), types.end(), "pressure.off"), 1);
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ Misbehaviours on demand: --reject ADDR=REPLY answers REPLY to RCPT TO ADDR,
 connection on DATA without a reply, --idle-timeout closes idle connections.
 A slow peer: --data-delay S answers DATA after S seconds (touching
 data.<n> in --dir when DATA arrives), --dot-delay S answers the final dot
-after S seconds (touching dot.<n> when the dot arrives). state.json's
+after S seconds (touching dot.<n> when the dot arrives), --quit-delay S
+answers QUIT after S seconds (a tarpit at goodbye). state.json's
 "handed" counts final dots received, "messages" those answered.
 An outage: while --dir/outage exists, its content says how the server
 refuses: "greeting" answers 421 on connect and closes, "mail" answers 451
@@ -105,6 +106,8 @@ class Server(SMTP):
     async def smtp_QUIT(self, arg):
         state["quits"] += 1
         save_state(self.herald_args)
+        if self.herald_args.quit_delay:
+            await asyncio.sleep(self.herald_args.quit_delay)
         await super().smtp_QUIT(arg)
 
 
@@ -196,6 +199,7 @@ def main():
     p.add_argument("--close-at-data", action="store_true")
     p.add_argument("--data-delay", type=float, default=0)
     p.add_argument("--dot-delay", type=float, default=0)
+    p.add_argument("--quit-delay", type=float, default=0)
     p.add_argument("--idle-timeout", type=float, default=300)
     p.add_argument("--smtputf8", action=argparse.BooleanOptionalAction, default=False,
                    help="announce SMTPUTF8 (RFC 6531)")

@@ -86,6 +86,27 @@ void redis_server::kill() {
     pid_ = -1;
 }
 
+void redis_server::stop_writes_like_a_full_disk() {
+    // The snapshot is renamed into place at the end of BGSAVE; a non-empty
+    // folder of that name makes the rename fail whoever runs the tests
+    // (root ignores file modes, so an unwritable folder would not).
+    std::filesystem::create_directories(dir_ / "dump.rdb" / "blocked");
+    cmd({"CONFIG", "SET", "save", "3600 1"});
+    cmd({"CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"});
+    cmd({"BGSAVE"});
+    for (int i = 0; i < 500; ++i) {
+        if (cmd({"PING"}).str.starts_with("MISCONF")) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    throw std::runtime_error("redis did not stop writes after a failed BGSAVE");
+}
+
+void redis_server::resume_writes() {
+    std::filesystem::remove_all(dir_ / "dump.rdb");
+    // Without save points a failed snapshot no longer stops writes.
+    cmd({"CONFIG", "SET", "save", ""});
+}
+
 redis::reply redis_server::cmd(const std::vector<std::string>& argv) const {
     timeval tv{5, 0};
     redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);

@@ -29,6 +29,12 @@ public:
     void stop();  // SIGTERM: flushes the AOF like a clean shutdown
     void kill();  // SIGKILL
 
+    // Makes Redis refuse writes (and PING) with MISCONF, as when its disk is
+    // full: a save point, and a failed BGSAVE (a folder sits where the
+    // snapshot goes). Returns once Redis refuses; resume_writes() undoes it.
+    void stop_writes_like_a_full_disk();
+    void resume_writes();
+
     // A synchronous command, for setting up and asserting.
     redis::reply cmd(const std::vector<std::string>& argv) const;
 
