@@ -3,6 +3,7 @@
 // reset, forced open).
 #include "core/log.hpp"
 #include "dedupe/content_hash.hpp"
+#include "queue/keys.hpp"
 #include "tests/support/queue_fixture.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -22,7 +23,8 @@ struct guards_test : test::queue_fixture {
     std::int64_t stored() { return total_len(channel::email); }
     std::vector<std::map<std::string, std::string>> events(const std::string& tenant) {
         std::vector<std::map<std::string, std::string>> out;
-        auto r = server.cmd({"XRANGE", prefix(tenant) + ":events", "-", "+"});
+        auto r =
+            server.cmd({"XRANGE", queue::events_key(queue::shard_of(tenant, q.shards)), "-", "+"});
         for (const auto& e : r.elements) {
             std::map<std::string, std::string> f;
             for (std::size_t i = 0; i + 1 < e[1].size(); i += 2)

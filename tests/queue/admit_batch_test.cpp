@@ -2,6 +2,7 @@
 // (herald_admit_batch) answers every message in order, and a message sees
 // what the earlier ones of its call charged, exactly as if each had been
 // admitted alone.
+#include "queue/keys.hpp"
 #include "tests/support/queue_fixture.hpp"
 
 #include <set>
@@ -25,7 +26,8 @@ struct admit_batch_test : test::queue_fixture {
         return out;
     }
     std::string stat_key(const std::string& tenant) {
-        return prefix(tenant) + ":stat:" + tenant + ":" + std::to_string(clk.now_ms() / 86'400'000);
+        return queue::stat_key(queue::shard_of(tenant, q.shards), tenant,
+                               clk.now_ms() / 86'400'000);
     }
 };
 
@@ -137,7 +139,8 @@ TEST_F(admit_batch_test, the_tenant_breaker_trips_mid_call_and_holds_for_the_res
         EXPECT_EQ(answers[i].error().code, make_error_code(errc::circuit_open));
     }
     EXPECT_TRUE(answers[15]) << "another tenant is not held";
-    auto events = server.cmd({"XRANGE", prefix("acme") + ":events", "-", "+"});
+    auto events =
+        server.cmd({"XRANGE", queue::events_key(queue::shard_of("acme", q.shards)), "-", "+"});
     int opened = 0;
     for (const auto& e : events.elements)
         for (std::size_t i = 0; i + 1 < e[1].size(); i += 2)

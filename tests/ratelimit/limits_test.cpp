@@ -1,6 +1,7 @@
 // Rate limits, volume quotas, storage quotas and watermarks on a real
 // Redis, with the test clock.
 #include "core/log.hpp"
+#include "queue/keys.hpp"
 #include "ratelimit/watermarks.hpp"
 #include "tests/support/queue_fixture.hpp"
 
@@ -33,7 +34,9 @@ struct limits_test : test::queue_fixture {
     }
     std::vector<std::string> event_types(const std::string& tenant) {
         std::vector<std::string> out;
-        for (const auto& e : server.cmd({"XRANGE", prefix(tenant) + ":events", "-", "+"}).elements)
+        for (const auto& e :
+             server.cmd({"XRANGE", queue::events_key(queue::shard_of(tenant, q.shards)), "-", "+"})
+                 .elements)
             for (std::size_t i = 0; i + 1 < e[1].size(); i += 2)
                 if (e[1][i].str == "type") out.push_back(e[1][i + 1].str);
         return out;

@@ -5,6 +5,7 @@
 // UTF-8 addresses go with SMTPUTF8, or only what is pure ASCII goes.
 #include "smtp/transport.hpp"
 #include "dkim/key.hpp"
+#include "queue/keys.hpp"
 #include "tests/dns/dnsmasq.hpp"
 #include "tests/smtp/smtp_servers.hpp"
 #include "tests/support/python_runner.hpp"
@@ -146,7 +147,7 @@ TEST_F(transport_test, a_deferred_recipient_is_retried_alone) {
     };
     ASSERT_TRUE(run_worker(*smtp, [&] { return attempts() == 1; }));
     ASSERT_EQ(peer.messages().size(), 1u) << "now@ accepted on the first attempt";
-    EXPECT_EQ(count({"SCARD", prefix + ":sent:" + id.str()}), 1);
+    EXPECT_EQ(count({"SCARD", queue::sent_key(id.shard, id.str())}), 1);
     clk.advance(60'000);  // past the first backoff (at most 1 min), within max age
     ASSERT_TRUE(run_worker(*smtp, [&] { return attempts() == 2; }));
     // Had now@ been in the second transaction, its DATA would be captured.
@@ -224,6 +225,29 @@ TEST_F(transport_test, a_destination_outage_delays_mail_but_never_kills_it) {
     std::cout << "[ measure  ] " << refused << " refused during the outage\n";
 }
 
+// Greylisting one recipient is that recipient's deferral: however many
+// messages meet it, the destination stays open for the others.
+TEST_F(transport_test, a_recipient_4xx_never_suspends_the_destination) {
+    test::capture_server peer({"--reject", "grey@dest.example=451 4.7.1 greylisted"});
+    use_server(peer.port());
+    cfg.smtp.destination_failures = 2;
+    auto smtp = make_transport();
+    constexpr int k_messages = 6;
+    for (int i = 0; i < k_messages; ++i)
+        admit("acme", i % 2 ? test::email_json("grey@dest.example", "g" + std::to_string(i))
+                            : test::email_json("ok" + std::to_string(i) + "@dest.example"));
+    ASSERT_TRUE(run_worker(*smtp, [&] { return total_len(channel::email) == 0; }));
+    EXPECT_EQ(peer.messages().size(), static_cast<std::size_t>(k_messages / 2));
+    EXPECT_EQ(count({"EXISTS",
+                     queue::destination_health_key("127.0.0.1:" + std::to_string(peer.port()))}),
+              0);
+    for (const auto& e :
+         server.cmd({"XRANGE", queue::events_key(queue::shard_of("acme", q.shards)), "-", "+"})
+             .elements)
+        for (std::size_t i = 0; i + 1 < e[1].size(); i += 2)
+            EXPECT_NE(e[1][i + 1].str, "destination.suspended");
+}
+
 TEST_F(transport_test, no_answer_after_the_final_dot_is_unknown_and_never_resent_by_default) {
     test::capture_server peer({"--hang-after-dot"});
     use_server(peer.port());
@@ -236,7 +260,7 @@ TEST_F(transport_test, no_answer_after_the_final_dot_is_unknown_and_never_resent
         return count({"EXISTS", prefix + ":done:" + id.str()}) == 1;
     }));
     EXPECT_EQ(count({"ZCARD", prefix + ":retry"}), 0) << "not resent";
-    auto events = server.cmd({"XRANGE", prefix + ":events", "-", "+"});
+    auto events = server.cmd({"XRANGE", queue::events_key(id.shard), "-", "+"});
     bool recorded = false;
     for (const auto& e : events.elements)
         for (std::size_t i = 0; i + 1 < e[1].size(); i += 2)
@@ -364,7 +388,7 @@ TEST_F(direct_test, a_recipient_accepted_beside_an_unknown_one_is_not_sent_again
     const auto prefix = queue::shard_prefix(id.shard);
     ASSERT_TRUE(run_worker(*smtp, [&] { return count({"ZCARD", prefix + ":retry"}) == 1; }));
     ASSERT_EQ(peer.messages().size(), 1u);
-    EXPECT_EQ(count({"SISMEMBER", prefix + ":sent:" + id.str(), "a@dest.test"}), 1);
+    EXPECT_EQ(count({"SISMEMBER", queue::sent_key(id.shard, id.str()), "a@dest.test"}), 1);
     clk.advance(60'000);  // past the first backoff, within max age
     ASSERT_TRUE(run_worker(*smtp, [&] { return hang.state_value("handed") == 2; }));
     EXPECT_EQ(peer.messages().size(), 1u) << "a@dest.test was sent again";
