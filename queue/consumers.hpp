@@ -5,15 +5,15 @@
 //
 // Only a consumer with no pending entries is ever removed: DELCONSUMER
 // drops its pending list, and those entries would never be delivered
-// again. The check (XINFO CONSUMERS) and the removal are two commands, so
-// the rule for other workers' consumers adds an idle time far beyond any
-// live worker's gap between two reads (queue.consumer_idle_ms, above
-// reclaim_idle_ms): a live worker's XREADGROUP and its lease renewals keep
-// its consumer's idle time near block_ms. A consumer removed while its
-// worker still lives costs nothing: its next read creates it again.
+// again. The check and the removal are one call (herald_forget_consumers
+// in queue/lua/worker.lua), so no read can slip between them. Other
+// workers' consumers must also be idle for queue.consumer_idle_ms (above
+// reclaim_idle_ms): a live worker reads every block_ms, so it is never
+// that idle, and one removed anyway costs nothing: its next read creates
+// it again.
 //
 // Errors: none returned; Redis trouble is logged and the next round tries
-// again. Limits: one XINFO CONSUMERS per ingress stream per call.
+// again. Limits: one call per ingress stream, pipelined.
 #pragma once
 
 #include "queue/redis_client.hpp"

@@ -184,3 +184,31 @@ register_checked('herald_settle',
                   flags = {'allow-oom'}}, settle)
 register_checked('herald_promote', {usage = '<now_ms> <limit> <dead_max> <stall_ms>', fixed = 4,
                                     numbers = {1, 2, 3, 4}, flags = {'allow-oom'}}, promote)
+
+-- FCALL herald_forget_consumers 1 hd:{sN}:in:<channel> <group> <name> <min_idle_ms> <except>
+-- Removes the group's consumers that hold no pending entries, in the same
+-- call as the check (a consumer's pending entries would be lost with it):
+-- `name` alone when given, else every consumer but `except` idle for at
+-- least min_idle_ms. Answers the names removed.
+local function forget_consumers(keys, args)
+  local stream, group, name, min_idle, except = keys[1], args[1], args[2], tonumber(args[3]), args[4]
+  local list = redis.pcall('XINFO', 'CONSUMERS', stream, group)
+  if type(list) ~= 'table' or list.err then return {} end -- no stream or group yet
+  local removed = {}
+  for _, c in ipairs(list) do
+    local f = {}
+    for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+    local chosen = name ~= '' and f.name == name or
+                   name == '' and f.name ~= except and (tonumber(f.idle) or 0) >= min_idle
+    if chosen and tonumber(f.pending) == 0 then
+      redis.call('XGROUP', 'DELCONSUMER', stream, group, f.name)
+      removed[#removed + 1] = f.name
+    end
+  end
+  return removed
+end
+
+register_checked('herald_forget_consumers',
+                 {usage = '<group> <name | ""> <min_idle_ms> <except>', fixed = 4, numbers = {3},
+                  key = '^hd:{s%d+}:in:%a+$', key_text = 'hd:{sN}:in:<channel>',
+                  flags = {'allow-oom'}}, forget_consumers)
