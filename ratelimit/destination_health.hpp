@@ -7,8 +7,10 @@
 // The hot path costs little while a destination is healthy: each process
 // keeps what it last learnt and asks Redis about it, or reports that it
 // works, at most once per `refresh` (failures count in a row across every
-// worker, so successes must reach Redis too). Each suspension and recovery is a log line and an
-// event on the events stream of the shard whose message saw it.
+// worker, so successes must reach Redis too). It forgets destinations it
+// has not asked about lately once it knows of `max_known`. Each suspension
+// and recovery is a log line and an event on the events stream of the
+// shard whose message saw it.
 //
 // Thread model: one object per io_context thread (the smtp transport's).
 #pragma once
