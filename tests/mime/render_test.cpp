@@ -7,6 +7,7 @@
 #include "mime/render.hpp"
 #include "mime/encode.hpp"
 #include "smtp/errors.hpp"
+#include "tests/mime/sample.hpp"
 #include "tests/support/python_runner.hpp"
 
 #include <gtest/gtest.h>
@@ -20,16 +21,8 @@ namespace {
 
 namespace json = boost::json;
 
-const test_clock k_clock(1795679092742);  // Thu, 26 Nov 2026 07:44:52 +0000
-
-email_message basic() {
-    email_message m;
-    m.from = "Shop <shop@example.com>";
-    m.to = {"ann@example.org"};
-    m.subject = "Your order";
-    m.text = "Hello Ann,\nyour order has shipped.\n";
-    return m;
-}
+using samples::basic;
+using samples::k_clock;
 
 render_options opts() {
     render_options o;

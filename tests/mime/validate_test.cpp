@@ -2,6 +2,7 @@
 // render() refuses, with the same code, and names the field at fault.
 #include "mime/validate.hpp"
 #include "mime/render.hpp"
+#include "tests/mime/sample.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,16 +11,8 @@
 namespace herald::mime {
 namespace {
 
-const test_clock k_clock(1795679092742);
-
-email_message basic() {
-    email_message m;
-    m.from = "Shop <shop@example.com>";
-    m.to = {"ann@example.org"};
-    m.subject = "Your order";
-    m.text = "Hello Ann,\nyour order has shipped.\n";
-    return m;
-}
+using samples::basic;
+using samples::k_clock;
 
 std::string times(std::string_view s, int n) {
     std::string out;

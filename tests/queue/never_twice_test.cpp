@@ -28,10 +28,7 @@ struct never_twice_test : test::queue_fixture {
     }
 
     void write_config(const test::capture_server& peer) {
-        std::ofstream(config) << process_config(2000) << "[transport]\nkind = \"smtp\"\n"
-                              << "[smtp]\nmode = \"relay\"\nrelay_host = \"127.0.0.1\"\n"
-                              << "relay_port = " << peer.port() << "\ntls = \"none\"\n"
-                              << "[log]\nlevel = \"info\"\n";
+        std::ofstream(config) << relay_config(2000, peer.port());
     }
 
     test::worker_process start(const std::string& name) {

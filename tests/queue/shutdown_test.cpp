@@ -26,10 +26,7 @@ struct shutdown_test : test::queue_fixture {
     void SetUp() override {
         use_process_lease_timings();
         test::queue_fixture::SetUp();
-        std::ofstream(config) << process_config(5000) << "[transport]\nkind = \"smtp\"\n"
-                              << "[smtp]\nmode = \"relay\"\nrelay_host = \"127.0.0.1\"\n"
-                              << "relay_port = " << peer.port() << "\ntls = \"none\"\n"
-                              << "[log]\nlevel = \"info\"\n";
+        std::ofstream(config) << relay_config(5000, peer.port());
     }
 
     static bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds limit) {

@@ -6,8 +6,7 @@
 #include "ratelimit/destination_health.hpp"
 #include "tests/support/queue_fixture.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
+#include "tests/support/run.hpp"
 
 namespace herald {
 namespace {
@@ -19,14 +18,6 @@ struct health_test : test::queue_fixture {
     const ratelimit::health_options opt{3, 1000, 4000, std::chrono::milliseconds(0)};
     const ratelimit::health_witness witness{0, "acme"};
 
-    template <class T>
-    T run(boost::asio::awaitable<T> a) {
-        auto f = boost::asio::co_spawn(ioc, std::move(a), boost::asio::use_future);
-        ioc.restart();
-        while (f.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-            ioc.run_one_for(std::chrono::milliseconds(5));
-        return f.get();
-    }
     std::vector<std::string> lua(const std::string& dest, const std::string& action) {
         auto r = server.cmd({"FCALL", "herald_health", "1", queue::destination_health_key(dest),
                              action, std::to_string(clk.now_ms()), "3", "1000", "4000"});
@@ -87,18 +78,18 @@ TEST_F(health_test, the_key_expires_and_destinations_are_independent) {
 TEST_F(health_test, the_process_side_learns_suspensions_and_writes_events) {
     ratelimit::destination_health h(client, clk, opt);
     const std::string d = "relay.example:587";
-    EXPECT_EQ(run(h.check(d)).is, state::up);
+    EXPECT_EQ(test::run(ioc, h.check(d)).is, state::up);
     for (int i = 0; i < 3; ++i)
-        run(h.failed(d, witness, "421 busy"));
-    auto v = run(h.check(d));
+        test::run(ioc, h.failed(d, witness, "421 busy"));
+    auto v = test::run(ioc, h.check(d));
     EXPECT_EQ(v.is, state::down);
     EXPECT_EQ(v.until, clk.now_ms() + 1000);
     clk.advance(1000);
-    EXPECT_EQ(run(h.check(d)).is, state::probe);
+    EXPECT_EQ(test::run(ioc, h.check(d)).is, state::probe);
     ratelimit::destination_health other(client, clk, opt);  // another worker
-    EXPECT_EQ(run(other.check(d)).is, state::down);
-    run(h.worked(d, witness));
-    EXPECT_EQ(run(other.check(d)).is, state::up);
+    EXPECT_EQ(test::run(ioc, other.check(d)).is, state::down);
+    test::run(ioc, h.worked(d, witness));
+    EXPECT_EQ(test::run(ioc, other.check(d)).is, state::up);
     EXPECT_EQ(event_types(),
               (std::vector<std::string>{"destination.suspended", "destination.recovered"}));
 }
@@ -107,19 +98,19 @@ TEST_F(health_test, successes_anywhere_break_the_row_and_healthy_answers_are_cac
     const ratelimit::health_options cached{3, 1000, 4000, std::chrono::milliseconds(60'000)};
     ratelimit::destination_health a(client, clk, cached), b(client, clk, cached);
     const std::string d = "mx.shared.example:25";
-    run(a.failed(d, witness, "421 busy"));
-    run(a.failed(d, witness, "421 busy"));
-    run(b.worked(d, witness));  // another worker delivers: the row is broken
-    run(a.failed(d, witness, "421 busy"));
+    test::run(ioc, a.failed(d, witness, "421 busy"));
+    test::run(ioc, a.failed(d, witness, "421 busy"));
+    test::run(ioc, b.worked(d, witness));  // another worker delivers: the row is broken
+    test::run(ioc, a.failed(d, witness, "421 busy"));
     EXPECT_EQ(lua(d, "check"), (std::vector<std::string>{"up", "1"}));
     // b learnt it clean: within `refresh` it answers from memory...
-    EXPECT_EQ(run(b.check(d)).is, state::up);
+    EXPECT_EQ(test::run(ioc, b.check(d)).is, state::up);
     for (int i = 0; i < 3; ++i)
         lua(d, "fail");
-    EXPECT_EQ(run(b.check(d)).is, state::up);
+    EXPECT_EQ(test::run(ioc, b.check(d)).is, state::up);
     // ...while a process that has not learnt it asks Redis.
     ratelimit::destination_health fresh(client, clk, cached);
-    EXPECT_EQ(run(fresh.check(d)).is, state::down);
+    EXPECT_EQ(test::run(ioc, fresh.check(d)).is, state::down);
 }
 
 }  // namespace

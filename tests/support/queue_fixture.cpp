@@ -4,6 +4,7 @@
 
 #include "app/bootstrap.hpp"
 #include "dedupe/admission.hpp"
+#include "queue/keys.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 
@@ -111,6 +112,19 @@ std::string queue_fixture::process_config(std::uint32_t drain_timeout_ms) const 
         << "\nreclaim_interval_ms = " << q.reclaim_interval_ms
         << "\ndrain_timeout_ms = " << drain_timeout_ms << "\n";
     return out.str();
+}
+
+std::string queue_fixture::relay_config(std::uint32_t drain_timeout_ms, std::uint16_t port) const {
+    return process_config(drain_timeout_ms) + "[transport]\nkind = \"smtp\"\n" +
+           "[smtp]\nmode = \"relay\"\nrelay_host = \"127.0.0.1\"\nrelay_port = " +
+           std::to_string(port) + "\ntls = \"none\"\n[log]\nlevel = \"info\"\n";
+}
+
+std::int64_t queue_fixture::retry_len() const {
+    std::int64_t n = 0;
+    for (std::uint32_t s = 0; s < q.shards; ++s)
+        n += count({"ZCARD", queue::shard_prefix(s) + std::string(queue::key_suffix("retry"))});
+    return n;
 }
 
 queue::worker_options queue_fixture::worker_options(const std::string& consumer) {

@@ -67,6 +67,12 @@ protected:
     // config check accepts with a 500 ms Redis timeout. Tests append the rest.
     void use_process_lease_timings();
     std::string process_config(std::uint32_t drain_timeout_ms) const;
+    // The same, with the smtp transport relaying to 127.0.0.1:`port` without
+    // TLS, logging at info.
+    std::string relay_config(std::uint32_t drain_timeout_ms, std::uint16_t port) const;
+    // Messages waiting in the retry schedules of every shard (retries and
+    // held-back ones).
+    std::int64_t retry_len() const;
 
     // The key prefix of the tenant's shard, "hd:{sN}".
     std::string prefix(const std::string& tenant) const;

@@ -30,4 +30,15 @@ T run(boost::asio::io_context& ioc, boost::asio::awaitable<T> co,
     return std::move(*out);
 }
 
+inline void run(boost::asio::io_context& ioc, boost::asio::awaitable<void> co,
+                std::chrono::seconds limit = std::chrono::seconds(30)) {
+    run(
+        ioc,
+        [](boost::asio::awaitable<void> c) -> boost::asio::awaitable<bool> {
+            co_await std::move(c);
+            co_return true;
+        }(std::move(co)),
+        limit);
+}
+
 }  // namespace herald::test
