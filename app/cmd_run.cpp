@@ -1,9 +1,11 @@
 // `herald up` and `herald work`: the worker side of the stack in one
 // process. `up` first starts a local redis-server when redis.url is empty.
+#include "api/server.hpp"
 #include "app/bootstrap.hpp"
 #include "app/capture_transport.hpp"
 #include "app/commands.hpp"
 #include "app/local_redis.hpp"
+#include "app/serve.hpp"
 #include "app/setup.hpp"
 #include "core/log.hpp"
 #include "queue/worker.hpp"
@@ -67,7 +69,8 @@ asio::awaitable<void> serve(redis::client& redis, queue::worker& w, transport& t
     }
 }
 
-int run_stack(const config& cfg, const std::string& url) {
+// `http_api`, when given, is drained by the same signals.
+int run_stack(const config& cfg, const std::string& url, api::server* http_api = nullptr) {
     auto ep = redis::endpoint::parse(url);
     if (!ep) {
         std::cerr << "herald: " << ep.error().to_string() << "\n";
@@ -104,6 +107,7 @@ int run_stack(const config& cfg, const std::string& url) {
             log::info("signal", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
             w.stop();
             watcher.stop();
+            if (http_api) http_api->drain();
             signals.async_wait(on_signal);
         };
     signals.async_wait(on_signal);
@@ -123,6 +127,10 @@ int run_stack(const config& cfg, const std::string& url) {
         signals.cancel();
     });
     ioc.run();
+    if (http_api) {
+        http_api->drain();
+        http_api->join();
+    }
     return rc;
 }
 
@@ -195,15 +203,34 @@ int cmd_up(const args& a) {
         if (cfg->watermarks.data_dir.empty()) cfg->watermarks.data_dir = cfg->local.data_dir;
     }
     const std::string url = redis_url(*cfg);
+    // Only herald's own local stack gets a demo tenant: on a shared Redis,
+    // tenants and keys are for ops to make.
+    std::optional<std::string> key;
+    if (server) {
+        key = demo_key(*cfg);
+        if (!key) return 1;
+    }
+    api::server http_api(*cfg);
+    if (auto ok = http_api.start(); !ok) {
+        std::cerr << "herald: " << ok.error().to_string() << "\n";
+        return 1;
+    }
+    const auto base = api_url(*cfg, http_api.port());
     std::cout << "herald up\n"
               << "  redis    " << mask_url_password(url)
               << (server ? "  (local, data in " + cfg->local.data_dir + ")" : "") << "\n"
               << transport_line(*cfg) << "\n"
-              << "  enqueue  build/herald enqueue --tenant demo --from app@example.com "
-                 "--to you@example.com --subject hi --text hello\n"
-              << "  stop     Ctrl-C (drains in-flight work first)\n"
-              << std::flush;
-    return run_stack(*cfg, url);
+              << "  api      " << base << "\n";
+    if (key)
+        std::cout << "  key      " << *key << "  (tenant demo; kept in " << cfg->local.data_dir
+                  << "/demo-api-key)\n"
+                  << "  enqueue  curl -s " << base
+                  << "/v1/messages -H \"Authorization: Bearer $(cat " << cfg->local.data_dir
+                  << "/demo-api-key)\" -d '{\"channel\":\"email\","
+                  << "\"from\":\"app@example.com\",\"to\":\"you@example.com\",\"subject\":\"hi\","
+                  << "\"text\":\"hello\"}'\n";
+    std::cout << "  stop     Ctrl-C (drains in-flight work first)\n" << std::flush;
+    return run_stack(*cfg, url, &http_api);
 }
 
 }  // namespace herald::app

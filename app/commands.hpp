@@ -22,5 +22,7 @@ int cmd_enqueue(const args& a);
 int cmd_config(const args& a);
 int cmd_tenant(const args& a);
 int cmd_limits(const args& a);
+int cmd_serve(const args& a);
+int cmd_key(const args& a);
 
 }  // namespace herald::app

@@ -11,8 +11,10 @@ constexpr std::string_view usage = R"(usage: herald <command> [options]
   up        the whole stack on this machine: a local redis-server (unless
             redis.url is set), workers, scheduler and reclaimer
   work      workers, scheduler and reclaimer against redis.url
+  serve     the HTTP API (api.listen) against redis.url
   enqueue   enqueue one message from flags or a JSON file; prints its id
-  tenant    show | set | unset | breaker: per-tenant settings and loop breakers
+  tenant    create | list | show | set | unset | pause | resume | breaker
+  key       create | list | revoke: a tenant's API keys
   limits    domain <domain> [<per_sec> <burst> | unset]: destination limits
   config    check | show: validate or print the effective configuration
 
@@ -31,6 +33,8 @@ int main(int argc, char** argv) {
     herald::app::args rest(argv + 2, argv + argc);
     if (cmd == "up") return herald::app::cmd_up(rest);
     if (cmd == "work") return herald::app::cmd_work(rest);
+    if (cmd == "serve") return herald::app::cmd_serve(rest);
+    if (cmd == "key") return herald::app::cmd_key(rest);
     if (cmd == "enqueue") return herald::app::cmd_enqueue(rest);
     if (cmd == "config") return herald::app::cmd_config(rest);
     if (cmd == "tenant") return herald::app::cmd_tenant(rest);

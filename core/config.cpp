@@ -38,6 +38,7 @@ struct field_spec {
     bool nonempty = false;
     bool masked_url = false;  // describe() hides the password
     bool secret = false;      // describe() hides the whole value
+    bool host_port = false;   // "host:port" (parse_host_port)
     void (*set_text)(config&, std::string) = nullptr;
     const std::string& (*get_text)(const config&) = nullptr;
 };
@@ -63,6 +64,7 @@ struct text_rules {
     bool nonempty = false;
     bool masked_url = false;
     bool secret = false;
+    bool host_port = false;
 };
 
 template <auto Section, auto Member>
@@ -76,6 +78,7 @@ constexpr field_spec text_field(std::string_view section, std::string_view key,
     f.nonempty = rules.nonempty;
     f.masked_url = rules.masked_url;
     f.secret = rules.secret;
+    f.host_port = rules.host_port;
     f.set_text = [](config& c, std::string v) { (c.*Section).*Member = std::move(v); };
     f.get_text = [](const config& c) -> const std::string& { return (c.*Section).*Member; };
     return f;
@@ -196,6 +199,19 @@ constexpr std::array k_fields{
     text_field<&C::local, &local_config::redis_server>("local", "redis_server", {.nonempty = true}),
     int_field<&C::local, &local_config::maxmemory_mb>("local", "maxmemory_mb", 16),
 
+    text_field<&C::api, &api_config::listen>("api", "listen", {.host_port = true}),
+    int_field<&C::api, &api_config::threads>("api", "threads", 0, 256),
+    int_field<&C::api, &api_config::max_body_bytes>("api", "max_body_bytes", 1024,
+                                                    k_max_message_bytes),
+    int_field<&C::api, &api_config::max_header_bytes>("api", "max_header_bytes", 1024, 1 << 20),
+    int_field<&C::api, &api_config::max_connections>("api", "max_connections", 1, 1000000),
+    int_field<&C::api, &api_config::max_batch>("api", "max_batch", 1, 100000),
+    int_field<&C::api, &api_config::header_timeout_ms>("api", "header_timeout_ms", 1),
+    int_field<&C::api, &api_config::body_timeout_ms>("api", "body_timeout_ms", 1),
+    int_field<&C::api, &api_config::idle_timeout_ms>("api", "idle_timeout_ms", 1),
+    int_field<&C::api, &api_config::key_cache_ms>("api", "key_cache_ms", 0, 60000),
+    text_field<&C::api, &api_config::admin_key>("api", "admin_key", {.secret = true}),
+
     text_field<&C::log, &log_config::level>("log", "level", {.choices = k_log_levels}),
     text_field<&C::log, &log_config::format>("log", "format", {.choices = k_log_formats}),
 };
@@ -253,9 +269,9 @@ constexpr std::array k_relations{
              "every blocking read would time out the Redis connection"},
 };
 
-constexpr std::array<std::string_view, 11> k_sections{
+constexpr std::array<std::string_view, 12> k_sections{
     "redis", "queue", "dedupe",    "breaker", "limits", "watermarks",
-    "smtp",  "dkim",  "transport", "local",   "log"};
+    "smtp",  "dkim",  "transport", "local",   "api",    "log"};
 
 // Joins message parts with one allocation; it also avoids GCC 12's false
 // -Wrestrict error on long `"literal" + std::string` chains at -O2.
@@ -309,6 +325,8 @@ std::string range_error(const field_spec& f, std::string_view shown) {
 
 std::optional<std::string> text_error(const field_spec& f, const std::string& v) {
     if (f.nonempty && v.empty()) return cat({full_name(f), " must not be empty"});
+    if (f.host_port && !parse_host_port(v))
+        return cat({full_name(f), " = \"", v, "\" must be host:port (or [v6]:port)"});
     if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), v) == f.choices.end())
         return cat({full_name(f), " = \"", v, "\" must be one of: ", join(f.choices)});
     return std::nullopt;
@@ -571,6 +589,27 @@ config_load load_config(const std::string& path,
     if (!path.empty()) l.load_file();
     l.apply_env(getenv);
     return std::move(l).finish();
+}
+
+std::optional<host_port> parse_host_port(std::string_view text) {
+    std::string_view host, port;
+    if (text.starts_with('[')) {
+        const auto close = text.find("]:");
+        if (close == std::string_view::npos) return std::nullopt;
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.find(':') != std::string_view::npos) return std::nullopt;  // v6 needs brackets
+    }
+    unsigned n = 0;
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (host.empty() || ec != std::errc{} || p != port.data() + port.size() || n == 0 || n > 65535)
+        return std::nullopt;
+    return host_port{std::string(host), static_cast<std::uint16_t>(n)};
 }
 
 std::string mask_url_password(const std::string& url) {

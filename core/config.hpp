@@ -17,7 +17,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herald {
@@ -145,6 +147,21 @@ struct local_config {
     std::uint64_t maxmemory_mb = 1024;  // the ceiling the memory watermark works against
 };
 
+// The HTTP API (api/): `herald serve`, and `herald up` on its local stack.
+struct api_config {
+    std::string listen = "127.0.0.1:8025";    // host:port; [v6]:port for IPv6
+    std::uint32_t threads = 0;                // io_context threads; 0 = one per core
+    std::uint64_t max_body_bytes = 16777216;  // 413 past it
+    std::uint32_t max_header_bytes = 16384;   // the request line and headers
+    std::uint32_t max_connections = 10000;    // 503 past it
+    std::uint32_t max_batch = 1000;           // messages per POST /v1/messages/batch
+    std::uint32_t header_timeout_ms = 10000;  // the whole header, from its first byte
+    std::uint32_t body_timeout_ms = 30000;    // the whole body
+    std::uint32_t idle_timeout_ms = 60000;    // keep-alive between requests
+    std::uint32_t key_cache_ms = 5000;        // a revoked key works at most this long
+    std::string admin_key;                    // or HERALD_API_ADMIN_KEY; never shown
+};
+
 struct log_config {
     std::string level = "info";  // debug, info, warn, error
     std::string format = "kv";   // kv, json
@@ -161,6 +178,7 @@ struct config {
     dkim_config dkim;
     transport_config transport;
     local_config local;
+    api_config api;
     log_config log;
 };
 
@@ -185,6 +203,14 @@ config_load load_config(const std::string& path,
 // TOML-style, so the output is itself a valid config file), for
 // `herald config show`. The password in redis.url is masked as ***.
 std::string describe(const config& c);
+
+// "host:port" or "[v6]:port" with a port in 1..65535, split; nothing when
+// the text is not of that form.
+struct host_port {
+    std::string host;
+    std::uint16_t port = 0;
+};
+std::optional<host_port> parse_host_port(std::string_view text);
 
 // The URL with its password (userinfo after ':', or the whole userinfo
 // when it has no ':', and any `password=` query value) replaced by ***.

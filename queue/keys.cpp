@@ -59,6 +59,16 @@ std::string suppression_key(std::uint32_t shard, std::string_view tenant,
            ":" + std::string(recipient);
 }
 
+std::string tenant_api_keys_key(std::uint32_t shard, std::string_view tenant) {
+    return shard_prefix(shard) + std::string(key_suffix("api_keys")) + std::string(tenant);
+}
+
+// A request names its key, not its tenant: the lookup by digest cannot
+// know the shard, so every key's digest lives in one slot of its own.
+std::string api_keys_key() {
+    return "hd:{a}:keys";
+}
+
 // Destination domains are shared by every tenant, so their keys live in a
 // slot of their own per domain ({d:<domain>}), not in a tenant's shard.
 std::string domain_limit_key(std::string_view domain) {

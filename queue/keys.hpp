@@ -17,6 +17,8 @@
 //   hd:{sN}:brks:<t>      zset    the tenant's breaker keys (dedupe/lua/breaker.lua)
 //   hd:{sN}:sent:<id>     set     recipients that accepted a message, for its retries
 //   hd:{sN}:supp:<t>:<r>  string  a suppressed recipient of the tenant
+//   hd:{sN}:keys:<t>      hash    the tenant's API keys: id -> {name, created, digest}
+//   hd:{a}:keys           hash    every API key: SHA-256 digest -> "<tenant> <id>" (api/keys)
 //   hd:{d:<domain>}:limit hash    a destination domain's own rate limit
 //   hd:{d:<domain>}:rl    string  its GCRA state
 //   hd:{d}:limited        set     the domains with a limit of their own
@@ -79,6 +81,7 @@ inline constexpr std::array k_key_names{
     key_name{"quota",       ":quota:",    key_bound::expires},
     key_name{"sent",        ":sent:",     key_bound::expires},
     key_name{"suppression", ":supp:",     key_bound::expires},
+    key_name{"api_keys",    ":keys:",     key_bound::per_tenant},  // capped (api/keys.hpp)
 };
 // clang-format on
 
@@ -104,6 +107,9 @@ std::string suppression_key(std::uint32_t shard, std::string_view tenant,
 std::string domain_limit_key(std::string_view domain);
 std::string domain_rate_key(std::string_view domain);
 std::string limited_domains_key();
+// The API keys of a tenant, and of everyone by digest (api/keys.hpp).
+std::string tenant_api_keys_key(std::uint32_t shard, std::string_view tenant);
+std::string api_keys_key();
 // A delivery destination ("mx1.example.net:25"): its own hash tag.
 std::string destination_health_key(std::string_view destination);
 

@@ -414,7 +414,8 @@ TEST(config, describe_lists_every_setting) {
     EXPECT_NE(text.find("log.format = \"kv\"\n"), std::string::npos) << text;
     EXPECT_NE(text.find("dedupe.window_ms = 600000\n"), std::string::npos) << text;
     EXPECT_NE(text.find("breaker.content_max = 20\n"), std::string::npos) << text;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 83);
+    EXPECT_NE(text.find("api.listen = \"127.0.0.1:8025\"\n"), std::string::npos) << text;
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 94);
     EXPECT_NE(text.find("queue.consumer_idle_ms = 3600000\n"), std::string::npos) << text;
 }
 
@@ -424,6 +425,38 @@ TEST(config, describe_hides_secrets) {
     const auto text = describe(c);
     EXPECT_EQ(text.find("hunter2"), std::string::npos);
     EXPECT_NE(text.find("smtp.auth_password = \"***\"\n"), std::string::npos) << text;
+}
+
+TEST(config, describe_never_shows_the_admin_key) {
+    const auto r = load_config("", [](const char* n) -> const char* {
+        return std::string_view(n) == "HERALD_API_ADMIN_KEY" ? "s3cret-admin" : nullptr;
+    });
+    ASSERT_TRUE(r.ok()) << all(r);
+    EXPECT_EQ(r.cfg.api.admin_key, "s3cret-admin");
+    const auto text = describe(r.cfg);
+    EXPECT_EQ(text.find("s3cret-admin"), std::string::npos) << text;
+    EXPECT_NE(text.find("api.admin_key = \"***\"\n"), std::string::npos) << text;
+}
+
+TEST(config, api_listen_must_be_host_and_port) {
+    for (const char* bad : {"8025", "localhost", "127.0.0.1:0", "127.0.0.1:65536", "::1:80",
+                            "[::1]", ":80", "127.0.0.1:80x"}) {
+        const auto r = load_config("", [&](const char* n) -> const char* {
+            return std::string_view(n) == "HERALD_API_LISTEN" ? bad : nullptr;
+        });
+        ASSERT_EQ(r.problems.size(), 1u) << bad;
+        EXPECT_NE(r.problems[0].message.find("api.listen"), std::string::npos) << bad;
+    }
+    for (const char* good : {"127.0.0.1:8025", "[::1]:8025", "0.0.0.0:80", "localhost:1"}) {
+        const auto r = load_config("", [&](const char* n) -> const char* {
+            return std::string_view(n) == "HERALD_API_LISTEN" ? good : nullptr;
+        });
+        EXPECT_TRUE(r.ok()) << good << ": " << all(r);
+    }
+    const auto v6 = parse_host_port("[::1]:8025");
+    ASSERT_TRUE(v6);
+    EXPECT_EQ(v6->host, "::1");
+    EXPECT_EQ(v6->port, 8025);
 }
 
 TEST(config, describe_output_loads_back_as_the_same_config) {

@@ -1,0 +1,39 @@
+// Every route's handler (api/routes.cpp puts them in the table).
+#pragma once
+
+#include "api/http.hpp"
+
+namespace herald::api::handlers {
+
+using boost::asio::awaitable;
+
+awaitable<response> healthz(request&);
+awaitable<response> readyz(request&);
+awaitable<response> openapi(request&);
+
+awaitable<response> post_message(request&);
+awaitable<response> post_batch(request&);
+awaitable<response> get_message(request&);
+
+awaitable<response> list_suppressions(request&);
+awaitable<response> add_suppression(request&);
+awaitable<response> remove_suppression(request&);
+
+awaitable<response> create_tenant(request&);
+awaitable<response> list_tenants(request&);
+awaitable<response> show_tenant(request&);
+awaitable<response> patch_tenant(request&);
+awaitable<response> pause_tenant(request&);
+awaitable<response> resume_tenant(request&);
+awaitable<response> reset_breaker(request&);
+awaitable<response> open_breaker(request&);
+
+awaitable<response> create_key(request&);
+awaitable<response> list_keys(request&);
+awaitable<response> revoke_key(request&);
+
+awaitable<response> list_dead(request&);
+awaitable<response> requeue_dead(request&);
+awaitable<response> purge_dead(request&);
+
+}  // namespace herald::api::handlers

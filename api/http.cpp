@@ -1,0 +1,71 @@
+#include "api/http.hpp"
+
+#include "api/errors.hpp"
+#include "api/json_body.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <ctime>
+
+namespace herald::api {
+
+namespace json = boost::json;
+
+response json_answer(http::status status, const json::value& body) {
+    response r{status, 11};
+    r.set(http::field::content_type, "application/json");
+    r.body() = json::serialize(body);
+    r.body() += '\n';
+    r.prepare_payload();
+    return r;
+}
+
+response error_answer(const error& e) {
+    json::object detail{{"code", e.name()}, {"message", e.detail}};
+    if (!e.field.empty()) detail["field"] = e.field;
+    auto r =
+        json_answer(static_cast<http::status>(e.http_status()), {{"error", std::move(detail)}});
+    if (e.retry_after_s > 0) r.set(http::field::retry_after, std::to_string(e.retry_after_s));
+    return r;
+}
+
+std::string rfc3339(std::int64_t ms) {
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[40];
+    const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms % 1000));
+    return std::string(buf, n) + frac;
+}
+
+std::string query_param(const request& r, std::string_view name) {
+    auto it = r.query.find(name);
+    if (it == r.query.end()) return {};
+    return (*it).value;
+}
+
+result<std::size_t> limit_param(const request& r, std::size_t fallback, std::size_t max) {
+    const auto text = query_param(r, "limit");
+    if (text.empty()) return fallback;
+    std::size_t n = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || p != text.data() + text.size() || n < 1 || n > max)
+        return at_field(make_error(errc::invalid_argument,
+                                   "limit must be a number in 1.." + std::to_string(max)),
+                        "limit");
+    return n;
+}
+
+result<json::object> json_object_body(const request& r, bool empty_ok) {
+    if (empty_ok && r.http.body().empty()) return json::object{};
+    auto v = parse_json_body(r.http.body());
+    if (!v) return v.error();
+    if (!v->is_object())
+        return make_error(api_errc::invalid_json, "the body must be a JSON object");
+    return std::move(v->get_object());
+}
+
+}  // namespace herald::api

@@ -1,0 +1,62 @@
+// What a route handler sees and answers: the parsed request with its path
+// parameters and caller, and a response whose body is JSON (or, for the
+// OpenAPI document, YAML).
+#pragma once
+
+#include "core/error.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/params_view.hpp>
+
+#include <string>
+#include <vector>
+
+namespace herald::api {
+
+namespace http = boost::beast::http;
+
+using http_request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+// Who a request acts for, from its bearer key.
+struct principal {
+    bool admin = false;
+    std::string tenant;  // a tenant key's tenant
+};
+
+struct lane;
+
+struct request {
+    const http_request& http;
+    std::vector<std::string> params;  // the path's {parameters}, decoded, in order
+    boost::urls::params_view query;   // decoded
+    principal who;
+    lane& on;  // this thread's Redis client, admitter and settings
+};
+
+using handler = boost::asio::awaitable<response> (*)(request&);
+
+response json_answer(http::status status, const boost::json::value& body);
+// {"error": {"code", "message", "field"?}} with the code's status, and
+// Retry-After when the error carries one.
+response error_answer(const error& e);
+
+}  // namespace herald::api
+
+namespace herald::api {
+
+// Milliseconds since the epoch as RFC 3339 UTC ("2026-11-29T08:13:08.123Z").
+std::string rfc3339(std::int64_t ms);
+
+// ?limit= (default `fallback`, at most `max`) and ?cursor=, refused with
+// the parameter's name when malformed.
+result<std::size_t> limit_param(const request& r, std::size_t fallback, std::size_t max);
+std::string query_param(const request& r, std::string_view name);
+
+// The request's body as a JSON object (api/json_body), or its error; an
+// empty body is an empty object when `empty_ok`.
+result<boost::json::object> json_object_body(const request& r, bool empty_ok = false);
+
+}  // namespace herald::api

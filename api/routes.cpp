@@ -1,0 +1,89 @@
+#include "api/routes.hpp"
+
+#include "api/handlers.hpp"
+
+#include <array>
+
+namespace herald::api {
+namespace {
+
+using namespace handlers;
+
+// clang-format off
+constexpr std::array k_routes{
+    route{"GET",    "/healthz",                                access::anyone, healthz},
+    route{"GET",    "/readyz",                                 access::anyone, readyz},
+    route{"GET",    "/v1/openapi.yaml",                        access::anyone, openapi},
+
+    route{"POST",   "/v1/messages",                            access::tenant, post_message},
+    route{"POST",   "/v1/messages/batch",                      access::tenant, post_batch},
+    route{"GET",    "/v1/messages/{id}",                       access::tenant, get_message},
+
+    route{"GET",    "/v1/suppressions",                        access::tenant, list_suppressions},
+    route{"POST",   "/v1/suppressions",                        access::tenant, add_suppression},
+    route{"DELETE", "/v1/suppressions/{address}",              access::tenant, remove_suppression},
+
+    route{"POST",   "/v1/tenants",                             access::admin,  create_tenant},
+    route{"GET",    "/v1/tenants",                             access::admin,  list_tenants},
+    route{"GET",    "/v1/tenants/{tenant}",                    access::admin,  show_tenant},
+    route{"PATCH",  "/v1/tenants/{tenant}",                    access::admin,  patch_tenant},
+    route{"POST",   "/v1/tenants/{tenant}/pause",              access::admin,  pause_tenant},
+    route{"POST",   "/v1/tenants/{tenant}/resume",             access::admin,  resume_tenant},
+    route{"POST",   "/v1/tenants/{tenant}/breakers/{kind}/reset", access::admin, reset_breaker},
+    route{"POST",   "/v1/tenants/{tenant}/breakers/{kind}/open",  access::admin, open_breaker},
+    route{"POST",   "/v1/tenants/{tenant}/keys",               access::admin,  create_key},
+    route{"GET",    "/v1/tenants/{tenant}/keys",               access::admin,  list_keys},
+    route{"DELETE", "/v1/tenants/{tenant}/keys/{id}",          access::admin,  revoke_key},
+    route{"GET",    "/v1/tenants/{tenant}/dead",               access::admin,  list_dead},
+    route{"POST",   "/v1/tenants/{tenant}/dead/{id}/requeue",  access::admin,  requeue_dead},
+    route{"DELETE", "/v1/tenants/{tenant}/dead",               access::admin,  purge_dead},
+};
+// clang-format on
+
+// The template's segments, split once per call; paths are short.
+bool matches(std::string_view tmpl, const std::vector<std::string>& segments,
+             std::vector<std::string>& params) {
+    params.clear();
+    tmpl.remove_prefix(1);
+    std::size_t i = 0;
+    while (!tmpl.empty()) {
+        const auto slash = tmpl.find('/');
+        const auto part = tmpl.substr(0, slash);
+        tmpl = slash == std::string_view::npos ? std::string_view{} : tmpl.substr(slash + 1);
+        if (i >= segments.size()) return false;
+        if (part.starts_with('{')) {
+            if (segments[i].empty()) return false;
+            params.push_back(segments[i]);
+        } else if (part != segments[i]) {
+            return false;
+        }
+        ++i;
+    }
+    return i == segments.size();
+}
+
+}  // namespace
+
+std::span<const route> routes() {
+    return k_routes;
+}
+
+route_match match_route(std::string_view method, const std::vector<std::string>& segments) {
+    route_match m;
+    std::vector<std::string> params;
+    for (const auto& r : k_routes) {
+        if (!matches(r.path, segments, params)) continue;
+        // "/v1/messages/batch" is also "/v1/messages/{id}": the literal
+        // route comes first in the table and wins.
+        if (r.method != method) {
+            m.other_method = true;
+            continue;
+        }
+        m.found = &r;
+        m.params = std::move(params);
+        return m;
+    }
+    return m;
+}
+
+}  // namespace herald::api

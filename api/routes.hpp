@@ -1,0 +1,37 @@
+// The route table: every method and path the server answers, who may call
+// it, and its handler. api/openapi.yaml lists exactly these (a test holds
+// the two together).
+#pragma once
+
+#include "api/http.hpp"
+
+#include <span>
+#include <string_view>
+
+namespace herald::api {
+
+enum class access {
+    anyone,  // no key (health, the OpenAPI document)
+    tenant,  // a tenant key: acts on its own tenant only
+    admin,   // an admin key
+};
+
+struct route {
+    std::string_view method;
+    std::string_view path;  // "/v1/messages/{id}": a {name} matches one segment
+    access who;
+    handler fn;
+};
+
+std::span<const route> routes();
+
+struct route_match {
+    const route* found = nullptr;
+    std::vector<std::string> params;
+    bool other_method = false;  // the path exists with another method: 405
+};
+
+// `segments` decoded, without the leading empty one.
+route_match match_route(std::string_view method, const std::vector<std::string>& segments);
+
+}  // namespace herald::api

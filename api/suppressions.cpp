@@ -1,0 +1,78 @@
+// The tenant's own suppression list: GET, POST and DELETE /v1/suppressions.
+#include "queue/suppressions.hpp"
+#include "api/errors.hpp"
+#include "api/handlers.hpp"
+#include "api/json_body.hpp"
+#include "api/lane.hpp"
+
+#include <boost/json.hpp>
+
+namespace herald::api::handlers {
+
+namespace json = boost::json;
+
+awaitable<response> list_suppressions(request& r) {
+    auto limit = limit_param(r, 100, 1000);
+    if (!limit) co_return error_answer(limit.error());
+    auto page = co_await queue::list_suppressions(r.on.redis, r.on.cfg.queue.shards, r.who.tenant,
+                                                  query_param(r, "cursor"), *limit);
+    if (!page) co_return error_answer(page.error());
+    json::array out;
+    for (const auto& s : page->items) {
+        json::object o{{"recipient", s.recipient}, {"reason", s.reason}};
+        o["created_at"] =
+            s.created_ms > 0 ? json::value(rfc3339(s.created_ms)) : json::value(nullptr);
+        o["expires_at"] =
+            s.expires_ms > 0 ? json::value(rfc3339(s.expires_ms)) : json::value(nullptr);
+        out.push_back(std::move(o));
+    }
+    json::value next =
+        page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
+    co_return json_answer(http::status::ok,
+                          {{"suppressions", std::move(out)}, {"next_cursor", next}});
+}
+
+// {"recipient", "reason"?, "ttl_s"?}: by default a year.
+awaitable<response> add_suppression(request& r) {
+    auto body = json_object_body(r);
+    if (!body) co_return error_answer(body.error());
+    static constexpr std::array<std::string_view, 3> k_fields{"recipient", "reason", "ttl_s"};
+    if (auto ok = only_known_fields(*body, k_fields); !ok) co_return error_answer(ok.error());
+    const auto* rcpt = body->if_contains("recipient");
+    if (!rcpt || !rcpt->is_string() || rcpt->get_string().empty() ||
+        rcpt->get_string().size() > 320)
+        co_return error_answer(at_field(
+            make_error(errc::invalid_argument, "an address or number of at most 320 bytes"),
+            "recipient"));
+    std::string reason = "manual";
+    if (const auto* v = body->if_contains("reason")) {
+        if (!v->is_string() || v->get_string().size() > 200)
+            co_return error_answer(at_field(
+                make_error(api_errc::invalid_json, "must be a string of at most 200 bytes"),
+                "reason"));
+        reason = v->get_string();
+    }
+    std::uint64_t ttl_s = 365ull * 86400;
+    if (const auto* v = body->if_contains("ttl_s")) {
+        if (!v->is_int64() || v->get_int64() < 1 || v->get_int64() > 10ll * 365 * 86400)
+            co_return error_answer(at_field(
+                make_error(api_errc::invalid_json, "must be whole seconds in 1..315360000"),
+                "ttl_s"));
+        ttl_s = static_cast<std::uint64_t>(v->get_int64());
+    }
+    const std::string recipient(rcpt->get_string());
+    auto ok = co_await queue::add_suppression(r.on.redis, r.on.cfg.queue.shards, r.who.tenant,
+                                              recipient, reason, ttl_s);
+    if (!ok) co_return error_answer(at_field(ok.error(), "recipient"));
+    co_return json_answer(http::status::created, {{"recipient", recipient}});
+}
+
+awaitable<response> remove_suppression(request& r) {
+    auto gone = co_await queue::remove_suppression(r.on.redis, r.on.cfg.queue.shards, r.who.tenant,
+                                                   r.params[0]);
+    if (!gone) co_return error_answer(gone.error());
+    if (!*gone) co_return error_answer(make_error(api_errc::not_found, "no such suppression"));
+    co_return response{http::status::no_content, 11};
+}
+
+}  // namespace herald::api::handlers
