@@ -123,14 +123,15 @@ asio::awaitable<void> server::lane_runtime::serve(tcp::socket socket) {
                    hec == asio::error::operation_aborted || hec == asio::error::eof ||
                    hec == asio::error::connection_reset) {
             break;
+        } else if (hec == http::error::body_limit ||
+                   (!hec && parser.content_length() &&
+                    *parser.content_length() > api.max_body_bytes)) {
+            // Beast refuses a Content-Length over the limit with the header.
+            early = refusal(make_error(errc::payload_too_large,
+                                       "the body is over api.max_body_bytes (" +
+                                           std::to_string(api.max_body_bytes) + " bytes)"));
         } else if (hec) {
             early = refusal(make_error(errc::invalid_argument, "not HTTP/1.1: " + hec.message()));
-        } else if (const auto length = parser.content_length();
-                   length && *length > api.max_body_bytes) {
-            early = refusal(
-                make_error(errc::payload_too_large, "the body is " + std::to_string(*length) +
-                                                        " bytes, api.max_body_bytes is " +
-                                                        std::to_string(api.max_body_bytes)));
         }
         if (!early && !parser.is_done()) {
             if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {

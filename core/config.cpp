@@ -607,7 +607,7 @@ std::optional<host_port> parse_host_port(std::string_view text) {
     }
     unsigned n = 0;
     auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
-    if (host.empty() || ec != std::errc{} || p != port.data() + port.size() || n == 0 || n > 65535)
+    if (host.empty() || ec != std::errc{} || p != port.data() + port.size() || n > 65535)
         return std::nullopt;
     return host_port{std::string(host), static_cast<std::uint16_t>(n)};
 }

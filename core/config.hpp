@@ -204,7 +204,7 @@ config_load load_config(const std::string& path,
 // `herald config show`. The password in redis.url is masked as ***.
 std::string describe(const config& c);
 
-// "host:port" or "[v6]:port" with a port in 1..65535, split; nothing when
+// "host:port" or "[v6]:port" with a port in 0..65535 (0: any free port), split; nothing when
 // the text is not of that form.
 struct host_port {
     std::string host;

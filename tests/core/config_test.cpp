@@ -439,7 +439,7 @@ TEST(config, describe_never_shows_the_admin_key) {
 }
 
 TEST(config, api_listen_must_be_host_and_port) {
-    for (const char* bad : {"8025", "localhost", "127.0.0.1:0", "127.0.0.1:65536", "::1:80",
+    for (const char* bad : {"8025", "localhost", "127.0.0.1:-1", "127.0.0.1:65536", "::1:80",
                             "[::1]", ":80", "127.0.0.1:80x"}) {
         const auto r = load_config("", [&](const char* n) -> const char* {
             return std::string_view(n) == "HERALD_API_LISTEN" ? bad : nullptr;
