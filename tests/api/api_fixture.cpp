@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <stdexcept>
 
 namespace herald::test {
@@ -147,8 +149,40 @@ void api_fixture::start_server() {
     ASSERT_TRUE(ok) << ok.error().to_string();
 }
 
+// Every answer the test received must be one the OpenAPI document
+// describes: its status for that route, and a body of its schema.
 void api_fixture::TearDown() {
     srv.reset();  // drains and joins
+    if (seen.empty()) return;
+    const auto file = server.dir() / "answers.jsonl";
+    {
+        std::ofstream out(file);
+        for (const auto& [method, target, a] : seen) {
+            json::object record{{"method", method}, {"path", target}, {"status", a.status}};
+            boost::system::error_code ec;
+            auto body = json::parse(a.body, ec);
+            record["body"] = a.body.empty() ? json::value(nullptr)
+                             : ec           ? json::value(a.body)
+                                            : body;
+            json::object headers;
+            for (const auto& [k, v] : a.headers)
+                headers[k] = v;
+            record["headers"] = std::move(headers);
+            out << json::serialize(record) << "\n";
+        }
+    }
+    const std::string cmd = std::string("/usr/bin/python3 ") + HERALD_OPENAPI_CHECK + " --doc " +
+                            HERALD_OPENAPI + " responses " + file.string() + " 2>&1";
+    std::string report;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        char buf[4096];
+        while (auto n = std::fread(buf, 1, sizeof buf, p))
+            report.append(buf, n);
+        EXPECT_EQ(::pclose(p), 0) << "answers that the OpenAPI document does not describe:\n"
+                                  << report;
+    } else {
+        ADD_FAILURE() << "cannot run " << cmd;
+    }
 }
 
 std::string api_fixture::request_text(const std::string& method, const std::string& target,
