@@ -25,18 +25,18 @@ constexpr std::array k_routes{
 
     route{"POST",   "/v1/tenants",                             access::admin,  create_tenant},
     route{"GET",    "/v1/tenants",                             access::admin,  list_tenants},
-    route{"GET",    "/v1/tenants/{tenant}",                    access::admin,  show_tenant},
-    route{"PATCH",  "/v1/tenants/{tenant}",                    access::admin,  patch_tenant},
-    route{"POST",   "/v1/tenants/{tenant}/pause",              access::admin,  pause_tenant},
-    route{"POST",   "/v1/tenants/{tenant}/resume",             access::admin,  resume_tenant},
-    route{"POST",   "/v1/tenants/{tenant}/breakers/{kind}/reset", access::admin, reset_breaker},
-    route{"POST",   "/v1/tenants/{tenant}/breakers/{kind}/open",  access::admin, open_breaker},
-    route{"POST",   "/v1/tenants/{tenant}/keys",               access::admin,  create_key},
-    route{"GET",    "/v1/tenants/{tenant}/keys",               access::admin,  list_keys},
-    route{"DELETE", "/v1/tenants/{tenant}/keys/{id}",          access::admin,  revoke_key},
-    route{"GET",    "/v1/tenants/{tenant}/dead",               access::admin,  list_dead},
-    route{"POST",   "/v1/tenants/{tenant}/dead/{id}/requeue",  access::admin,  requeue_dead},
-    route{"DELETE", "/v1/tenants/{tenant}/dead",               access::admin,  purge_dead},
+    route{"GET",    "/v1/tenants/{t}",                    access::admin,  show_tenant},
+    route{"PATCH",  "/v1/tenants/{t}",                    access::admin,  patch_tenant},
+    route{"POST",   "/v1/tenants/{t}/pause",              access::admin,  pause_tenant},
+    route{"POST",   "/v1/tenants/{t}/resume",             access::admin,  resume_tenant},
+    route{"POST",   "/v1/tenants/{t}/breakers/{kind}/reset", access::admin, reset_breaker},
+    route{"POST",   "/v1/tenants/{t}/breakers/{kind}/open",  access::admin, open_breaker},
+    route{"POST",   "/v1/tenants/{t}/keys",               access::admin,  create_key},
+    route{"GET",    "/v1/tenants/{t}/keys",               access::admin,  list_keys},
+    route{"DELETE", "/v1/tenants/{t}/keys/{id}",          access::admin,  revoke_key},
+    route{"GET",    "/v1/tenants/{t}/dead",               access::admin,  list_dead},
+    route{"POST",   "/v1/tenants/{t}/dead/{id}/requeue",  access::admin,  requeue_dead},
+    route{"DELETE", "/v1/tenants/{t}/dead",               access::admin,  purge_dead},
 };
 // clang-format on
 
@@ -76,7 +76,8 @@ route_match match_route(std::string_view method, const std::vector<std::string>&
         // "/v1/messages/batch" is also "/v1/messages/{id}": the literal
         // route comes first in the table and wins.
         if (r.method != method) {
-            m.other_method = true;
+            if (!m.allowed.empty()) m.allowed += ", ";
+            m.allowed += r.method;
             continue;
         }
         m.found = &r;

@@ -28,7 +28,7 @@ std::span<const route> routes();
 struct route_match {
     const route* found = nullptr;
     std::vector<std::string> params;
-    bool other_method = false;  // the path exists with another method: 405
+    std::string allowed;  // not found, but the path takes these methods: 405
 };
 
 // `segments` decoded, without the leading empty one.

@@ -179,13 +179,13 @@ asio::awaitable<response> server::lane_runtime::dispatch(const http_request& req
     for (auto s : target->segments())
         segments.push_back(s);
     auto m = match_route(req.method_string(), segments);
-    if (!m.found) {
-        co_return error_answer(m.other_method ? make_error(api_errc::method_not_allowed,
-                                                           std::string(req.method_string()) +
-                                                               " is not "
-                                                               "allowed on this path")
-                                              : make_error(api_errc::not_found, "no such route"));
+    if (!m.found && !m.allowed.empty()) {
+        auto answer = error_answer(make_error(
+            api_errc::method_not_allowed, std::string(req.method_string()) + " is not allowed here"));
+        answer.set(http::field::allow, m.allowed);
+        co_return answer;
     }
+    if (!m.found) co_return error_answer(make_error(api_errc::not_found, "no such route"));
     principal who;
     if (m.found->who != access::anyone) {
         auto id = co_await l.auth.identify(req);

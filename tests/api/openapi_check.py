@@ -22,7 +22,8 @@
 PATH may be concrete (/v1/messages/1795679092742-0-e3?x=1) or written as
 in the document (/v1/messages/{id}). A path the document does not have, or
 a method it does not list for the path, is checked against the document's
-x-unrouted-responses (404, 405). Every mismatch is printed, one a line,
+x-unrouted-responses (404, 405), and so is a status the route does not
+document (what the server refuses before routing: 413, 431). Every mismatch is printed, one a line,
 with the record, the place in the body and what is wrong; the exit status
 is 0 when everything conforms, 1 on any mismatch, 2 on a usage error or an
 unreadable document. Runs on Debian's /usr/bin/python3 with python3-yaml and
@@ -175,6 +176,8 @@ def find_response(doc, method, path, status):
     for key in (str(status), f"{str(status)[0]}XX", "default"):
         if key in responses:
             return doc.deref(responses[key]), name
+    if str(status) in unrouted:  # refused before routing, on any path
+        return doc.deref(unrouted[str(status)]), f"{name} (before routing)"
     return None, f"status {status} is not documented for {method} {template} (documented: {', '.join(responses)})"
 
 

@@ -167,6 +167,7 @@ TEST_F(server_test, unknown_routes_and_methods) {
     auto m = as_acme("PUT", "/v1/messages", api_email());
     EXPECT_EQ(m.status, 405);
     EXPECT_EQ(m.code(), "method_not_allowed");
+    EXPECT_EQ(m.headers["allow"], "POST");
 }
 
 TEST_F(server_test, a_batch_answers_every_item_in_order_and_one_bad_item_fails_alone) {
