@@ -58,10 +58,10 @@ awaitable<response> breaker(request& r, const char* action) {
         subject = s->get_string();
     }
     if (const auto* s = body->if_contains("seconds")) {
-        if (!s->is_int64() || s->get_int64() < 1 || s->get_int64() > 30 * 86400)
+        if (!s->is_int64() || s->get_int64() < 1 || s->get_int64() > 86400)
             co_return error_answer(
                 at_field(make_error(api_errc::invalid_json,
-                                    "must be a whole number of seconds in 1..2592000"),
+                                    "must be a whole number of seconds in 1..86400"),
                          "seconds"));
         seconds = static_cast<std::uint64_t>(s->get_int64());
     }
@@ -183,7 +183,7 @@ awaitable<response> create_key(request& r) {
     if (auto ok = only_known_fields(*body, k_fields); !ok) co_return error_answer(ok.error());
     std::string name;
     if (const auto* n = body->if_contains("name")) {
-        if (!n->is_string() || n->get_string().size() > 200)
+        if (!n->is_string() || n->get_string().size() > 128)
             co_return error_answer(at_field(
                 make_error(api_errc::invalid_json, "must be a string of at most 200 bytes"),
                 "name"));

@@ -32,7 +32,7 @@ awaitable<response> list_suppressions(request& r) {
                           {{"suppressions", std::move(out)}, {"next_cursor", next}});
 }
 
-// {"recipient", "reason"?, "ttl_s"?}: by default a year.
+// {"recipient", "reason"?, "ttl_s"?}: by default 180 days.
 awaitable<response> add_suppression(request& r) {
     auto body = json_object_body(r);
     if (!body) co_return error_answer(body.error());
@@ -52,7 +52,7 @@ awaitable<response> add_suppression(request& r) {
                 "reason"));
         reason = v->get_string();
     }
-    std::uint64_t ttl_s = 365ull * 86400;
+    std::uint64_t ttl_s = 180ull * 86400;
     if (const auto* v = body->if_contains("ttl_s")) {
         if (!v->is_int64() || v->get_int64() < 1 || v->get_int64() > 10ll * 365 * 86400)
             co_return error_answer(at_field(
