@@ -59,10 +59,9 @@ awaitable<response> breaker(request& r, const char* action) {
     }
     if (const auto* s = body->if_contains("seconds")) {
         if (!s->is_int64() || s->get_int64() < 1 || s->get_int64() > 86400)
-            co_return error_answer(
-                at_field(make_error(api_errc::invalid_json,
-                                    "must be a whole number of seconds in 1..86400"),
-                         "seconds"));
+            co_return error_answer(at_field(
+                make_error(api_errc::invalid_json, "must be a whole number of seconds in 1..86400"),
+                "seconds"));
         seconds = static_cast<std::uint64_t>(s->get_int64());
     }
     auto changed = co_await tenant_admin::breaker(r.on.redis, shards(r), *tenant, action,

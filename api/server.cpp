@@ -180,8 +180,9 @@ asio::awaitable<response> server::lane_runtime::dispatch(const http_request& req
         segments.push_back(s);
     auto m = match_route(req.method_string(), segments);
     if (!m.found && !m.allowed.empty()) {
-        auto answer = error_answer(make_error(
-            api_errc::method_not_allowed, std::string(req.method_string()) + " is not allowed here"));
+        auto answer =
+            error_answer(make_error(api_errc::method_not_allowed,
+                                    std::string(req.method_string()) + " is not allowed here"));
         answer.set(http::field::allow, m.allowed);
         co_return answer;
     }

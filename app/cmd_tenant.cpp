@@ -132,8 +132,10 @@ int cmd_tenant(const args& all) {
         });
     if (breaker && (a[1] == "reset" || a[1] == "open") && a.size() <= 5)
         return run(*cfg, [&](redis::client& r) -> asio::awaitable<json_result> {
-            auto n = co_await admin::breaker(r, shards, tenant, a[1], a.size() > 3 ? a[3] : "",
-                                             a.size() > 4 ? a[4] : "", seconds);
+            // Built before the co_await: GCC 12 miscompiles temporaries of a
+            // conditional inside its operand (PITFALLS.md).
+            std::string kind = a.size() > 3 ? a[3] : "", subject = a.size() > 4 ? a[4] : "";
+            auto n = co_await admin::breaker(r, shards, tenant, a[1], kind, subject, seconds);
             if (!n) co_return n.error();
             co_return json::value{{"changed", *n}};
         });

@@ -41,7 +41,8 @@ TEST_F(admin_test, settings_are_shown_and_patched_all_or_nothing) {
                         R"({"settings":{"breaker.content.max":7,"no.such":1}})");
     EXPECT_EQ(bad.status, 400);
     EXPECT_EQ(bad.field(), "settings.no.such");
-    auto unset = as_admin("PATCH", "/v1/tenants/acme", R"({"settings":{"breaker.content.max":null}})");
+    auto unset =
+        as_admin("PATCH", "/v1/tenants/acme", R"({"settings":{"breaker.content.max":null}})");
     EXPECT_FALSE(unset.json().at("overrides").as_object().contains("breaker.content.max"));
     EXPECT_EQ(as_admin("PATCH", "/v1/tenants/acme", R"({"settings":{"x":true}})").status, 400);
 }

@@ -3,9 +3,11 @@
 // and a non-zero exit; `herald tenant`, `herald limits` and
 // `herald config check` do what they say.
 #include "queue/keys.hpp"
+#include "tests/api/api_fixture.hpp"
 #include "tests/support/redis_server.hpp"
 
 #include <gtest/gtest.h>
+
 #include <boost/json.hpp>
 
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace herald {
 namespace {
@@ -34,6 +37,7 @@ struct cli_test : ::testing::Test {
     void SetUp() override {
         fs::create_directories(dir);
         std::ofstream(config) << "[redis]\nurl = \"" << server.url() << "\"\n[queue]\nshards = 4\n"
+                              << "[api]\nlisten = \"127.0.0.1:0\"\n"
                               << "[transport]\ncapture_dir = \"" << (dir / "capture").string()
                               << "\"\n";
         // A worker process initialises the shards, as in production.
@@ -76,6 +80,8 @@ struct cli_test : ::testing::Test {
 TEST_F(cli_test, help_is_not_an_error_and_a_usage_error_is) {
     for (const auto& cmd : std::vector<std::vector<std::string>>{{"up", "--help"},
                                                                  {"work", "--help"},
+                                                                 {"serve", "--help"},
+                                                                 {"key", "--help"},
                                                                  {"enqueue", "--help"},
                                                                  {"tenant", "--help"},
                                                                  {"limits", "-h"},
@@ -125,6 +131,84 @@ TEST_F(cli_test, the_up_banner_tells_where_messages_go_for_the_configured_transp
     EXPECT_EQ(smtp.out.find("capture"), std::string::npos) << smtp.out;
     EXPECT_NE(smtp.out.find("  smtp     relay via 127.0.0.1:"), std::string::npos) << smtp.out;
     EXPECT_NE(smtp.out.find("(tls none)"), std::string::npos) << smtp.out;
+}
+
+TEST_F(cli_test, up_serves_the_api_and_only_its_own_local_stack_gets_a_demo_key) {
+    auto shared = herald({"up", "--config", config.string()}, 1000);
+    EXPECT_NE(shared.out.find("  api      http://127.0.0.1:"), std::string::npos) << shared.out;
+    EXPECT_EQ(shared.out.find("  key "), std::string::npos)
+        << "not on a Redis herald did not start";
+
+    // The README's path: a local stack, its demo key, a curl.
+    const auto local_port = test::free_port();
+    const auto api_port = test::free_port();
+    const fs::path local = dir / "local";
+    std::ofstream(dir / "local.toml")
+        << "[local]\nport = " << local_port << "\ndata_dir = \"" << (local / "redis").string()
+        << "\"\n[transport]\ncapture_dir = \"" << (local / "capture").string()
+        << "\"\n[api]\nlisten = \"127.0.0.1:" << api_port << "\"\n";
+    run_result up;
+    std::thread stack([&] {
+        up = herald({"up", "--config", (dir / "local.toml").string()}, 6000);
+    });
+    const auto key_file = local / "redis" / "demo-api-key";
+    std::string key;
+    for (int i = 0; i < 80 && key.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::ifstream(key_file) >> key;
+    }
+    ASSERT_EQ(key.rfind("hk_", 0), 0u) << "the demo key is kept under the data folder";
+    EXPECT_EQ(fs::status(key_file).permissions() & fs::perms::others_read, fs::perms::none);
+    const std::string body =
+        R"({"channel":"email","from":"app@example.com","to":"you@example.com","subject":"hi","text":"hello"})";
+    test::http_answer answer;
+    for (int i = 0; i < 40 && answer.status != 202; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        try {
+            test::raw_connection c(api_port);
+            c.send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key +
+                   "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+            answer = c.read();
+        } catch (const std::exception&) {
+        }
+    }
+    EXPECT_EQ(answer.status, 202) << answer.body;
+    bool captured = false;
+    for (int i = 0; i < 40 && !captured; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        captured = fs::exists(local / "capture") && !fs::is_empty(local / "capture");
+    }
+    EXPECT_TRUE(captured) << "the worker of the same stack delivered it";
+    stack.join();
+    EXPECT_NE(up.out.find("  key      " + key), std::string::npos) << up.out;
+    // The next run keeps the key that still works.
+    auto again = herald({"up", "--config", (dir / "local.toml").string()}, 2500);
+    EXPECT_NE(again.out.find("  key      " + key), std::string::npos) << again.out;
+}
+
+TEST_F(cli_test, tenants_and_keys_from_the_cli) {
+    EXPECT_TRUE(tenant({"create", "acme"}).doc().at("created").as_bool());
+    EXPECT_FALSE(tenant({"create", "acme"}).doc().at("created").as_bool());
+    EXPECT_EQ(tenant({"create", "no spaces"}).status, 1);
+    EXPECT_EQ(tenant({"list"}).doc().at("tenants"), json::parse(R"(["acme"])"));
+    auto key = [&](std::vector<std::string> extra) {
+        std::vector<std::string> a{"key"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        a.insert(a.end(), {"--config", config.string()});
+        return herald(a);
+    };
+    auto made = key({"create", "--tenant", "acme", "--name", "ci"});
+    ASSERT_EQ(made.status, 0) << made.out;
+    const std::string id(made.doc().at("id").as_string());
+    EXPECT_EQ(made.doc().at("key").as_string().size(), 46u);
+    auto listed = key({"list", "--tenant", "acme"});
+    EXPECT_EQ(listed.doc().at("keys").at(0).at("name"), "ci");
+    EXPECT_EQ(listed.out.find(made.doc().at("key").as_string().c_str()), std::string::npos);
+    EXPECT_EQ(key({"create", "--tenant", "nobody"}).doc().at("error").at("code"), "not_found");
+    EXPECT_EQ(key({"revoke", "--tenant", "acme", id}).doc().at("revoked").as_string(), id);
+    EXPECT_EQ(key({"revoke", "--tenant", "acme", id}).status, 1);
+    EXPECT_EQ(key({"revoke", "--tenant", "acme"}).status, 2) << "revoke names the key";
+    EXPECT_EQ(key({"list"}).status, 2) << "--tenant is required";
 }
 
 TEST_F(cli_test, enqueue_answers_ids_duplicates_and_replays) {
