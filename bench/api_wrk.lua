@@ -66,7 +66,7 @@ local function email(id)
     .. '"to":["Customer ' .. id .. ' <customer-' .. id .. '@example.com>"],'
     .. '"reply_to":"support@acme.example",'
     .. '"subject":"Your invoice INV-' .. id .. ' is ready",'
-    .. '"headers":{"List-Unsubscribe":"<https://acme.example/u/' .. id .. '>"},'
+    .. '"headers":{"X-Invoice":"INV-' .. id .. '"},'
     .. '"tags":["invoice","billing"],"metadata":{"invoice_id":"INV-' .. id .. '"},'
     .. '"html":"<p>Hello,</p><p>Your invoice <b>INV-' .. id .. '</b> for <b>EUR 49.00</b> is ready.</p>",'
     .. '"text":"Hello,\\n\\nYour invoice INV-' .. id .. ' for EUR 49.00 is ready.\\n\\n'
