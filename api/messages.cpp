@@ -60,10 +60,13 @@ result<queue::admission> admission_from(const std::string& tenant, json::object&
         item.erase("idempotency_key");
     }
     item.erase("channel");
-    auto msg = parse_message(*ch, json::value(std::move(item)));
+    const json::value payload(std::move(item));
+    auto msg = parse_message(*ch, payload);
     if (!msg) return blame(msg.error());
     if (auto ok = mime::validate(*msg); !ok) return blame(ok.error());
-    return dedupe::admission_of(tenant, *msg, serialize(*msg), std::move(idempotency_key));
+    // The payload is the body as parsed: only known fields, checked above,
+    // and the worker parses it with the same parse_message.
+    return dedupe::admission_of(tenant, *msg, json::serialize(payload), std::move(idempotency_key));
 }
 
 // 202 for a new message, 200 for a repeat inside the dedupe window.

@@ -124,6 +124,30 @@ result<std::string> idn_to_ascii(std::string_view domain) {
     return std::string(out);
 }
 
+// Letters, digits, hyphens and dots only, and no label whose third and
+// fourth characters are "--".
+bool plain_ldh(std::string_view domain) {
+    std::size_t label_start = 0;
+    for (std::size_t i = 0; i < domain.size(); ++i) {
+        const char c = domain[i];
+        if (c == '.') {
+            label_start = i + 1;
+        } else if (c == '-') {
+            if (i == label_start + 2 && i + 1 < domain.size() && domain[i + 1] == '-') return false;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
 result<void> check_ldh(std::string_view domain) {
     auto invalid = [&](const char* why) { return bad("domain " + std::string(domain) + why); };
     std::size_t labels = 0, start = 0;
@@ -167,9 +191,12 @@ std::string quoted(std::string_view s) {
 result<std::string> to_ascii_domain(std::string_view domain) {
     if (domain.empty()) return bad("empty domain");
     if (domain.front() == '[') return bad("address literals are not supported");
-    // ASCII goes through libidn2 as well: it lower-cases, and it checks
-    // that "xn--" labels are valid A-labels.
-    auto ascii = idn_to_ascii(domain);
+    // A plain ASCII name (no label with "--" at positions 3-4, where
+    // A-labels and IDNA's reserved forms live) is what libidn2 would
+    // return, lower-cased; it takes a quarter of the API's time per
+    // request otherwise. Everything else goes through libidn2, which
+    // converts U-labels and checks A-labels.
+    result<std::string> ascii = plain_ldh(domain) ? lower(domain) : idn_to_ascii(domain);
     if (!ascii) return ascii.error();
     if (ascii->size() > k_max_domain) return bad("domain longer than 255 octets");
     if (auto r = check_ldh(*ascii); !r) return r.error();

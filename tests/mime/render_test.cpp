@@ -5,6 +5,7 @@
 // no line over 998 characters, header lines within 78 where foldable; an
 // RFC 6532 message (UTF-8 local parts) has UTF-8 in its header fields only.
 #include "mime/render.hpp"
+#include "mime/address.hpp"
 #include "mime/encode.hpp"
 #include "smtp/errors.hpp"
 #include "tests/mime/sample.hpp"
@@ -806,6 +807,29 @@ TEST(encode_words, never_split_a_character_and_stay_within_75) {
         subject += (subject.empty() ? "" : " ") + w;
     const auto s = parse_back("Subject: " + subject + "\r\n\r\n");
     EXPECT_EQ(field(s, "Subject"), text);
+}
+
+}  // namespace
+}  // namespace herald::mime
+
+namespace herald::mime {
+namespace {
+
+// Plain ASCII domains skip libidn2 (mime/address.cpp): the answer must be
+// what libidn2 gives, and anything IDNA has a say on still goes through it.
+TEST(address, ascii_domains_are_lower_cased_and_idna_forms_still_checked) {
+    for (const auto& [in, out] : std::vector<std::pair<std::string, std::string>>{
+             {"A@Example.ORG", "example.org"},
+             {"a@mx-1.Mail.example", "mx-1.mail.example"},
+             {"a@xn--bcher-kva.example", "xn--bcher-kva.example"},
+             {"a@BÜCHER.example", "xn--bcher-kva.example"}}) {
+        auto m = parse_mailbox(in);
+        ASSERT_TRUE(m) << in << ": " << m.error().to_string();
+        EXPECT_EQ(m->domain, out) << in;
+    }
+    EXPECT_EQ(parse_mailbox("A@Example.ORG")->local_part, "A") << "local parts keep their case";
+    for (const char* bad : {"a@xn--a.example", "a@XN--A.example", "a@-a.example"})
+        EXPECT_FALSE(parse_mailbox(bad)) << bad;
 }
 
 }  // namespace
