@@ -16,6 +16,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/url/parse.hpp>
 
+#include <sys/resource.h>
+
 #include <list>
 
 namespace herald::api {
@@ -101,10 +103,11 @@ asio::awaitable<void> server::lane_runtime::serve(tcp::socket socket) {
     for (;;) {
         if (draining) break;
         // Waiting for a request: the idle timeout. Its first byte starts
-        // the header's own clock.
+        // the header's own clock. A small first read keeps an idle
+        // connection's buffer small; the parser's reads grow it.
         if (buffer.size() == 0) {
             c.stream.expires_after(milliseconds(api.idle_timeout_ms));
-            auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(4096), k_tuple);
+            auto [ec, n] = co_await c.stream.async_read_some(buffer.prepare(512), k_tuple);
             if (ec) break;
             buffer.commit(n);
         }
@@ -162,6 +165,8 @@ asio::awaitable<void> server::lane_runtime::serve(tcp::socket socket) {
         auto [wec, wn] = co_await http::async_write(c.stream, answer, k_tuple);
         c.busy = false;
         if (wec || !answer.keep_alive()) break;
+        // A big request's buffer is not kept while the connection idles.
+        if (buffer.size() == 0 && buffer.capacity() > 65536) buffer.shrink_to_fit();
     }
     boost::system::error_code ignored;
     c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -242,6 +247,25 @@ server::~server() {
     join();
 }
 
+namespace {
+
+// api.max_connections descriptors and more: the soft limit goes up to
+// the hard one (often 1024 and 524288), and a limit still too low is said.
+void raise_descriptor_limit(std::uint32_t connections) {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    if (lim.rlim_cur < connections + 64u)
+        log::warn("api.descriptor_limit",
+                  {{"limit", static_cast<std::int64_t>(lim.rlim_cur)},
+                   {"max_connections", static_cast<std::int64_t>(connections)}});
+}
+
+}  // namespace
+
 result<void> server::start() {
     auto where = parse_host_port(cfg_.api.listen);
     if (!where) return make_error(errc::invalid_argument, "api.listen must be host:port");
@@ -258,6 +282,7 @@ result<void> server::start() {
         return make_error(errc::invalid_argument,
                           "api.listen: cannot resolve " + where->host + ": " + ec.message());
     tcp::endpoint at = found.begin()->endpoint();
+    raise_descriptor_limit(cfg_.api.max_connections);
 
     const unsigned n =
         cfg_.api.threads ? cfg_.api.threads : std::max(1u, std::thread::hardware_concurrency());
