@@ -17,7 +17,9 @@
 
 namespace herald::queue::contract {
 
-inline constexpr int protocol = 2;
+// 3: settle's D and X records carry what the status record keeps
+// (queue/settler.hpp), promote takes the status record's TTL.
+inline constexpr int protocol = 3;
 
 // Arguments per item of the functions that take many.
 inline constexpr int admit_fields =
@@ -28,6 +30,12 @@ inline constexpr int renew_fields = 3;   // herald_renew: channel entry id
 
 // XADD ... MAXLEN ~ of every events stream.
 inline constexpr std::uint32_t events_max = 10000;
+
+// Charged to the storage quota per queued message beside its payload, and
+// released with it: what a message may keep in Redis besides its entry
+// while it is queued (its status record once retried or requeued, measured
+// with MEMORY USAGE; see README "What a message costs").
+inline constexpr std::uint32_t message_overhead_bytes = 128;
 
 // The admission guards in the order they run, cheapest and most decisive
 // first: a refused message must not be charged by a later guard.

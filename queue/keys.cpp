@@ -59,6 +59,10 @@ std::string suppression_key(std::uint32_t shard, std::string_view tenant,
            ":" + std::string(recipient);
 }
 
+std::string status_key(std::uint32_t shard, std::string_view message_id) {
+    return shard_prefix(shard) + std::string(key_suffix("status")) + std::string(message_id);
+}
+
 // Destination domains are shared by every tenant, so their keys live in a
 // slot of their own per domain ({d:<domain>}), not in a tenant's shard.
 std::string domain_limit_key(std::string_view domain) {

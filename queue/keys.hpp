@@ -9,7 +9,8 @@
 //   hd:{sN}:deferred      hash    deferred message id -> its fields (JSON)
 //   hd:{sN}:lease:<id>    string  send lease "<holder>|<until>" (service clock), PX max age
 //   hd:{sN}:clock         hash    the shard's service clock (queue/lua/lease.lua)
-//   hd:{sN}:done:<id>     string  delivered marker, EX delivered_ttl_s
+//   hd:{sN}:done:<id>     string  delivered marker "<tenant>|<finished>|<admitted>|<attempts>|
+//                                 <d|u>|<reply>", EX delivered_ttl_s
 //   hd:{sN}:dead          stream  dead letters, MAXLEN ~ dead_max
 //   hd:{sN}:events        stream  breaker, quota, pressure, delivery events, MAXLEN ~ events_max
 //   hd:{sN}:tenant:<t>    hash    a tenant's own settings
@@ -17,6 +18,7 @@
 //   hd:{sN}:brks:<t>      zset    the tenant's breaker keys (dedupe/lua/breaker.lua)
 //   hd:{sN}:sent:<id>     set     recipients that accepted a message, for its retries
 //   hd:{sN}:supp:<t>:<r>  string  a suppressed recipient of the tenant
+//   hd:{sN}:st:<id>       string  a message's status once it moved or ended (queue/status.hpp)
 //   hd:{d:<domain>}:limit hash    a destination domain's own rate limit
 //   hd:{d:<domain>}:rl    string  its GCRA state
 //   hd:{d}:limited        set     the domains with a limit of their own
@@ -79,6 +81,7 @@ inline constexpr std::array k_key_names{
     key_name{"quota",       ":quota:",    key_bound::expires},
     key_name{"sent",        ":sent:",     key_bound::expires},
     key_name{"suppression", ":supp:",     key_bound::expires},
+    key_name{"status",      ":st:",       key_bound::expires},
 };
 // clang-format on
 
@@ -101,6 +104,7 @@ std::string breaker_index_key(std::uint32_t shard, std::string_view tenant);
 std::string sent_key(std::uint32_t shard, std::string_view message_id);
 std::string suppression_key(std::uint32_t shard, std::string_view tenant,
                             std::string_view recipient);
+std::string status_key(std::uint32_t shard, std::string_view message_id);
 std::string domain_limit_key(std::string_view domain);
 std::string domain_rate_key(std::string_view domain);
 std::string limited_domains_key();

@@ -306,7 +306,10 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
                   {{"tenant", d.tenant}, {"count", static_cast<std::int64_t>(bad.size())}});
     }
     outcome o = to_outcome(result);
-    if (o.kind == outcome_kind::unknown) o.kind = unknown_as;
+    // Unknown counted delivered stays unknown: the queue marks it delivered
+    // and its status says unknown (queue/outcome_policy.hpp).
+    if (o.kind == outcome_kind::unknown && unknown_as != outcome_kind::delivered)
+        o.kind = unknown_as;
     co_return o;
 }
 
