@@ -37,6 +37,10 @@ inline constexpr std::uint32_t events_max = 10000;
 // with MEMORY USAGE; see README "What a message costs").
 inline constexpr std::uint32_t message_overhead_bytes = 128;
 
+// Suppressed recipients per tenant (a bounce past it is not suppressed,
+// and logged).
+inline constexpr std::uint32_t suppressions_max = 100000;
+
 // The admission guards in the order they run, cheapest and most decisive
 // first: a refused message must not be charged by a later guard.
 inline constexpr std::array<std::string_view, 6> chain{"pressure", "idempotency", "breaker",

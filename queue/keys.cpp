@@ -59,6 +59,10 @@ std::string suppression_key(std::uint32_t shard, std::string_view tenant,
            ":" + std::string(recipient);
 }
 
+std::string suppression_index_key(std::uint32_t shard, std::string_view tenant) {
+    return shard_prefix(shard) + std::string(key_suffix("suppressions")) + std::string(tenant);
+}
+
 std::string status_key(std::uint32_t shard, std::string_view message_id) {
     return shard_prefix(shard) + std::string(key_suffix("status")) + std::string(message_id);
 }

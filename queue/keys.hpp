@@ -17,7 +17,8 @@
 //   hd:{sN}:stat:<t>:<d>  hash    a tenant's answers on day d (days since the epoch)
 //   hd:{sN}:brks:<t>      zset    the tenant's breaker keys (dedupe/lua/breaker.lua)
 //   hd:{sN}:sent:<id>     set     recipients that accepted a message, for its retries
-//   hd:{sN}:supp:<t>:<r>  string  a suppressed recipient of the tenant
+//   hd:{sN}:supp:<t>:<r>  string  a suppressed recipient of the tenant, "<created ms>|<reason>"
+//   hd:{sN}:supps:<t>     zset    the tenant's suppressed recipients by expiry (ms), capped
 //   hd:{sN}:st:<id>       string  a message's status once it moved or ended (queue/status.hpp)
 //   hd:{d:<domain>}:limit hash    a destination domain's own rate limit
 //   hd:{d:<domain>}:rl    string  its GCRA state
@@ -81,6 +82,7 @@ inline constexpr std::array k_key_names{
     key_name{"quota",       ":quota:",    key_bound::expires},
     key_name{"sent",        ":sent:",     key_bound::expires},
     key_name{"suppression", ":supp:",     key_bound::expires},
+    key_name{"suppressions", ":supps:",   key_bound::expires},     // and capped
     key_name{"status",      ":st:",       key_bound::expires},
 };
 // clang-format on
@@ -104,6 +106,7 @@ std::string breaker_index_key(std::uint32_t shard, std::string_view tenant);
 std::string sent_key(std::uint32_t shard, std::string_view message_id);
 std::string suppression_key(std::uint32_t shard, std::string_view tenant,
                             std::string_view recipient);
+std::string suppression_index_key(std::uint32_t shard, std::string_view tenant);
 std::string status_key(std::uint32_t shard, std::string_view message_id);
 std::string domain_limit_key(std::string_view domain);
 std::string domain_rate_key(std::string_view domain);
