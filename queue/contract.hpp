@@ -41,6 +41,10 @@ inline constexpr std::uint32_t message_overhead_bytes = 128;
 // and logged).
 inline constexpr std::uint32_t suppressions_max = 100000;
 
+// Dead-letter entries one call looks at (list, purge, and the search for a
+// dead letter whose status record has expired): bounds one call's time.
+inline constexpr std::uint32_t dead_scan = 1000;
+
 // The admission guards in the order they run, cheapest and most decisive
 // first: a refused message must not be charged by a later guard.
 inline constexpr std::array<std::string_view, 6> chain{"pressure", "idempotency", "breaker",

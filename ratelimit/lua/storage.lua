@@ -27,6 +27,7 @@ local function usage_of(ctx, read)
   return u
 end
 
+-- Also used by herald_dead_requeue, whose message is charged again.
 local function storage_check(ctx)
   local max_bytes = num_or_0(ctx, 'storage.max_bytes')
   local max_msgs = num_or_0(ctx, 'storage.max_messages')
