@@ -52,6 +52,7 @@ enum class errc {
     storage_quota_exceeded,  // 507: the tenant's queued bytes or messages are at the limit
     backpressure,            // 503: refused before Redis fills up
     suppression_limit,       // 409: the tenant has as many suppressions as allowed
+    tenant_limit,            // 409: the registry has as many tenants as allowed
     unavailable,             // 503: a backend is down or timing out
     internal,                // 500
 };

@@ -37,9 +37,15 @@ inline constexpr std::uint32_t events_max = 10000;
 // with MEMORY USAGE; see README "What a message costs").
 inline constexpr std::uint32_t message_overhead_bytes = 128;
 
+// How long a paused tenant's message is held back before the claim looks
+// again: resuming takes effect within it; each look costs a claim, a
+// settle and a promote per message.
+inline constexpr std::uint32_t pause_wait_ms = 3000;
+
 // Suppressed recipients per tenant (a bounce past it is not suppressed,
-// and logged).
+// and logged); tenants in the registry.
 inline constexpr std::uint32_t suppressions_max = 100000;
+inline constexpr std::uint32_t tenants_max = 100000;
 
 // Dead-letter entries one call looks at (list, purge, and the search for a
 // dead letter whose status record has expired): bounds one call's time.

@@ -20,6 +20,7 @@
 //   hd:{sN}:supp:<t>:<r>  string  a suppressed recipient of the tenant, "<created ms>|<reason>"
 //   hd:{sN}:supps:<t>     zset    the tenant's suppressed recipients by expiry (ms), capped
 //   hd:{sN}:st:<id>       string  a message's status once it moved or ended (queue/status.hpp)
+//   hd:{t}:tenants        set     the tenants ops created (queue/tenants.hpp), capped
 //   hd:{d:<domain>}:limit hash    a destination domain's own rate limit
 //   hd:{d:<domain>}:rl    string  its GCRA state
 //   hd:{d}:limited        set     the domains with a limit of their own
@@ -111,6 +112,8 @@ std::string status_key(std::uint32_t shard, std::string_view message_id);
 std::string domain_limit_key(std::string_view domain);
 std::string domain_rate_key(std::string_view domain);
 std::string limited_domains_key();
+// The tenant registry: global, so in a slot of its own ({t}).
+std::string tenants_key();
 // A delivery destination ("mx1.example.net:25"): its own hash tag.
 std::string destination_health_key(std::string_view destination);
 

@@ -210,7 +210,10 @@ asio::awaitable<void> worker::lease_and_send(std::vector<queued_message> batch) 
         } else if (verdict == "busy") {
             ++counters_.busy;
         } else if (verdict.starts_with("wait:")) {
-            hold_back(m, std::stoll(verdict.substr(5)), "rate_limited");
+            // "wait:<ms>[:<reason>]": the gate that said it may name itself.
+            const auto why = verdict.find(':', 5);
+            hold_back(m, std::stoll(verdict.substr(5)),
+                      why == std::string::npos ? "rate_limited" : verdict.substr(why + 1));
         } else {
             leased.push_back(&m);
         }

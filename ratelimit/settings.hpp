@@ -38,6 +38,9 @@ inline constexpr std::array k_settings{
                    [](const config& c) -> std::uint64_t { return c.limits.queued_bytes; }},
     tenant_setting{"storage.max_messages", 0, big, false, "messages queued at once", {},
                    [](const config& c) -> std::uint64_t { return c.limits.queued_messages; }},
+    // A send gate (ratelimit/lua/pause.lua); no config default: off unless set.
+    tenant_setting{"send.paused", 0, 1, false,
+                   "1: hold the tenant's queued messages (admission goes on)", {}, nullptr},
 };
 // clang-format on
 

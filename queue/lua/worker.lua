@@ -2,8 +2,9 @@
 -- FCALL herald_claim 1 hd:{sN} <consumer> <lease_ms> <now_ms> <keep_ms> <stall_ms> (<id> <tenant> <channel> <units> <sender>)...
 -- Per message: 'done' (delivered before: ack, don't send), 'busy' (another
 -- worker holds the send lease and has not let it lapse), 'wait:<ms>' (a
--- send gate, e.g. a rate limit, says not yet; no lease taken), 'ok' (the
--- lease is ours, on the service clock of lease.lua).
+-- send gate, e.g. a rate limit, says not yet; no lease taken; a gate that
+-- names its reason answers 'wait:<ms>:<reason>'), 'ok' (the lease is
+-- ours, on the service clock of lease.lua).
 
 local function claim(keys, args)
   local shard, consumer, lease_ms, now = keys[1], args[1], tonumber(args[2]), tonumber(args[3])
@@ -25,13 +26,14 @@ local function claim(keys, args)
                      held = held}
         settings[ctx.tenant] = settings[ctx.tenant] or load_settings(shard, ctx.tenant) or {}
         ctx.settings = settings[ctx.tenant]
-        local wait = 0
+        local wait, why = 0, nil
         for _, g in ipairs(SEND_GATES) do
-          wait = math.max(wait, g(ctx) or 0)
+          wait, why = g(ctx)
+          wait = wait or 0
           if wait > 0 then break end
         end
         if wait > 0 then
-          verdict = 'wait:' .. math.ceil(wait)
+          verdict = 'wait:' .. math.ceil(wait) .. (why and (':' .. why) or '')
         else
           lease_write(lease, consumer, served, lease_ms, keep_ms)
           verdict = 'ok'
