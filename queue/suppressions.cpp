@@ -4,6 +4,7 @@
 #include "queue/errors.hpp"
 #include "queue/function_call.hpp"
 #include "queue/keys.hpp"
+#include "queue/outcome_policy.hpp"
 
 #include <algorithm>
 
@@ -47,7 +48,7 @@ boost::asio::awaitable<result<void>> add_suppressions(redis::client& redis, std:
     if (recipients.empty()) co_return result<void>{};
     redis::command c =
         redis::cmd("FCALL", "herald_suppress", "1", shard_prefix(shard_of(tenant, shards)), "",
-                   std::to_string(ttl_s), std::to_string(cap), tenant, reason);
+                   std::to_string(ttl_s), std::to_string(cap), tenant, excerpt(reason));
     c.insert(c.end(), recipients.begin(), recipients.end());
     auto r = co_await call_function(redis, std::move(c));
     if (!r) co_return r.error();

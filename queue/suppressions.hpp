@@ -9,7 +9,8 @@
 // its Lua twin runs inside the calls). Limits: contract::suppressions_max
 // per tenant (past it: errc::suppression_limit, 409; nothing written);
 // expired entries are pruned from the index on every call. Pages go
-// soonest-to-expire first; `limit` is clamped to 1..1000.
+// soonest-to-expire first; `limit` is clamped to 1..1000. A reason is kept
+// as its printable excerpt of at most 200 bytes.
 //
 // Errors: queue_errc for Redis trouble, invalid_argument for a bad tenant
 // or cursor, suppression_limit.

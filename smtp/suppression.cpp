@@ -2,7 +2,6 @@
 
 #include "dedupe/content_hash.hpp"
 #include "queue/keys.hpp"
-#include "queue/outcome_policy.hpp"
 #include "queue/suppressions.hpp"
 
 namespace herald::smtp {
@@ -40,9 +39,8 @@ boost::asio::awaitable<result<std::vector<bool>>> suppression_list::check(
 boost::asio::awaitable<result<void>> suppression_list::add(std::string_view tenant,
                                                            const std::vector<std::string>& rcpts,
                                                            std::string_view reason) {
-    auto r =
-        co_await queue::add_suppressions(redis_, shards_, tenant, rcpts, queue::excerpt(reason),
-                                         static_cast<std::uint64_t>(ttl_.count()));
+    auto r = co_await queue::add_suppressions(redis_, shards_, tenant, rcpts, reason,
+                                              static_cast<std::uint64_t>(ttl_.count()));
     co_return r;
 }
 

@@ -135,6 +135,15 @@ TEST_F(suppressions_test, the_cap_refuses_with_its_code_and_writes_nothing) {
     EXPECT_FALSE(add_capped({"e@example.com"}));
 }
 
+TEST_F(suppressions_test, a_reason_is_kept_printable_and_bounded) {
+    const std::string reason = "550\r\n" + std::string(500, 'x');
+    ASSERT_TRUE(test::run(
+        ioc, queue::add_suppression(client, q.shards, "acme", "a@example.com", reason, 60)));
+    auto items = all("acme", 10);
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].reason, "550??" + std::string(195, 'x'));
+}
+
 TEST_F(suppressions_test, bad_input_is_refused) {
     EXPECT_FALSE(add("bad tenant!", "a@example.com"));
     EXPECT_FALSE(add("acme", ""));
