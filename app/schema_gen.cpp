@@ -42,7 +42,9 @@ int main(int argc, char** argv) {
         << "  claim_fields = " << c::claim_fields << ",\n"
         << "  settle_fields = " << c::settle_fields << ",\n"
         << "  renew_fields = " << c::renew_fields << ",\n"
-        << "  events_max = " << c::events_max
+        << "  events_max = " << c::events_max << ",\n"
+        << "  message_overhead_bytes = " << c::message_overhead_bytes << ",\n"
+        << "  pause_wait_ms = " << c::pause_wait_ms
         << ",\n"
         // The message caps of core/message.hpp, for a raw producer's payload.
         << "  max_headers = " << message_limits{}.max_headers << ",\n"

@@ -24,6 +24,8 @@ constexpr std::array k_codes{
     code_info{errc::quota_exceeded, "quota_exceeded", 429},
     code_info{errc::storage_quota_exceeded, "storage_quota_exceeded", 507},
     code_info{errc::backpressure, "backpressure", 503},
+    code_info{errc::suppression_limit, "suppression_limit", 409},
+    code_info{errc::tenant_limit, "tenant_limit", 409},
     code_info{errc::unavailable, "unavailable", 503},
     code_info{errc::internal, "internal", 500},
 };

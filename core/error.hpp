@@ -51,6 +51,8 @@ enum class errc {
     quota_exceeded,          // 429: a volume quota is used up
     storage_quota_exceeded,  // 507: the tenant's queued bytes or messages are at the limit
     backpressure,            // 503: refused before Redis fills up
+    suppression_limit,       // 409: the tenant has as many suppressions as allowed
+    tenant_limit,            // 409: the registry has as many tenants as allowed
     unavailable,             // 503: a backend is down or timing out
     internal,                // 500
 };

@@ -54,7 +54,7 @@ struct outcome {
     std::string code;                // stable, e.g. "smtp_4xx", "captured"
     std::string detail;              // e.g. the peer's reply
     std::optional<millis> retry_at;  // a deferral that knows when to come back
-    bool used_attempt = true;        // false: not tried (see postponed)
+    bool used_attempt = true;        // false: not tried (see postponed, refused)
 
     static outcome delivered(std::string code, std::string detail = {}) {
         return {outcome_kind::delivered, std::move(code), std::move(detail), {}, true};
@@ -66,10 +66,14 @@ struct outcome {
         return {outcome_kind::bounced, std::move(code), std::move(detail), {}, true};
     }
     // Never sendable as written (the producer's fault): bounced with the
-    // error's code, and the field at fault leading the detail.
+    // error's code, and the field at fault leading the detail; no peer saw
+    // it, so it counts no failed attempt.
     static outcome refused(const error& e) {
-        return bounced(std::string(e.name()),
-                       e.field.empty() ? e.detail : e.field + ": " + e.detail);
+        return {outcome_kind::bounced,
+                std::string(e.name()),
+                e.field.empty() ? e.detail : e.field + ": " + e.detail,
+                {},
+                false};
     }
     // Not tried: the way is closed until `until` (a suspended destination).
     // The message waits without using an attempt, as a rate-limited one does.

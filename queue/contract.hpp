@@ -17,7 +17,9 @@
 
 namespace herald::queue::contract {
 
-inline constexpr int protocol = 2;
+// 3: settle's D and X records carry what the status record keeps
+// (queue/settler.hpp), promote takes the status record's TTL.
+inline constexpr int protocol = 3;
 
 // Arguments per item of the functions that take many.
 inline constexpr int admit_fields =
@@ -28,6 +30,26 @@ inline constexpr int renew_fields = 3;   // herald_renew: channel entry id
 
 // XADD ... MAXLEN ~ of every events stream.
 inline constexpr std::uint32_t events_max = 10000;
+
+// Charged to the storage quota per queued message beside its payload, and
+// released with it: what a message may keep in Redis besides its entry
+// while it is queued (its status record once retried or requeued, measured
+// with MEMORY USAGE; see README "What a message costs").
+inline constexpr std::uint32_t message_overhead_bytes = 128;
+
+// How long a paused tenant's message is held back before the claim looks
+// again: resuming takes effect within it; each look costs a claim, a
+// settle and a promote per message.
+inline constexpr std::uint32_t pause_wait_ms = 3000;
+
+// Suppressed recipients per tenant (a bounce past it is not suppressed,
+// and logged); tenants in the registry.
+inline constexpr std::uint32_t suppressions_max = 100000;
+inline constexpr std::uint32_t tenants_max = 100000;
+
+// Dead-letter entries one call looks at (list, purge, and the search for a
+// dead letter whose status record has expired): bounds one call's time.
+inline constexpr std::uint32_t dead_scan = 1000;
 
 // The admission guards in the order they run, cheapest and most decisive
 // first: a refused message must not be charged by a later guard.

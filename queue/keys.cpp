@@ -69,6 +69,19 @@ std::string api_keys_key() {
     return "hd:{a}:keys";
 }
 
+std::string suppression_index_key(std::uint32_t shard, std::string_view tenant) {
+    return shard_prefix(shard) + std::string(key_suffix("suppressions")) + std::string(tenant);
+}
+
+std::string status_key(std::uint32_t shard, std::string_view message_id) {
+    return shard_prefix(shard) + std::string(key_suffix("status")) + std::string(message_id);
+}
+
+// Tenants are not a shard's: the registry lists all of them in one key.
+std::string tenants_key() {
+    return "hd:{t}:tenants";
+}
+
 // Destination domains are shared by every tenant, so their keys live in a
 // slot of their own per domain ({d:<domain>}), not in a tenant's shard.
 std::string domain_limit_key(std::string_view domain) {

@@ -9,14 +9,18 @@
 //   hd:{sN}:deferred      hash    deferred message id -> its fields (JSON)
 //   hd:{sN}:lease:<id>    string  send lease "<holder>|<until>" (service clock), PX max age
 //   hd:{sN}:clock         hash    the shard's service clock (queue/lua/lease.lua)
-//   hd:{sN}:done:<id>     string  delivered marker, EX delivered_ttl_s
+//   hd:{sN}:done:<id>     string  delivered marker "<tenant>|<finished>|<admitted>|<attempts>|
+//                                 <d|u>|<reply>", EX delivered_ttl_s
 //   hd:{sN}:dead          stream  dead letters, MAXLEN ~ dead_max
 //   hd:{sN}:events        stream  breaker, quota, pressure, delivery events, MAXLEN ~ events_max
 //   hd:{sN}:tenant:<t>    hash    a tenant's own settings
 //   hd:{sN}:stat:<t>:<d>  hash    a tenant's answers on day d (days since the epoch)
 //   hd:{sN}:brks:<t>      zset    the tenant's breaker keys (dedupe/lua/breaker.lua)
 //   hd:{sN}:sent:<id>     set     recipients that accepted a message, for its retries
-//   hd:{sN}:supp:<t>:<r>  string  a suppressed recipient of the tenant
+//   hd:{sN}:supp:<t>:<r>  string  a suppressed recipient of the tenant, "<created ms>|<reason>"
+//   hd:{sN}:supps:<t>     zset    the tenant's suppressed recipients by expiry (ms), capped
+//   hd:{sN}:st:<id>       string  a message's status once it moved or ended (queue/status.hpp)
+//   hd:{t}:tenants        set     the tenants ops created (queue/tenants.hpp), capped
 //   hd:{sN}:keys:<t>      hash    the tenant's API keys: id -> {name, created, digest}
 //   hd:{a}:keys           hash    every API key: SHA-256 digest -> "<tenant> <id>" (api/keys)
 //   hd:{d:<domain>}:limit hash    a destination domain's own rate limit
@@ -82,6 +86,8 @@ inline constexpr std::array k_key_names{
     key_name{"sent",        ":sent:",     key_bound::expires},
     key_name{"suppression", ":supp:",     key_bound::expires},
     key_name{"api_keys",    ":keys:",     key_bound::per_tenant},  // capped (api/keys.hpp)
+    key_name{"suppressions", ":supps:",   key_bound::expires},     // and capped
+    key_name{"status",      ":st:",       key_bound::expires},
 };
 // clang-format on
 
@@ -104,12 +110,16 @@ std::string breaker_index_key(std::uint32_t shard, std::string_view tenant);
 std::string sent_key(std::uint32_t shard, std::string_view message_id);
 std::string suppression_key(std::uint32_t shard, std::string_view tenant,
                             std::string_view recipient);
+std::string suppression_index_key(std::uint32_t shard, std::string_view tenant);
+std::string status_key(std::uint32_t shard, std::string_view message_id);
 std::string domain_limit_key(std::string_view domain);
 std::string domain_rate_key(std::string_view domain);
 std::string limited_domains_key();
 // The API keys of a tenant, and of everyone by digest (api/keys.hpp).
 std::string tenant_api_keys_key(std::uint32_t shard, std::string_view tenant);
 std::string api_keys_key();
+// The tenant registry: global, so in a slot of its own ({t}).
+std::string tenants_key();
 // A delivery destination ("mx1.example.net:25"): its own hash tag.
 std::string destination_health_key(std::string_view destination);
 

@@ -3,7 +3,8 @@
 // clock of its own), so every branch is a table row in a test.
 //
 //   delivered, unknown  -> delivered (unknown: the peer may have it; never
-//                          resent blindly, see DESIGN.md)
+//                          resent blindly, see DESIGN.md), with the peer's
+//                          reply (unknown: what is known) for the status
 //   bounced             -> dead-lettered, reason "bounced"
 //   deferred, not tried -> held back to its retry_at (plus up to a quarter
 //                          of the wait) without using an attempt, like a
@@ -34,6 +35,12 @@ settle_record decide(const queued_message& m, const outcome& o, const retry_poli
 
 // What admission charged for `m` ("<tenant>|<bytes>"): released when it leaves.
 std::string quota_tag(const queued_message& m);
+// A delivery's settle record: the charge, then what the delivered marker
+// keeps for the message's status ("<admitted>|<attempts>|<d or u>|<reply>",
+// the reply an excerpt of at most 200 bytes).
+std::string delivered_tag(const queued_message& m, const outcome& o);
+// A dead letter's: "<reason>|<failed attempts>|<detail>".
+std::string dead_tag(std::string_view reason, int attempts, std::string_view detail);
 
 // A printable, bounded excerpt of a peer's or parser's words, for history
 // lines and dead letters: they end up in logs and dashboards.

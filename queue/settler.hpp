@@ -25,11 +25,12 @@ namespace herald::queue {
 
 struct settle_record {
     enum class kind : char {
-        delivered = 'D',  // extra = "<tenant>|<payload bytes>", released from its quota
-        ack = 'A',        // seen delivered before: acknowledge only; extra as for D
+        delivered = 'D',  // extra = "<tenant>|<payload bytes>|<admitted>|<attempts>|<d or u>|
+                          // <reply>" (u: unknown outcome), released from its quota
+        ack = 'A',        // seen delivered before: acknowledge only; "<tenant>|<payload bytes>"
         deferred = 'R',   // extra = "<due_ms>|<history line>"
         limited = 'L',    // extra = "<due_ms>|<reason>": held back, no attempt used
-        dead = 'X',       // extra = "<reason>|<detail>"
+        dead = 'X',       // extra = "<reason>|<failed attempts>|<detail>"
         release = 'U',    // release the lease only; the entry is reclaimed later
     };
     kind what;

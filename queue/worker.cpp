@@ -210,7 +210,10 @@ asio::awaitable<void> worker::lease_and_send(std::vector<queued_message> batch) 
         } else if (verdict == "busy") {
             ++counters_.busy;
         } else if (verdict.starts_with("wait:")) {
-            hold_back(m, std::stoll(verdict.substr(5)), "rate_limited");
+            // "wait:<ms>[:<reason>]": the gate that said it may name itself.
+            const auto why = verdict.find(':', 5);
+            hold_back(m, std::stoll(verdict.substr(5)),
+                      why == std::string::npos ? "rate_limited" : verdict.substr(why + 1));
         } else {
             leased.push_back(&m);
         }
@@ -284,9 +287,9 @@ void worker::dead(const queued_message& m, std::string reason, std::string detai
                                {"tenant", m.tenant},
                                {"reason", reason},
                                {"detail", excerpt(detail)}});
-    settler_.add(
-        m.shard, m.ch,
-        {settle_record::kind::dead, m.entry_id, m.id.str(), reason + "|" + excerpt(detail)});
+    settler_.add(m.shard, m.ch,
+                 {settle_record::kind::dead, m.entry_id, m.id.str(),
+                  dead_tag(reason, m.attempt, excerpt(detail))});
 }
 
 // ---- reclaim and schedule -------------------------------------------------------
@@ -335,13 +338,14 @@ asio::awaitable<void> worker::reclaim_loop() {
 asio::awaitable<void> worker::schedule_loop() {
     const std::string limit = std::to_string(opt_.q.batch);
     const std::string stall = std::to_string(leases_.options().stall.count());
+    const std::string done_ttl = std::to_string(opt_.q.delivered_ttl_s);
     while (!stopping_) {
         std::vector<redis::command> cmds;
         const millis now = clock_.now_ms();
         for (std::uint32_t s = 0; s < opt_.q.shards; ++s)
             cmds.push_back(redis::cmd("FCALL", "herald_promote", "1", shard_prefix(s),
                                       std::to_string(now), limit, std::to_string(opt_.q.dead_max),
-                                      stall));
+                                      stall, done_ttl));
         auto r = co_await redis_.pipeline(std::move(cmds));
         millis next = now + opt_.q.schedule_interval_ms;
         bool more = false;

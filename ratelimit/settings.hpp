@@ -33,10 +33,14 @@ inline constexpr std::array k_settings{
                    [](const config& c) -> std::uint64_t { return c.limits.sms_per_day; }},
     tenant_setting{"quota.sms.month", 0, big, false, "SMS segments per UTC month", {},
                    [](const config& c) -> std::uint64_t { return c.limits.sms_per_month; }},
-    tenant_setting{"storage.max_bytes", 0, big, false, "payload bytes queued at once", {},
+    tenant_setting{"storage.max_bytes", 0, big, false,
+                   "bytes queued at once (payloads + 128 per message)", {},
                    [](const config& c) -> std::uint64_t { return c.limits.queued_bytes; }},
     tenant_setting{"storage.max_messages", 0, big, false, "messages queued at once", {},
                    [](const config& c) -> std::uint64_t { return c.limits.queued_messages; }},
+    // A send gate (ratelimit/lua/pause.lua); no config default: off unless set.
+    tenant_setting{"send.paused", 0, 1, false,
+                   "1: hold the tenant's queued messages (admission goes on)", {}, nullptr},
 };
 // clang-format on
 

@@ -1,29 +1,16 @@
 #include "smtp/suppression.hpp"
 
+#include "dedupe/content_hash.hpp"
 #include "queue/keys.hpp"
-
-#include <algorithm>
-#include <cctype>
+#include "queue/suppressions.hpp"
 
 namespace herald::smtp {
 
-namespace {
-
-// The domain is case-insensitive, the local part is not (RFC 5321 §2.4).
-std::string normalized(std::string_view rcpt) {
-    std::string out(rcpt);
-    const auto at = out.rfind('@');
-    if (at != std::string::npos)
-        std::transform(out.begin() + static_cast<std::ptrdiff_t>(at), out.end(),
-                       out.begin() + static_cast<std::ptrdiff_t>(at),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-}  // namespace
-
 std::string suppression_list::key(std::string_view tenant, std::string_view rcpt) const {
-    return queue::suppression_key(queue::shard_of(tenant, shards_), tenant, normalized(rcpt));
+    // The normalisation herald_suppress applies (its Lua twin), so the
+    // check finds what the bounce path and the API wrote.
+    return queue::suppression_key(queue::shard_of(tenant, shards_), tenant,
+                                  dedupe::normalize_address(rcpt));
 }
 
 redis::command suppression_list::lookup(std::string_view tenant,
@@ -52,19 +39,14 @@ boost::asio::awaitable<result<std::vector<bool>>> suppression_list::check(
 boost::asio::awaitable<result<void>> suppression_list::add(std::string_view tenant,
                                                            const std::vector<std::string>& rcpts,
                                                            std::string_view reason) {
-    std::vector<redis::command> cmds;
-    for (const auto& r : rcpts)
-        cmds.push_back(
-            redis::cmd("SET", key(tenant, r), reason, "EX", std::to_string(ttl_.count())));
-    if (cmds.empty()) co_return result<void>{};
-    auto r = co_await redis_.pipeline(std::move(cmds));
-    if (!r) co_return r.error();
-    co_return result<void>{};
+    auto r = co_await queue::add_suppressions(redis_, shards_, tenant, rcpts, reason,
+                                              static_cast<std::uint64_t>(ttl_.count()));
+    co_return r;
 }
 
 boost::asio::awaitable<result<void>> suppression_list::remove(std::string_view tenant,
                                                               std::string_view rcpt) {
-    auto r = co_await redis_.exec(redis::cmd("DEL", key(tenant, rcpt)));
+    auto r = co_await queue::remove_suppression(redis_, shards_, tenant, rcpt);
     if (!r) co_return r.error();
     co_return result<void>{};
 }

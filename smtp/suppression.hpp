@@ -2,8 +2,11 @@
 // permanently (5.1.x: no such user, bad domain...) is not mailed again by
 // that tenant until the entry expires (`ttl`, default 180 days) or ops
 // remove it. Checked before every send, written after every such bounce.
-// One key per entry, hd:{sN}:supp:<tenant>:<address> = the reply that
-// caused it, EX ttl: bounded, and in the tenant's shard.
+// One key per entry, hd:{sN}:supp:<tenant>:<address> = "<created ms>|<the
+// reply that caused it>", EX ttl: bounded, and in the tenant's shard;
+// writes and removals go through queue/suppressions, which keeps the
+// tenant's index (capped: a bounce past the cap is not suppressed) in the
+// same call. Addresses are normalised as dedupe::normalize_address does.
 //
 // Errors: queue_errc for Redis trouble; the caller decides (the smtp
 // transport defers rather than sending unchecked).

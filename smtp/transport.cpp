@@ -301,12 +301,20 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
     if (result.kind != outcome_kind::delivered)
         co_await remember_delivered(d, sent_key, std::move(have_it));
     if (auto bad = result.suppressed_recipients(); !bad.empty()) {
-        co_await suppression_.add(d.tenant, bad, result.detail);
-        log::info("smtp.suppressed",
-                  {{"tenant", d.tenant}, {"count", static_cast<std::int64_t>(bad.size())}});
+        auto added = co_await suppression_.add(d.tenant, bad, result.detail);
+        if (added)
+            log::info("smtp.suppressed",
+                      {{"tenant", d.tenant}, {"count", static_cast<std::int64_t>(bad.size())}});
+        else
+            log::warn("smtp.unsuppressed", {{"tenant", d.tenant},
+                                            {"count", static_cast<std::int64_t>(bad.size())},
+                                            {"error", added.error().to_string()}});
     }
     outcome o = to_outcome(result);
-    if (o.kind == outcome_kind::unknown) o.kind = unknown_as;
+    // Unknown counted delivered stays unknown: the queue marks it delivered
+    // and its status says unknown (queue/outcome_policy.hpp).
+    if (o.kind == outcome_kind::unknown && unknown_as != outcome_kind::delivered)
+        o.kind = unknown_as;
     co_return o;
 }
 

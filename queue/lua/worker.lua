@@ -2,8 +2,9 @@
 -- FCALL herald_claim 1 hd:{sN} <consumer> <lease_ms> <now_ms> <keep_ms> <stall_ms> (<id> <tenant> <channel> <units> <sender>)...
 -- Per message: 'done' (delivered before: ack, don't send), 'busy' (another
 -- worker holds the send lease and has not let it lapse), 'wait:<ms>' (a
--- send gate, e.g. a rate limit, says not yet; no lease taken), 'ok' (the
--- lease is ours, on the service clock of lease.lua).
+-- send gate, e.g. a rate limit, says not yet; no lease taken; a gate that
+-- names its reason answers 'wait:<ms>:<reason>'), 'ok' (the lease is
+-- ours, on the service clock of lease.lua).
 
 local function claim(keys, args)
   local shard, consumer, lease_ms, now = keys[1], args[1], tonumber(args[2]), tonumber(args[3])
@@ -25,13 +26,14 @@ local function claim(keys, args)
                      held = held}
         settings[ctx.tenant] = settings[ctx.tenant] or load_settings(shard, ctx.tenant) or {}
         ctx.settings = settings[ctx.tenant]
-        local wait = 0
+        local wait, why = 0, nil
         for _, g in ipairs(SEND_GATES) do
-          wait = math.max(wait, g(ctx) or 0)
+          wait, why = g(ctx)
+          wait = wait or 0
           if wait > 0 then break end
         end
         if wait > 0 then
-          verdict = 'wait:' .. math.ceil(wait)
+          verdict = 'wait:' .. math.ceil(wait) .. (why and (':' .. why) or '')
         else
           lease_write(lease, consumer, served, lease_ms, keep_ms)
           verdict = 'ok'
@@ -45,11 +47,13 @@ end
 
 -- FCALL herald_settle 1 hd:{sN} <channel> <group> <now_ms> <done_ttl_s> <dead_max> <consumer> <records>...
 -- Records, each four arguments:
---   D <entry> <id> <tenant|bytes>    delivered: marker, ack, delete, release lease
+--   D <entry> <id> <tenant|bytes|admitted|attempts|d or u|reply>
+--                                    delivered (u: unknown outcome, counted delivered):
+--                                    marker, ack, delete, release lease
 --   A <entry> <id> <tenant|bytes>    ack only (seen delivered before)
 --   R <entry> <id> <due_ms|line>     deferred until due_ms after a failed attempt
 --   L <entry> <id> <due_ms|reason>   held back by a send gate until due_ms (no attempt used)
---   X <entry> <id> <reason|detail>   dead-lettered
+--   X <entry> <id> <reason|attempts|detail>  dead-lettered after `attempts` failed attempts
 --   U <entry> <id> -                 release the lease only (drain): reclaimed later
 -- One call settles a whole batch of one shard in one round trip. Settling
 -- twice changes nothing: what has gone is not found again.
@@ -62,14 +66,14 @@ end
 -- up). Answers {settled, fenced}.
 
 -- A message that will never be sent: to the dead stream, with its reason,
--- and a message.dead event, in the same call.
-local function dead_letter(shard, f, reason, detail, now, dead_max)
+-- its status record saying so, and a message.dead event, in the same call.
+local function dead_letter(shard, f, reason, detail, now, dead_max, done_ttl)
   f['reason'] = reason
   f['detail'] = detail
   f['died'] = tostring(now)
   local args = {shard .. K.dead, 'MAXLEN', '~', dead_max, '*'}
   for _, x in ipairs(flatten(f)) do args[#args + 1] = x end
-  redis.call('XADD', unpack(args))
+  status_ended(shard, f, redis.call('XADD', unpack(args)), now, done_ttl)
   emit({shard = shard, tenant = f['tenant'] or '', now = now}, 'message.dead',
        {'id', f['id'] or '', 'reason', reason, 'detail', detail})
 end
@@ -93,7 +97,12 @@ local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, con
   local head, tail = split_once(arg)
   local tenant, bytes = head, tonumber(tail) or 0
   if kind == 'D' then
-    redis.call('SET', shard .. K.done .. id, '1', 'EX', done_ttl)
+    local count, rest = split_once(tail)
+    bytes = tonumber(count) or 0
+    redis.call('SET', shard .. K.done .. id, tenant .. '|' .. now .. '|' .. rest, 'EX', done_ttl)
+    -- Only a message re-appended (its entry is not the one its id names)
+    -- has a status record to delete.
+    if id:sub(1, #entry + 1) ~= entry .. '-' then redis.call('DEL', status_key(shard, id)) end
   elseif kind == 'R' or kind == 'L' or kind == 'X' then
     local f = entry_fields(stream, entry)
     if f then
@@ -102,7 +111,9 @@ local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, con
       -- Only what admission charged (it writes `units`) is released.
       tenant, bytes = f['units'] and f['tenant'], #(f['payload'] or '')
       if kind == 'X' then
-        dead_letter(shard, f, head, tail, now, dead_max)
+        local attempts, detail = split_once(tail)
+        f['attempt'] = attempts
+        dead_letter(shard, f, head, detail, now, dead_max, done_ttl)
       else
         if kind == 'R' then
           f['attempt'] = tostring((tonumber(f['attempt']) or 0) + 1)
@@ -135,15 +146,17 @@ local function settle(keys, args)
   return {settled, fenced}
 end
 
--- FCALL herald_promote 1 hd:{sN} <now_ms> <limit> <dead_max> <stall_ms>
--- Moves deferred messages that are due back into their ingress stream, or
--- to the dead-letter stream if they expired while waiting. Answers
+-- FCALL herald_promote 1 hd:{sN} <now_ms> <limit> <dead_max> <stall_ms> <done_ttl_s>
+-- Moves deferred messages that are due back into their ingress stream
+-- (their status record follows them), or to the dead-letter stream if
+-- they expired while waiting. Answers
 -- {moved, expired, next_due_ms or -1}. Every worker calls it on every
 -- shard several times per renew interval: it is the service clock's tick.
 
 local function promote(keys, args)
   local shard, now, limit, dead_max = keys[1], tonumber(args[1]), args[2], args[3]
   service_clock(shard, tonumber(args[4]))
+  local done_ttl = args[5]
   local due = redis.call('ZRANGEBYSCORE', shard .. K.retry, '-inf', now, 'LIMIT', 0, limit)
   local moved, expired = 0, 0
   for _, id in ipairs(due) do
@@ -151,10 +164,10 @@ local function promote(keys, args)
     local ok, f = pcall(cjson.decode, raw or '')
     if not ok or type(f) ~= 'table' then
       f = {id = id}
-      dead_letter(shard, f, 'malformed', 'deferred record unreadable', now, dead_max)
+      dead_letter(shard, f, 'malformed', 'deferred record unreadable', now, dead_max, done_ttl)
       expired = expired + 1
     elseif tonumber(f['expires'] or 0) <= now then
-      dead_letter(shard, f, 'expired', 'max age reached while deferred', now, dead_max)
+      dead_letter(shard, f, 'expired', 'max age reached while deferred', now, dead_max, done_ttl)
       left_queue(shard, f['units'] and f['tenant'], #(f['payload'] or ''))
       expired = expired + 1
     else
@@ -162,7 +175,7 @@ local function promote(keys, args)
       f['channel'] = nil
       local xargs = {shard .. K.ingress .. ch, '*'}
       for _, x in ipairs(flatten(f)) do xargs[#xargs + 1] = x end
-      redis.call('XADD', unpack(xargs))
+      status_moved(shard, f, redis.call('XADD', unpack(xargs)), now)
       moved = moved + 1
     end
     redis.call('HDEL', shard .. K.deferred, id)
@@ -182,8 +195,9 @@ register_checked('herald_settle',
                           SCHEMA.settle_fields .. ' fields per record)...',
                   fixed = 6, item = SCHEMA.settle_fields, numbers = {3, 4, 5},
                   flags = {'allow-oom'}}, settle)
-register_checked('herald_promote', {usage = '<now_ms> <limit> <dead_max> <stall_ms>', fixed = 4,
-                                    numbers = {1, 2, 3, 4}, flags = {'allow-oom'}}, promote)
+register_checked('herald_promote',
+                 {usage = '<now_ms> <limit> <dead_max> <stall_ms> <done_ttl_s>', fixed = 5,
+                  numbers = {1, 2, 3, 4, 5}, flags = {'allow-oom'}}, promote)
 
 -- FCALL herald_forget_consumers 1 hd:{sN}:in:<channel> <group> <name> <min_idle_ms> <except>
 -- Removes the group's consumers that hold no pending entries, in the same

@@ -5,6 +5,10 @@
 -- expired): exact under crashes by construction, and recounted by
 -- herald_usage_recount as a safety net. Limits storage.max_bytes and
 -- storage.max_messages (0 = none); over: 507 storage_quota_exceeded.
+-- A message's bytes are its payload plus SCHEMA.message_overhead_bytes,
+-- what it may keep beside its entry while queued (its status record).
+
+local function charged_bytes(payload_bytes) return payload_bytes + SCHEMA.message_overhead_bytes end
 
 local function usage_key(shard, tenant) return shard .. K.usage .. tenant end
 
@@ -23,40 +27,43 @@ local function usage_of(ctx, read)
   return u
 end
 
-register_guard{
-  name = 'storage',
-  check = function(ctx)
-    local max_bytes = num_or_0(ctx, 'storage.max_bytes')
-    local max_msgs = num_or_0(ctx, 'storage.max_messages')
-    if max_bytes <= 0 and max_msgs <= 0 then return nil end
-    local u = usage_of(ctx, true)
-    local msgs, bytes = u.msgs + u.add_msgs, u.bytes + u.add_bytes
-    if max_msgs > 0 and msgs + 1 > max_msgs then
-      return err('storage_quota_exceeded', msgs .. ' messages queued, limit ' .. max_msgs)
-    end
-    if max_bytes > 0 and bytes + #ctx.payload > max_bytes then
-      return err('storage_quota_exceeded', bytes .. ' bytes queued, limit ' .. max_bytes)
-    end
-    return nil
-  end,
-  record = function(ctx, answer)
-    if answer[1] ~= 'ok' then return end
-    local u = usage_of(ctx, false)
-    u.add_bytes, u.add_msgs = u.add_bytes + #ctx.payload, u.add_msgs + 1
-  end,
-  write = function(t, call)
-    local u = t.usage
-    if not u or u.add_msgs == 0 then return end
-    local key = usage_key(call.shard, t.name)
-    redis.call('HINCRBY', key, 'bytes', u.add_bytes)
-    redis.call('HINCRBY', key, 'msgs', u.add_msgs)
-  end,
-}
+-- Also used by herald_dead_requeue, whose message is charged again.
+local function storage_check(ctx)
+  local max_bytes = num_or_0(ctx, 'storage.max_bytes')
+  local max_msgs = num_or_0(ctx, 'storage.max_messages')
+  if max_bytes <= 0 and max_msgs <= 0 then return nil end
+  local u = usage_of(ctx, true)
+  local msgs, bytes = u.msgs + u.add_msgs, u.bytes + u.add_bytes
+  if max_msgs > 0 and msgs + 1 > max_msgs then
+    return err('storage_quota_exceeded', msgs .. ' messages queued, limit ' .. max_msgs)
+  end
+  if max_bytes > 0 and bytes + charged_bytes(#ctx.payload) > max_bytes then
+    return err('storage_quota_exceeded', bytes .. ' bytes queued, limit ' .. max_bytes)
+  end
+  return nil
+end
+
+local function storage_record(ctx, answer)
+  if answer[1] ~= 'ok' then return end
+  local u = usage_of(ctx, false)
+  u.add_bytes, u.add_msgs = u.add_bytes + charged_bytes(#ctx.payload), u.add_msgs + 1
+end
+
+local function storage_write(t, call)
+  local u = t.usage
+  if not u or u.add_msgs == 0 then return end
+  local key = usage_key(call.shard, t.name)
+  redis.call('HINCRBY', key, 'bytes', u.add_bytes)
+  redis.call('HINCRBY', key, 'msgs', u.add_msgs)
+end
+
+register_guard{name = 'storage', check = storage_check, record = storage_record,
+               write = storage_write}
 
 register_leave_hook(function(shard, tenant, bytes)
   local key = usage_key(shard, tenant)
   -- 0 - bytes, not -bytes: Lua's -0 reaches Redis as "-0", which is no integer.
-  local left_bytes = redis.call('HINCRBY', key, 'bytes', 0 - bytes)
+  local left_bytes = redis.call('HINCRBY', key, 'bytes', 0 - charged_bytes(bytes))
   local left_msgs = redis.call('HINCRBY', key, 'msgs', -1)
   if left_msgs <= 0 or left_bytes <= 0 then
     -- Empty (or below: a message that was never charged) : start clean.
@@ -84,7 +91,7 @@ local function usage_recount(keys, args)
   local function add(tenant, payload)
     if not tenant then return end
     local u = usage[tenant] or {bytes = 0, msgs = 0}
-    u.bytes, u.msgs = u.bytes + #(payload or ''), u.msgs + 1
+    u.bytes, u.msgs = u.bytes + charged_bytes(#(payload or '')), u.msgs + 1
     usage[tenant] = u
   end
   for _, ch in ipairs({'email', 'sms'}) do

@@ -2,6 +2,7 @@
 // (herald_admit_batch) answers every message in order, and a message sees
 // what the earlier ones of its call charged, exactly as if each had been
 // admitted alone.
+#include "queue/contract.hpp"
 #include "queue/keys.hpp"
 #include "tests/support/queue_fixture.hpp"
 
@@ -103,7 +104,8 @@ TEST_F(admit_batch_test, a_message_sees_what_earlier_ones_of_its_call_charged) {
     auto usage = hash(prefix("acme") + ":usage:acme");
     EXPECT_EQ(usage["msgs"], "3");
     EXPECT_EQ(usage["bytes"], std::to_string(batch[0].payload.size() + batch[2].payload.size() +
-                                             batch[3].payload.size()));
+                                             batch[3].payload.size() +
+                                             3 * queue::contract::message_overhead_bytes));
     EXPECT_EQ(hash(prefix("acme") + ":rate:acme")["count"], "6");
 }
 

@@ -62,7 +62,7 @@ struct lease_test : test::queue_fixture {
         const auto end = std::chrono::steady_clock::now() + ms;
         while (std::chrono::steady_clock::now() < end) {
             server.cmd({"FCALL", "herald_promote", "1", shard, std::to_string(clk.now_ms()), "16",
-                        "100", std::to_string(stall_ms)});
+                        "100", std::to_string(stall_ms), "600"});
             std::this_thread::sleep_for(50ms);
         }
     }

@@ -27,20 +27,29 @@ struct policy_test : ::testing::Test {
     }
 };
 
-TEST_F(policy_test, delivered_and_unknown_are_marked_delivered_with_their_charge) {
-    for (auto o :
-         {outcome::delivered("ok"), outcome{outcome_kind::unknown, "timeout_after_data"}}) {
-        auto r = run(msg(), o);
-        EXPECT_EQ(r.what, settle_record::kind::delivered);
-        EXPECT_EQ(r.extra, "acme|512");
-        EXPECT_EQ(r.id, "1-0-e3");
-    }
+TEST_F(policy_test, delivered_and_unknown_are_marked_delivered_with_their_charge_and_reply) {
+    auto m = msg(2);
+    m.created = 999'000;
+    auto r = run(m, outcome::delivered("smtp_2xx", "250 2.0.0 Ok: queued as X\r\n"));
+    EXPECT_EQ(r.what, settle_record::kind::delivered);
+    EXPECT_EQ(r.extra, "acme|512|999000|2|d|250 2.0.0 Ok: queued as X??");
+    EXPECT_EQ(r.id, "1-0-e3");
+    r = run(m, outcome{outcome_kind::unknown, "timeout_after_data", "no answer to the dot"});
+    EXPECT_EQ(r.what, settle_record::kind::delivered);
+    EXPECT_EQ(r.extra, "acme|512|999000|2|u|no answer to the dot");
+    // The reply is bounded.
+    r = run(m, outcome::delivered("smtp_2xx", std::string(1000, 'r')));
+    EXPECT_EQ(r.extra.size(), std::string("acme|512|999000|2|d|").size() + 200);
 }
 
 TEST_F(policy_test, a_bounce_is_dead_at_once_with_the_peers_words) {
     auto r = run(msg(), outcome::bounced("smtp_5xx", "550 5.1.1 no\r\nsuch user"));
     EXPECT_EQ(r.what, settle_record::kind::dead);
-    EXPECT_EQ(r.extra, "bounced|smtp_5xx 550 5.1.1 no??such user");
+    EXPECT_EQ(r.extra, "bounced|1|smtp_5xx 550 5.1.1 no??such user") << "one failed attempt";
+    // Refused before any peer saw it: no attempt failed.
+    error e = make_error(errc::invalid_message, "bad");
+    e.field = "to[0]";
+    EXPECT_EQ(run(msg(), outcome::refused(e)).extra, "bounced|0|invalid_message to[0]: bad");
 }
 
 TEST_F(policy_test, a_deferral_waits_a_jittered_backoff) {
@@ -61,13 +70,13 @@ TEST_F(policy_test, the_transports_own_retry_time_wins) {
 }
 
 TEST_F(policy_test, out_of_attempts_or_past_max_age_is_dead) {
-    EXPECT_EQ(run(msg(2), outcome::deferred("smtp_4xx", "451")).extra.substr(0, 19),
-              "attempts_exhausted|");
+    EXPECT_EQ(run(msg(2), outcome::deferred("smtp_4xx", "451")).extra.substr(0, 21),
+              "attempts_exhausted|3|");
     auto o = outcome::deferred("smtp_4xx", "451");
     o.retry_at = now + 10'000;
     auto r = run(msg(0, now + 5'000), o);
     EXPECT_EQ(r.what, settle_record::kind::dead);
-    EXPECT_EQ(r.extra.substr(0, 8), "expired|");
+    EXPECT_EQ(r.extra.substr(0, 10), "expired|1|");
 }
 
 }  // namespace

@@ -97,16 +97,19 @@ TEST_F(raw_door_test, every_function_answers_a_malformed_call_with_its_usage) {
     const std::set<std::string> keyless{"herald_protocol", "herald_address"};
     const std::string shard = queue::shard_prefix(0);
     // Functions with numeric arguments, and how many come before the items.
-    const std::map<std::string, int> numeric{{"herald_claim", 5},   {"herald_settle", 6},
-                                             {"herald_promote", 4}, {"herald_renew", 5},
-                                             {"herald_reclaim", 7}, {"herald_idem_reserve", 5},
-                                             {"herald_health", 5},  {"herald_forget_consumers", 4}};
+    const std::map<std::string, int> numeric{
+        {"herald_claim", 5},        {"herald_settle", 6},           {"herald_promote", 5},
+        {"herald_renew", 5},        {"herald_reclaim", 7},          {"herald_idem_reserve", 5},
+        {"herald_health", 5},       {"herald_forget_consumers", 4}, {"herald_dead_list", 4},
+        {"herald_dead_purge", 3},   {"herald_dead_requeue", 4},     {"herald_suppress", 6},
+        {"herald_suppressions", 4}, {"herald_tenant_create", 2}};
     for (const auto& name : names) {
         if (keyless.contains(name)) continue;
         const std::string key =
             name == "herald_throttle"           ? "hd:{t}:rl"
             : name == "herald_health"           ? queue::destination_health_key("mx.example:25")
             : name == "herald_forget_consumers" ? queue::ingress_key(0, channel::email)
+            : name == "herald_tenant_create"    ? queue::tenants_key()
                                                 : shard;
         std::vector<std::vector<std::string>> calls{
             {"FCALL", name, "0"}, {"FCALL", name, "1", "not-a-shard"}, {"FCALL", name, "1", key}};

@@ -1,12 +1,17 @@
 // Every key herald writes is bounded: mixed traffic through every path
 // (accepted, duplicate, idempotent, refused by breakers and quotas,
-// rate-limited, deferred, bounced, malformed, expired), then an audit of
+// rate-limited, deferred, bounced, malformed, expired, and what the HTTP
+// API writes: tenants, suppressions, a requeue), then an audit of
 // the whole keyspace: each key has a TTL, or is of a kind whose size is
 // capped (a stream trimmed by MAXLEN, a fixed-field hash, a queue counted
 // under the storage quota). Key counts and memory stay under bounds
 // computed from the traffic. Any key without a bound is listed.
+#include "api/keys.hpp"
 #include "queue/contract.hpp"
+#include "queue/dead_letters.hpp"
 #include "queue/keys.hpp"
+#include "queue/suppressions.hpp"
+#include "queue/tenants.hpp"
 #include "tests/support/queue_fixture.hpp"
 
 #include <map>
@@ -65,6 +70,16 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
         }));
         clk.advance(3'600'000);  // retries come due; some windows end
     }
+    // What the HTTP API writes: tenants, suppressions, a requeued dead letter.
+    for (const auto& t : tenants) {
+        ASSERT_TRUE(test::run(ioc, queue::create_tenant(client, q.shards, t)));
+        ASSERT_TRUE(test::run(ioc, queue::add_suppression(client, q.shards, t, "gone@x.example",
+                                                          "550 5.1.1", 86400)));
+        ASSERT_TRUE(test::run(ioc, api::keys::create(client, q.shards, t, "bounds")));
+    }
+    auto dead = test::run(ioc, queue::list_dead(client, q.shards, "t0", "", 1));
+    ASSERT_TRUE(dead && !dead->items.empty());
+    ASSERT_TRUE(test::run(ioc, queue::requeue_dead(client, q.shards, "t0", dead->items[0].id)));
     test::scripted_transport drain;
     ASSERT_TRUE(run_worker(drain, [&] {
         clk.advance(60'000);
@@ -102,7 +117,10 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
         {"limiter", T * 2},
         {"quota", T * 2 * 2 * 2},
         {"sent", accepted},
-        {"suppression", accepted},
+        {"suppression", accepted + T},
+        {"suppressions", T},
+        {"status", accepted},
+        {"api_keys", T},
     };
     std::vector<std::pair<std::string, kind>> kinds;
     for (const auto& k : queue::k_key_names) {
@@ -115,6 +133,10 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
     // The destination-domain limiter's keys live outside the shards.
     kinds.emplace_back("domain limit", kind{std::regex(R"(hd:\{d:[\w.-]+\}:limit)"), false, 1});
     kinds.emplace_back("limited domains", kind{std::regex(R"(hd:\{d\}:limited)"), false, 1});
+    // Capped (contract::tenants_max), not expiring: tenants live until ops remove them.
+    kinds.emplace_back("tenant registry", kind{std::regex(R"(hd:\{t\}:tenants)"), false, 1});
+    // Capped too: at most api::k_max_keys_per_tenant keys a tenant.
+    kinds.emplace_back("API key digests", kind{std::regex(R"(hd:\{a\}:keys)"), false, 1});
     kinds.emplace_back("domain limiter", kind{std::regex(R"(hd:\{d:[\w.-]+\}:rl)"), true, 1});
     kinds.emplace_back("destination health",
                        kind{std::regex(R"(hd:\{h:[\w.:-]+\}:health)"), true, 0});

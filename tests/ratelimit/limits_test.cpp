@@ -1,6 +1,7 @@
 // Rate limits, volume quotas, storage quotas and watermarks on a real
 // Redis, with the test clock.
 #include "core/log.hpp"
+#include "queue/contract.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/watermarks.hpp"
 #include "tests/support/queue_fixture.hpp"
@@ -228,9 +229,12 @@ TEST_F(limits_test, storage_quota_refuses_at_the_limit_and_frees_on_delivery) {
 
 TEST_F(limits_test, storage_counts_bytes_and_keeps_deferred_messages_charged) {
     const auto json = email_json("u@x.example");
-    set("acme", "storage.max_bytes", std::to_string(json.size() * 2));
+    // Each message is charged its payload and the fixed overhead.
+    const auto charge = json.size() + queue::contract::message_overhead_bytes;
+    set("acme", "storage.max_bytes", std::to_string(charge * 2));
     admit("acme", json);
     admit("acme", email_json("v@x.example"));
+    EXPECT_EQ(usage("acme")["bytes"], std::to_string(charge * 2));
     EXPECT_EQ(try_admit("acme", email_json("w@x.example")).error().name(),
               "storage_quota_exceeded");
     test::scripted_transport t;

@@ -6,6 +6,7 @@
 #include "smtp/transport.hpp"
 #include "dkim/key.hpp"
 #include "queue/keys.hpp"
+#include "queue/suppressions.hpp"
 #include "tests/dns/dnsmasq.hpp"
 #include "tests/smtp/smtp_servers.hpp"
 #include "tests/support/python_runner.hpp"
@@ -118,6 +119,13 @@ TEST_F(transport_test, a_511_bounce_suppresses_the_recipient_for_the_tenant) {
     const auto key =
         queue::shard_prefix(queue::shard_of("acme", q.shards)) + ":supp:acme:gone@dest.example";
     EXPECT_GT(count({"TTL", key}), 0) << "suppressed, with a TTL";
+    // Indexed in the same call, so the API lists it.
+    auto listed = test::run(ioc, queue::list_suppressions(client, q.shards, "acme", "", 10));
+    ASSERT_TRUE(listed) << listed.error().to_string();
+    ASSERT_EQ(listed->items.size(), 1u);
+    EXPECT_EQ(listed->items[0].recipient, "gone@dest.example");
+    EXPECT_NE(listed->items[0].reason.find("550 5.1.1"), std::string::npos)
+        << listed->items[0].reason;
     const auto before = smtp->stats().transactions;
     admit("acme",
           R"({"from":"app@example.com","to":["gone@DEST.example"],"subject":"two","text":"y"})");

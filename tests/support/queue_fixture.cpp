@@ -135,6 +135,14 @@ std::string queue_fixture::prefix(const std::string& tenant) const {
     return queue::shard_prefix(queue::shard_of(tenant, q.shards));
 }
 
+std::string queue_fixture::neighbour_of(const std::string& tenant) const {
+    const auto shard = queue::shard_of(tenant, q.shards);
+    for (int i = 0;; ++i) {
+        const std::string t = "n" + std::to_string(i);
+        if (t != tenant && queue::shard_of(t, q.shards) == shard) return t;
+    }
+}
+
 void queue_fixture::set(const std::string& tenant, const std::string& name,
                         const std::string& value) const {
     server.cmd({"FCALL", "herald_settings", "1", prefix(tenant), "set", tenant, name, value});

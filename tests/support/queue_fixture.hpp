@@ -76,6 +76,9 @@ protected:
 
     // The key prefix of the tenant's shard, "hd:{sN}".
     std::string prefix(const std::string& tenant) const;
+    // Another tenant on `tenant`'s shard, for tests of what shard-wide keys
+    // must keep apart.
+    std::string neighbour_of(const std::string& tenant) const;
     // A tenant's own setting, as `herald tenant set` writes it.
     void set(const std::string& tenant, const std::string& name, const std::string& value) const;
 
