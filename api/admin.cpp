@@ -218,8 +218,9 @@ awaitable<response> list_dead(request& r) {
     if (!tenant) co_return error_answer(tenant.error());
     auto limit = limit_param(r, 100, 1000);
     if (!limit) co_return error_answer(limit.error());
-    auto page =
-        co_await queue::list_dead(r.on.redis, shards(r), *tenant, query_param(r, "cursor"), *limit);
+    auto cursor = cursor_param(r);
+    if (!cursor) co_return error_answer(cursor.error());
+    auto page = co_await queue::list_dead(r.on.redis, shards(r), *tenant, *cursor, *limit);
     if (!page) co_return error_answer(page.error());
     json::array out;
     for (const auto& d : page->items)
@@ -228,9 +229,8 @@ awaitable<response> list_dead(request& r) {
                        {"detail", d.detail},
                        {"died_at", rfc3339(d.died_ms)},
                        {"attempts", d.attempts}});
-    json::value next =
-        page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-    co_return json_answer(http::status::ok, {{"dead", std::move(out)}, {"next_cursor", next}});
+    co_return json_answer(http::status::ok, {{"dead", std::move(out)},
+                                             {"next_cursor", cursor_json(page->next_cursor)}});
 }
 
 awaitable<response> requeue_dead(request& r) {

@@ -1,5 +1,6 @@
 #include "api/http.hpp"
 
+#include "api/base64url.hpp"
 #include "api/errors.hpp"
 #include "api/json_body.hpp"
 
@@ -45,6 +46,19 @@ std::string query_param(const request& r, std::string_view name) {
     auto it = r.query.find(name);
     if (it == r.query.end()) return {};
     return (*it).value;
+}
+
+result<std::string> cursor_param(const request& r) {
+    const auto text = query_param(r, "cursor");
+    if (text.empty()) return std::string();
+    auto raw = base64url_decode(text);
+    if (!raw || raw->empty())
+        return at_field(make_error(errc::invalid_argument, "not a cursor this API gave"), "cursor");
+    return std::move(*raw);
+}
+
+json::value cursor_json(const std::string& next) {
+    return next.empty() ? json::value(nullptr) : json::value(base64url_encode(next));
 }
 
 result<std::size_t> limit_param(const request& r, std::size_t fallback, std::size_t max) {

@@ -54,6 +54,12 @@ std::string rfc3339(std::int64_t ms);
 // the parameter's name when malformed.
 result<std::size_t> limit_param(const request& r, std::size_t fallback, std::size_t max);
 std::string query_param(const request& r, std::string_view name);
+// ?cursor= as the queue layer wrote it (the API hands cursors out in
+// base64url, so they go in a URL as they are); `invalid_argument` when it
+// is not one the API gave.
+result<std::string> cursor_param(const request& r);
+// A page's next cursor for the client: null at the end.
+boost::json::value cursor_json(const std::string& next);
 
 // The request's body as a JSON object (api/json_body), or its error; an
 // empty body is an empty object when `empty_ok`.

@@ -1,5 +1,6 @@
 #include "api/keys.hpp"
 
+#include "api/base64url.hpp"
 #include "api/errors.hpp"
 #include "queue/keys.hpp"
 #include "queue/tenants.hpp"
@@ -31,25 +32,6 @@ std::string hex(const unsigned char* p, std::size_t n) {
 
 std::string hex(const key_digest& d) {
     return hex(d.data(), d.size());
-}
-
-// RFC 4648 §5, without padding.
-std::string base64url(const unsigned char* p, std::size_t n) {
-    static constexpr char k_alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string s;
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        acc = (acc << 8) | p[i];
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            s += k_alphabet[(acc >> bits) & 63];
-        }
-    }
-    if (bits > 0) s += k_alphabet[(acc << (6 - bits)) & 63];
-    return s;
 }
 
 result<void> random_bytes(unsigned char* p, std::size_t n) {
@@ -95,7 +77,8 @@ asio::awaitable<result<new_key>> create(redis::client& redis, std::uint32_t shar
     std::array<unsigned char, 8> id_bytes{};
     if (auto ok = random_bytes(secret.data(), secret.size()); !ok) co_return ok.error();
     if (auto ok = random_bytes(id_bytes.data(), id_bytes.size()); !ok) co_return ok.error();
-    new_key made{"hk_" + base64url(secret.data(), secret.size()),
+    new_key made{"hk_" + base64url_encode(std::string_view(
+                             reinterpret_cast<const char*>(secret.data()), secret.size())),
                  "key_" + hex(id_bytes.data(), id_bytes.size())};
     const auto digest = hex(digest_of(made.key));
     const auto record =

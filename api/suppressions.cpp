@@ -14,8 +14,10 @@ namespace json = boost::json;
 awaitable<response> list_suppressions(request& r) {
     auto limit = limit_param(r, 100, 1000);
     if (!limit) co_return error_answer(limit.error());
+    auto cursor = cursor_param(r);
+    if (!cursor) co_return error_answer(cursor.error());
     auto page = co_await queue::list_suppressions(r.on.redis, r.on.cfg.queue.shards, r.who.tenant,
-                                                  query_param(r, "cursor"), *limit);
+                                                  *cursor, *limit);
     if (!page) co_return error_answer(page.error());
     json::array out;
     for (const auto& s : page->items) {
@@ -26,10 +28,8 @@ awaitable<response> list_suppressions(request& r) {
             s.expires_ms > 0 ? json::value(rfc3339(s.expires_ms)) : json::value(nullptr);
         out.push_back(std::move(o));
     }
-    json::value next =
-        page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-    co_return json_answer(http::status::ok,
-                          {{"suppressions", std::move(out)}, {"next_cursor", next}});
+    co_return json_answer(http::status::ok, {{"suppressions", std::move(out)},
+                                             {"next_cursor", cursor_json(page->next_cursor)}});
 }
 
 // {"recipient", "reason"?, "ttl_s"?}: by default 180 days.
