@@ -22,7 +22,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/program_options.hpp>
 
 #include <unistd.h>
 
@@ -33,7 +32,6 @@ namespace herald::app {
 namespace {
 
 namespace asio = boost::asio;
-namespace po = boost::program_options;
 
 std::string consumer_name() {
     char host[256] = {};
@@ -147,49 +145,22 @@ std::string transport_line(const config& cfg) {
            s.tls + ")";
 }
 
-struct run_flags {
-    std::string config;
-};
-
-// The flags, or nothing with `status` set: 0 after --help, 2 on a usage error.
-std::optional<run_flags> parse_run_flags(const args& a, const char* what, int& status) {
-    run_flags f;
-    po::options_description opts(what);
-    opts.add_options()("help,h", "this help")(
-        "config,c", po::value(&f.config), "configuration file (default ./herald.toml if present)");
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(a).options(opts).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "herald: " << e.what() << "\n" << opts;
-        status = 2;
-        return std::nullopt;
-    }
-    if (vm.count("help")) {
-        std::cout << opts;
-        status = 0;
-        return std::nullopt;
-    }
-    return f;
-}
-
 }  // namespace
 
 int cmd_work(const args& a) {
     int status = 0;
-    auto f = parse_run_flags(a, "herald work [options]", status);
+    auto f = parse_config_flag(a, "herald work [options]", status);
     if (!f) return status;
-    auto cfg = load_or_report(f->config);
+    auto cfg = load_or_report(*f);
     if (!cfg) return 1;
     return run_stack(*cfg, redis_url(*cfg));
 }
 
 int cmd_up(const args& a) {
     int status = 0;
-    auto f = parse_run_flags(a, "herald up [options]", status);
+    auto f = parse_config_flag(a, "herald up [options]", status);
     if (!f) return status;
-    auto cfg = load_or_report(f->config);
+    auto cfg = load_or_report(*f);
     if (!cfg) return 1;
     std::optional<local_redis> server;
     if (cfg->redis.url.empty()) {

@@ -12,7 +12,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/program_options.hpp>
 
 #include <sys/stat.h>
 
@@ -23,7 +22,6 @@
 namespace herald::app {
 
 namespace asio = boost::asio;
-namespace po = boost::program_options;
 
 std::optional<std::string> demo_key(const config& cfg) {
     const auto file = std::filesystem::path(cfg.local.data_dir) / "demo-api-key";
@@ -63,23 +61,10 @@ std::string api_url(const config& cfg, std::uint16_t port) {
 }
 
 int cmd_serve(const args& a) {
-    std::string config_flag;
-    po::options_description opts("herald serve [options]");
-    opts.add_options()("help,h", "this help")("config,c", po::value(&config_flag),
-                                              "configuration file");
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(a).options(opts).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "herald: " << e.what() << "\n" << opts;
-        return 2;
-    }
-    if (vm.count("help")) {
-        std::cout << opts;
-        return 0;
-    }
-    auto cfg = load_or_report(config_flag);
+    int status = 0;
+    auto config_flag = parse_config_flag(a, "herald serve [options]", status);
+    if (!config_flag) return status;
+    auto cfg = load_or_report(*config_flag);
     if (!cfg) return 1;
     // Admission needs herald's library in Redis. A Redis that is down now
     // is not fatal: the server answers 503 until it is back.

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <boost/program_options.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -40,6 +41,30 @@ int print_error(const error& e) {
     if (e.retry_after_s > 0) err["retry_after"] = e.retry_after_s;
     std::cout << boost::json::serialize(boost::json::object{{"error", std::move(err)}}) << "\n";
     return 1;
+}
+
+std::optional<std::string> parse_config_flag(const std::vector<std::string>& a, const char* what,
+                                             int& status) {
+    namespace po = boost::program_options;
+    std::string config;
+    po::options_description opts(what);
+    opts.add_options()("help,h", "this help")(
+        "config,c", po::value(&config), "configuration file (default ./herald.toml if present)");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(a).options(opts).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "herald: " << e.what() << "\n" << opts;
+        status = 2;
+        return std::nullopt;
+    }
+    if (vm.count("help")) {
+        std::cout << opts;
+        status = 0;
+        return std::nullopt;
+    }
+    return config;
 }
 
 int with_redis(const config& cfg,

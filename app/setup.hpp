@@ -10,12 +10,19 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace herald::app {
 
 // The config file to use: --config's value, else ./herald.toml if it
 // exists, else none (defaults and environment only).
 std::string config_path(const std::string& flag);
+
+// The flags of a long-running command, --config and --help: the config
+// flag's value, or nothing with `status` set (0 after --help, which prints
+// the usage on stdout; 2 on a usage error, printed on stderr).
+std::optional<std::string> parse_config_flag(const std::vector<std::string>& a, const char* what,
+                                             int& status);
 
 // Loads and validates; prints every problem to stderr and returns nothing
 // when there is one. Configures logging on success.

@@ -6,58 +6,55 @@
 namespace herald {
 namespace {
 
-struct code_info {
-    errc code;
-    std::string_view name;
-    int http;
-};
-
 constexpr std::array k_codes{
-    code_info{errc::invalid_message, "invalid_message", 400},
-    code_info{errc::invalid_argument, "invalid_argument", 400},
-    code_info{errc::payload_too_large, "payload_too_large", 413},
-    code_info{errc::wrong_shard, "wrong_shard", 400},
-    code_info{errc::not_initialized, "not_initialized", 503},
-    code_info{errc::idempotency_key_reused, "idempotency_key_reused", 422},
-    code_info{errc::idempotency_in_flight, "idempotency_in_flight", 409},
-    code_info{errc::circuit_open, "circuit_open", 429},
-    code_info{errc::quota_exceeded, "quota_exceeded", 429},
-    code_info{errc::storage_quota_exceeded, "storage_quota_exceeded", 507},
-    code_info{errc::backpressure, "backpressure", 503},
-    code_info{errc::suppression_limit, "suppression_limit", 409},
-    code_info{errc::tenant_limit, "tenant_limit", 409},
-    code_info{errc::unavailable, "unavailable", 503},
-    code_info{errc::internal, "internal", 500},
+    code_row(errc::invalid_message, "invalid_message", 400),
+    code_row(errc::invalid_argument, "invalid_argument", 400),
+    code_row(errc::payload_too_large, "payload_too_large", 413),
+    code_row(errc::wrong_shard, "wrong_shard", 400),
+    code_row(errc::not_initialized, "not_initialized", 503),
+    code_row(errc::idempotency_key_reused, "idempotency_key_reused", 422),
+    code_row(errc::idempotency_in_flight, "idempotency_in_flight", 409),
+    code_row(errc::circuit_open, "circuit_open", 429),
+    code_row(errc::quota_exceeded, "quota_exceeded", 429),
+    code_row(errc::storage_quota_exceeded, "storage_quota_exceeded", 507),
+    code_row(errc::backpressure, "backpressure", 503),
+    code_row(errc::suppression_limit, "suppression_limit", 409),
+    code_row(errc::tenant_limit, "tenant_limit", 409),
+    code_row(errc::unavailable, "unavailable", 503),
+    code_row(errc::internal, "internal", 500),
 };
 
-const code_info* find(int ev) {
-    for (const auto& c : k_codes)
-        if (static_cast<int>(c.code) == ev) return &c;
-    return nullptr;
+const table_category& admission_table() noexcept {
+    static const table_category cat("herald.admission", k_codes);
+    return cat;
 }
-
-class admission_category_impl final : public error_category {
-public:
-    const char* name() const noexcept override { return "herald.admission"; }
-    std::string message(int ev) const override {
-        const auto* c = find(ev);
-        return c ? std::string(c->name) : "unknown";
-    }
-    std::string_view code_name(int ev) const noexcept override {
-        const auto* c = find(ev);
-        return c ? c->name : "unknown";
-    }
-    int http_status(int ev) const noexcept override {
-        const auto* c = find(ev);
-        return c ? c->http : 500;
-    }
-};
 
 }  // namespace
 
+const error_row* table_category::row(int ev) const noexcept {
+    for (const auto& r : rows_)
+        if (r.value == ev) return &r;
+    return nullptr;
+}
+
+std::string_view table_category::code_name(int ev) const noexcept {
+    const auto* r = row(ev);
+    return r ? r->name : "unknown";
+}
+
+int table_category::http_status(int ev) const noexcept {
+    const auto* r = row(ev);
+    return r ? r->http_status : 500;
+}
+
+const error_row* table_category::find(std::string_view code) const noexcept {
+    for (const auto& r : rows_)
+        if (r.name == code) return &r;
+    return nullptr;
+}
+
 const error_category& admission_category() noexcept {
-    static const admission_category_impl cat;
-    return cat;
+    return admission_table();
 }
 
 std::error_code make_error_code(errc e) noexcept {
@@ -69,8 +66,8 @@ error make_error(errc e, std::string detail, int retry_after_s) {
 }
 
 error error_from_name(std::string_view name, std::string detail, int retry_after_s) {
-    for (const auto& c : k_codes)
-        if (c.name == name) return make_error(c.code, std::move(detail), retry_after_s);
+    if (const auto* r = admission_table().find(name))
+        return make_error(static_cast<errc>(r->value), std::move(detail), retry_after_s);
     return make_error(errc::internal, std::string(name) + ": " + detail);
 }
 

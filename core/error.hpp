@@ -7,6 +7,7 @@
 
 #include <boost/system/result.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -18,6 +19,37 @@ class error_category : public std::error_category {
 public:
     virtual std::string_view code_name(int ev) const noexcept = 0;
     virtual int http_status(int ev) const noexcept = 0;
+};
+
+// A category whose codes are one table: a row per code with its stable
+// name and HTTP status. Every folder's codes are such a table.
+struct error_row {
+    int value;
+    std::string_view name;
+    int http_status;
+};
+
+template <class E>
+constexpr error_row code_row(E code, std::string_view name, int http_status) {
+    return {static_cast<int>(code), name, http_status};
+}
+
+class table_category final : public error_category {
+public:
+    table_category(const char* name, std::span<const error_row> rows) noexcept
+        : name_(name), rows_(rows) {}
+    const char* name() const noexcept override { return name_; }
+    std::string message(int ev) const override { return std::string(code_name(ev)); }
+    std::string_view code_name(int ev) const noexcept override;
+    int http_status(int ev) const noexcept override;
+    // The row named `code`, if any.
+    const error_row* find(std::string_view code) const noexcept;
+
+private:
+    const error_row* row(int ev) const noexcept;
+
+    const char* name_;
+    std::span<const error_row> rows_;
 };
 
 struct error {
