@@ -45,27 +45,16 @@ awaitable<response> pause_or_resume(request& r, bool paused) {
 awaitable<response> breaker(request& r, const char* action) {
     auto tenant = co_await known_tenant(r);
     if (!tenant) co_return error_answer(tenant.error());
-    auto body = json_object_body(r, true);
-    if (!body) co_return error_answer(body.error());
     static constexpr std::array<std::string_view, 2> k_fields{"subject", "seconds"};
-    if (auto ok = only_known_fields(*body, k_fields); !ok) co_return error_answer(ok.error());
-    std::string subject;
-    std::uint64_t seconds = 3600;
-    if (const auto* s = body->if_contains("subject")) {
-        if (!s->is_string())
-            co_return error_answer(
-                at_field(make_error(api_errc::invalid_json, "must be a string"), "subject"));
-        subject = s->get_string();
-    }
-    if (const auto* s = body->if_contains("seconds")) {
-        if (!s->is_int64() || s->get_int64() < 1 || s->get_int64() > 86400)
-            co_return error_answer(at_field(
-                make_error(api_errc::invalid_json, "must be a whole number of seconds in 1..86400"),
-                "seconds"));
-        seconds = static_cast<std::uint64_t>(s->get_int64());
-    }
-    auto changed = co_await tenant_admin::breaker(r.on.redis, shards(r), *tenant, action,
-                                                  r.params[1], subject, seconds);
+    auto body = json_object_body(r, k_fields, true);
+    if (!body) co_return error_answer(body.error());
+    auto subject = string_member(*body, "subject", 998);
+    if (!subject) co_return error_answer(subject.error());
+    auto seconds = int_member(*body, "seconds", 1, 86400, 3600);
+    if (!seconds) co_return error_answer(seconds.error());
+    auto changed =
+        co_await tenant_admin::breaker(r.on.redis, shards(r), *tenant, action, r.params[1],
+                                       *subject, static_cast<std::uint64_t>(*seconds));
     if (!changed) co_return error_answer(changed.error());
     co_return json_answer(http::status::ok,
                           {{"tenant", *tenant},
@@ -77,17 +66,16 @@ awaitable<response> breaker(request& r, const char* action) {
 }  // namespace
 
 awaitable<response> create_tenant(request& r) {
-    auto body = json_object_body(r);
-    if (!body) co_return error_answer(body.error());
     static constexpr std::array<std::string_view, 1> k_fields{"id"};
-    if (auto ok = only_known_fields(*body, k_fields); !ok) co_return error_answer(ok.error());
+    auto body = json_object_body(r, k_fields);
+    if (!body) co_return error_answer(body.error());
     const auto* id = body->if_contains("id");
     if (!id || !id->is_string())
         co_return error_answer(
             at_field(make_error(errc::invalid_argument, "the tenant id, a string"), "id"));
     const std::string tenant(id->get_string());
     if (auto ok = validate_tenant(tenant); !ok) co_return error_answer(at_field(ok.error(), "id"));
-    auto made = co_await queue::create_tenant(r.on.redis, shards(r), tenant);
+    auto made = co_await queue::create_tenant(r.on.redis, tenant);
     if (!made) co_return error_answer(made.error());
     if (!*made)
         co_return error_answer(make_error(api_errc::conflict, "tenant " + tenant + " exists"));
@@ -112,42 +100,38 @@ awaitable<response> show_tenant(request& r) {
 awaitable<response> patch_tenant(request& r) {
     auto tenant = co_await known_tenant(r);
     if (!tenant) co_return error_answer(tenant.error());
-    auto body = json_object_body(r);
-    if (!body) co_return error_answer(body.error());
     static constexpr std::array<std::string_view, 1> k_fields{"settings"};
-    if (auto ok = only_known_fields(*body, k_fields); !ok) co_return error_answer(ok.error());
+    auto body = json_object_body(r, k_fields);
+    if (!body) co_return error_answer(body.error());
     const auto* settings = body->if_contains("settings");
     if (!settings || !settings->is_object())
         co_return error_answer(
             at_field(make_error(api_errc::invalid_json, "must be an object"), "settings"));
+    // Every name and value is checked before the first is written.
     std::vector<std::pair<std::string, std::optional<std::string>>> changes;
     for (const auto& [name, v] : settings->get_object()) {
         const auto field = "settings." + std::string(name);
-        if (v.is_null())
-            changes.emplace_back(name, std::nullopt);
-        else if (v.is_string())
-            changes.emplace_back(name, std::string(v.get_string()));
+        std::optional<std::string> value;
+        if (v.is_string())
+            value = std::string(v.get_string());
         else if (v.is_int64() && v.get_int64() >= 0)
-            changes.emplace_back(name, std::to_string(v.get_int64()));
+            value = std::to_string(v.get_int64());
         else if (v.is_uint64())
-            changes.emplace_back(name, std::to_string(v.get_uint64()));
-        else
+            value = std::to_string(v.get_uint64());
+        else if (!v.is_null())
             co_return error_answer(at_field(
                 make_error(api_errc::invalid_json, "must be a string, a whole number or null"),
                 field));
-    }
-    for (auto& [name, value] : changes) {
-        result<void> ok;
-        if (value) {
-            ok = co_await tenant_admin::set(r.on.redis, shards(r), *tenant, name, *value);
-        } else {
-            ok = co_await tenant_admin::unset(r.on.redis, shards(r), *tenant, name);
-        }
-        if (!ok) {
+        if (auto ok = tenant_admin::check_setting(name, value); !ok) {
             auto e = ok.error();
-            e.field = "settings." + name;
+            e.field = field;
             co_return error_answer(e);
         }
+        changes.emplace_back(name, std::move(value));
+    }
+    for (auto& [name, value] : changes) {
+        auto ok = co_await tenant_admin::change(r.on.redis, shards(r), *tenant, name, value);
+        if (!ok) co_return error_answer(at_field(ok.error(), "settings." + name));
     }
     auto answer = co_await show(r, *tenant);
     co_return answer;
@@ -176,19 +160,12 @@ awaitable<response> open_breaker(request& r) {
 awaitable<response> create_key(request& r) {
     auto tenant = co_await known_tenant(r);
     if (!tenant) co_return error_answer(tenant.error());
-    auto body = json_object_body(r, true);
-    if (!body) co_return error_answer(body.error());
     static constexpr std::array<std::string_view, 1> k_fields{"name"};
-    if (auto ok = only_known_fields(*body, k_fields); !ok) co_return error_answer(ok.error());
-    std::string name;
-    if (const auto* n = body->if_contains("name")) {
-        if (!n->is_string() || n->get_string().size() > 128)
-            co_return error_answer(at_field(
-                make_error(api_errc::invalid_json, "must be a string of at most 200 bytes"),
-                "name"));
-        name = n->get_string();
-    }
-    auto made = co_await keys::create(r.on.redis, shards(r), *tenant, name);
+    auto body = json_object_body(r, k_fields, true);
+    if (!body) co_return error_answer(body.error());
+    auto name = string_member(*body, "name", 128);
+    if (!name) co_return error_answer(name.error());
+    auto made = co_await keys::create(r.on.redis, shards(r), *tenant, *name);
     if (!made) co_return error_answer(made.error());
     co_return json_answer(http::status::created, {{"key", made->key}, {"id", made->id}});
 }

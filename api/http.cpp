@@ -73,13 +73,37 @@ result<std::size_t> limit_param(const request& r, std::size_t fallback, std::siz
     return n;
 }
 
-result<json::object> json_object_body(const request& r, bool empty_ok) {
+result<json::object> json_object_body(const request& r, std::span<const std::string_view> known,
+                                      bool empty_ok) {
     if (empty_ok && r.http.body().empty()) return json::object{};
-    auto v = parse_json_body(r.http.body());
-    if (!v) return v.error();
-    if (!v->is_object())
-        return make_error(api_errc::invalid_json, "the body must be a JSON object");
-    return std::move(v->get_object());
+    auto o = parse_json_object(r.http.body());
+    if (!o) return o.error();
+    if (auto ok = only_known_fields(*o, known); !ok) return ok.error();
+    return o;
+}
+
+result<std::string> string_member(const json::object& o, std::string_view name,
+                                  std::size_t max_bytes, std::string fallback) {
+    const auto* v = o.if_contains(name);
+    if (!v) return fallback;
+    if (!v->is_string() || v->get_string().size() > max_bytes)
+        return at_field(
+            make_error(api_errc::invalid_json,
+                       "must be a string of at most " + std::to_string(max_bytes) + " bytes"),
+            std::string(name));
+    return std::string(v->get_string());
+}
+
+result<std::int64_t> int_member(const json::object& o, std::string_view name, std::int64_t min,
+                                std::int64_t max, std::int64_t fallback) {
+    const auto* v = o.if_contains(name);
+    if (!v) return fallback;
+    if (!v->is_int64() || v->get_int64() < min || v->get_int64() > max)
+        return at_field(
+            make_error(api_errc::invalid_json, "must be a whole number in " + std::to_string(min) +
+                                                   ".." + std::to_string(max)),
+            std::string(name));
+    return v->get_int64();
 }
 
 }  // namespace herald::api

@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 #include <boost/url/params_view.hpp>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,18 @@ result<std::string> cursor_param(const request& r);
 // A page's next cursor for the client: null at the end.
 boost::json::value cursor_json(const std::string& next);
 
-// The request's body as a JSON object (api/json_body), or its error; an
-// empty body is an empty object when `empty_ok`.
-result<boost::json::object> json_object_body(const request& r, bool empty_ok = false);
+// The request's body as a JSON object of no other members than `known`
+// (api/json_body), or its error; an empty body is an empty object when
+// `empty_ok`.
+result<boost::json::object> json_object_body(const request& r,
+                                             std::span<const std::string_view> known,
+                                             bool empty_ok = false);
+
+// An optional member of a body: `fallback` when absent; refused with its
+// name as the field when of another type or out of bounds.
+result<std::string> string_member(const boost::json::object& o, std::string_view name,
+                                  std::size_t max_bytes, std::string fallback = {});
+result<std::int64_t> int_member(const boost::json::object& o, std::string_view name,
+                                std::int64_t min, std::int64_t max, std::int64_t fallback);
 
 }  // namespace herald::api

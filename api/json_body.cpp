@@ -143,6 +143,14 @@ result<json::value> parse_json_body(std::string_view body) {
     return p.handler().st.release();
 }
 
+result<json::object> parse_json_object(std::string_view body) {
+    auto v = parse_json_body(body);
+    if (!v) return v.error();
+    if (!v->is_object())
+        return make_error(api_errc::invalid_json, "the body must be a JSON object");
+    return std::move(v->get_object());
+}
+
 result<void> only_known_fields(const json::object& o, std::span<const std::string_view> known,
                                std::string_view path) {
     for (const auto& kv : o) {

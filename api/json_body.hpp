@@ -15,6 +15,8 @@
 namespace herald::api {
 
 result<boost::json::value> parse_json_body(std::string_view body);
+// The same, for a body that must be an object.
+result<boost::json::object> parse_json_object(std::string_view body);
 
 // An object's members must all be among `known`; the first other one is
 // refused as `unknown_field` at `path` + its name.

@@ -34,35 +34,23 @@ awaitable<response> list_suppressions(request& r) {
 
 // {"recipient", "reason"?, "ttl_s"?}: by default 180 days.
 awaitable<response> add_suppression(request& r) {
-    auto body = json_object_body(r);
-    if (!body) co_return error_answer(body.error());
     static constexpr std::array<std::string_view, 3> k_fields{"recipient", "reason", "ttl_s"};
-    if (auto ok = only_known_fields(*body, k_fields); !ok) co_return error_answer(ok.error());
+    auto body = json_object_body(r, k_fields);
+    if (!body) co_return error_answer(body.error());
     const auto* rcpt = body->if_contains("recipient");
     if (!rcpt || !rcpt->is_string() || rcpt->get_string().empty() ||
         rcpt->get_string().size() > 320)
         co_return error_answer(at_field(
             make_error(errc::invalid_argument, "an address or number of at most 320 bytes"),
             "recipient"));
-    std::string reason = "manual";
-    if (const auto* v = body->if_contains("reason")) {
-        if (!v->is_string() || v->get_string().size() > 200)
-            co_return error_answer(at_field(
-                make_error(api_errc::invalid_json, "must be a string of at most 200 bytes"),
-                "reason"));
-        reason = v->get_string();
-    }
-    std::uint64_t ttl_s = 180ull * 86400;
-    if (const auto* v = body->if_contains("ttl_s")) {
-        if (!v->is_int64() || v->get_int64() < 1 || v->get_int64() > 10ll * 365 * 86400)
-            co_return error_answer(at_field(
-                make_error(api_errc::invalid_json, "must be whole seconds in 1..315360000"),
-                "ttl_s"));
-        ttl_s = static_cast<std::uint64_t>(v->get_int64());
-    }
+    auto reason = string_member(*body, "reason", 200, "manual");
+    if (!reason) co_return error_answer(reason.error());
+    auto ttl_s = int_member(*body, "ttl_s", 1, 10ll * 365 * 86400, 180ll * 86400);
+    if (!ttl_s) co_return error_answer(ttl_s.error());
     const std::string recipient(rcpt->get_string());
-    auto ok = co_await queue::add_suppression(r.on.redis, r.on.cfg.queue.shards, r.who.tenant,
-                                              recipient, reason, ttl_s);
+    auto ok =
+        co_await queue::add_suppression(r.on.redis, r.on.cfg.queue.shards, r.who.tenant, recipient,
+                                        *reason, static_cast<std::uint64_t>(*ttl_s));
     if (!ok) co_return error_answer(at_field(ok.error(), "recipient"));
     co_return json_answer(http::status::created, {{"recipient", recipient}});
 }

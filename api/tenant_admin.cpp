@@ -2,8 +2,8 @@
 
 #include "core/clock.hpp"
 #include "dedupe/settings.hpp"
+#include "queue/function_call.hpp"
 #include "queue/keys.hpp"
-#include "queue/tenants.hpp"
 #include "ratelimit/settings.hpp"
 #include "smtp/settings.hpp"
 
@@ -53,32 +53,37 @@ json::object to_object(const redis::reply& flat) {
     return o;
 }
 
-// A Redis function's answer: a count, or {"err", code, detail}.
-result<std::int64_t> fcall_answer(const redis::reply& r) {
-    if (r.is_array() && r.size() > 1 && r[0].str == "err")
-        return error_from_name(r[1].str, r.size() > 2 ? r[2].str : "");
-    return r.as_int().value_or(0);
-}
-
-asio::awaitable<result<void>> settings_call(redis::client& redis, std::uint32_t shards,
-                                            std::string op, std::string tenant, std::string name,
-                                            std::string value) {
-    if (auto ok = validate_tenant(tenant); !ok) co_return ok.error();
-    const auto spec = find_setting(name);
-    if (!spec)
-        co_return at_field(make_error(errc::invalid_argument, "unknown setting " + name), name);
-    if (op == "set")
-        if (auto ok = check_value(*spec, value); !ok) co_return at_field(ok.error(), name);
-    auto c = redis::cmd("FCALL", "herald_settings", "1",
-                        queue::shard_prefix(queue::shard_of(tenant, shards)), op, tenant, name);
-    if (op == "set") c.push_back(value);
-    auto r = co_await redis.exec(std::move(c));
+asio::awaitable<result<std::int64_t>> count_call(redis::client& redis, redis::command c) {
+    auto r = co_await queue::call_function(redis, std::move(c));
     if (!r) co_return r.error();
-    if (auto a = fcall_answer(*r); !a) co_return a.error();
-    co_return result<void>{};
+    co_return r->as_int().value_or(0);
 }
 
 }  // namespace
+
+result<void> check_setting(std::string_view name, const std::optional<std::string>& value) {
+    const auto spec = find_setting(name);
+    if (!spec)
+        return at_field(make_error(errc::invalid_argument, "unknown setting " + std::string(name)),
+                        std::string(name));
+    if (value)
+        if (auto ok = check_value(*spec, *value); !ok)
+            return at_field(ok.error(), std::string(name));
+    return {};
+}
+
+asio::awaitable<result<void>> change(redis::client& redis, std::uint32_t shards, std::string tenant,
+                                     std::string name, std::optional<std::string> value) {
+    if (auto ok = validate_tenant(tenant); !ok) co_return ok.error();
+    if (auto ok = check_setting(name, value); !ok) co_return ok.error();
+    auto c = redis::cmd("FCALL", "herald_settings", "1",
+                        queue::shard_prefix(queue::shard_of(tenant, shards)),
+                        value ? "set" : "unset", tenant, name);
+    if (value) c.push_back(*value);
+    auto r = co_await count_call(redis, std::move(c));
+    if (!r) co_return r.error();
+    co_return result<void>{};
+}
 
 std::vector<tenant_setting> all_settings() {
     std::vector<tenant_setting> all;
@@ -123,22 +128,12 @@ asio::awaitable<result<json::object>> show(redis::client& redis, std::uint32_t s
         o["key"] = (*r)[3][i].str;
         breakers.push_back(std::move(o));
     }
-    auto paused = co_await queue::is_paused(redis, shards, tenant);
-    if (!paused) co_return paused.error();
+    // Pause is the setting send.paused (queue/tenants.hpp).
+    const auto* pause = effective.if_contains("send.paused");
+    const bool paused = pause && pause->is_string() && pause->get_string() == "1";
     co_return json::object{{"tenant", tenant},     {"settings", effective},
                            {"overrides", own},     {"today", to_object((*r)[2])},
-                           {"breakers", breakers}, {"paused", *paused}};
-}
-
-asio::awaitable<result<void>> set(redis::client& redis, std::uint32_t shards, std::string tenant,
-                                  std::string name, std::string value) {
-    return settings_call(redis, shards, "set", std::move(tenant), std::move(name),
-                         std::move(value));
-}
-
-asio::awaitable<result<void>> unset(redis::client& redis, std::uint32_t shards, std::string tenant,
-                                    std::string name) {
-    return settings_call(redis, shards, "unset", std::move(tenant), std::move(name), {});
+                           {"breakers", breakers}, {"paused", paused}};
 }
 
 asio::awaitable<result<std::int64_t>> breaker(redis::client& redis, std::uint32_t shards,
@@ -161,12 +156,12 @@ asio::awaitable<result<std::int64_t>> breaker(redis::client& redis, std::uint32_
         co_return at_field(
             make_error(errc::invalid_argument, "content and recipient breakers need a subject"),
             "subject");
-    auto r = co_await redis.exec(
+    auto r = co_await count_call(
+        redis,
         redis::cmd("FCALL", "herald_breaker", "1",
                    queue::shard_prefix(queue::shard_of(tenant, shards)), action, tenant, letter,
                    subject, std::to_string(seconds), std::to_string(wall_clock().now_ms())));
-    if (!r) co_return r.error();
-    co_return fcall_answer(*r);
+    co_return r;
 }
 
 }  // namespace herald::api::tenant_admin

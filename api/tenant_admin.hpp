@@ -10,6 +10,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <optional>
+
 namespace herald::api::tenant_admin {
 
 using boost::asio::awaitable;
@@ -20,11 +22,12 @@ std::vector<tenant_setting> all_settings();
 // {tenant, settings (effective), overrides, today, breakers, paused}.
 awaitable<result<boost::json::object>> show(redis::client& redis, std::uint32_t shards,
                                             std::string tenant);
-// `value` checked against the setting's range or list first.
-awaitable<result<void>> set(redis::client& redis, std::uint32_t shards, std::string tenant,
-                            std::string name, std::string value);
-awaitable<result<void>> unset(redis::client& redis, std::uint32_t shards, std::string tenant,
-                              std::string name);
+// Whether `name` is a setting and `value` (nothing: back to the
+// default) one it takes; the error names the setting as its field.
+result<void> check_setting(std::string_view name, const std::optional<std::string>& value);
+// Sets (or, without a value, unsets) one setting, checked first.
+awaitable<result<void>> change(redis::client& redis, std::uint32_t shards, std::string tenant,
+                               std::string name, std::optional<std::string> value);
 
 // `action` reset|open; `kind` content|recipient|tenant, or empty for every
 // kind (reset only); content and recipient breakers need their subject.

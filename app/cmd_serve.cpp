@@ -29,7 +29,7 @@ std::optional<std::string> demo_key(const config& cfg) {
     if (std::ifstream in(file); in) std::getline(in, kept);
     std::optional<std::string> key;
     const int rc = with_redis(cfg, [&](redis::client& redis) -> asio::awaitable<int> {
-        auto made = co_await queue::create_tenant(redis, cfg.queue.shards, "demo");
+        auto made = co_await queue::create_tenant(redis, "demo");
         if (!made) co_return print_error(made.error());
         if (!kept.empty()) {
             auto owner = co_await api::keys::lookup(redis, api::digest_of(kept));

@@ -102,7 +102,7 @@ int cmd_tenant(const args& all) {
 
     if (a[0] == "create" && a.size() == 2)
         return run(*cfg, [&](redis::client& r) -> asio::awaitable<json_result> {
-            auto made = co_await queue::create_tenant(r, shards, tenant);
+            auto made = co_await queue::create_tenant(r, tenant);
             if (!made) co_return made.error();
             co_return json::value{{"id", tenant}, {"created", *made}};
         });
@@ -121,12 +121,9 @@ int cmd_tenant(const args& all) {
         });
     if ((a[0] == "set" && a.size() == 4) || (a[0] == "unset" && a.size() == 3))
         return run(*cfg, [&](redis::client& r) -> asio::awaitable<json_result> {
-            result<void> ok;
-            if (a[0] == "set") {
-                ok = co_await admin::set(r, shards, tenant, a[2], a[3]);
-            } else {
-                ok = co_await admin::unset(r, shards, tenant, a[2]);
-            }
+            std::optional<std::string> value;
+            if (a[0] == "set") value = a[3];
+            auto ok = co_await admin::change(r, shards, tenant, a[2], value);
             if (!ok) co_return ok.error();
             co_return json::value{{"changed", 1}};
         });

@@ -15,8 +15,7 @@ constexpr std::string_view paused_setting = "send.paused";
 
 }  // namespace
 
-boost::asio::awaitable<result<bool>> create_tenant(redis::client& redis, std::uint32_t,
-                                                   std::string_view tenant) {
+boost::asio::awaitable<result<bool>> create_tenant(redis::client& redis, std::string_view tenant) {
     if (auto ok = validate_tenant(tenant); !ok) co_return ok.error();
     auto r = co_await call_function(
         redis, redis::cmd("FCALL", "herald_tenant_create", "1", tenants_key(), tenant,

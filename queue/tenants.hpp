@@ -23,9 +23,8 @@
 
 namespace herald::queue {
 
-// false: it existed. `shards` is unused: the registry is global.
-boost::asio::awaitable<result<bool>> create_tenant(redis::client& redis, std::uint32_t shards,
-                                                   std::string_view tenant);
+// false: it existed. The registry is global, not a shard's.
+boost::asio::awaitable<result<bool>> create_tenant(redis::client& redis, std::string_view tenant);
 // Sorted.
 boost::asio::awaitable<result<std::vector<std::string>>> list_tenants(redis::client& redis);
 boost::asio::awaitable<result<bool>> tenant_exists(redis::client& redis, std::string_view tenant);

@@ -41,6 +41,9 @@ TEST_F(admin_test, settings_are_shown_and_patched_all_or_nothing) {
                         R"({"settings":{"breaker.content.max":7,"no.such":1}})");
     EXPECT_EQ(bad.status, 400);
     EXPECT_EQ(bad.field(), "settings.no.such");
+    EXPECT_EQ(as_admin("GET", "/v1/tenants/acme").json().at("overrides").at("breaker.content.max"),
+              "50")
+        << "a refused PATCH writes none of its settings";
     auto unset =
         as_admin("PATCH", "/v1/tenants/acme", R"({"settings":{"breaker.content.max":null}})");
     EXPECT_FALSE(unset.json().at("overrides").as_object().contains("breaker.content.max"));

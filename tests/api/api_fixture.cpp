@@ -131,7 +131,7 @@ void api_fixture::SetUp() {
     cfg.api.max_body_bytes = 64 * 1024;
     cfg.api.max_batch = 5;
     for (const auto* t : {"acme", "other"}) {
-        auto made = run(ioc, queue::create_tenant(client, q.shards, t));
+        auto made = run(ioc, queue::create_tenant(client, t));
         ASSERT_TRUE(made && *made);
     }
     auto a = run(ioc, api::keys::create(client, q.shards, "acme", "test"));

@@ -14,16 +14,16 @@ using test::email_json;
 struct tenants_test : test::queue_fixture {};
 
 TEST_F(tenants_test, created_once_listed_and_looked_up) {
-    auto r = test::run(ioc, queue::create_tenant(client, q.shards, "globex"));
+    auto r = test::run(ioc, queue::create_tenant(client, "globex"));
     ASSERT_TRUE(r) << r.error().to_string();
     EXPECT_TRUE(*r);
-    r = test::run(ioc, queue::create_tenant(client, q.shards, "acme"));
+    r = test::run(ioc, queue::create_tenant(client, "acme"));
     ASSERT_TRUE(r);
     EXPECT_TRUE(*r);
-    r = test::run(ioc, queue::create_tenant(client, q.shards, "acme"));
+    r = test::run(ioc, queue::create_tenant(client, "acme"));
     ASSERT_TRUE(r);
     EXPECT_FALSE(*r) << "it existed";
-    r = test::run(ioc, queue::create_tenant(client, q.shards, "bad tenant!"));
+    r = test::run(ioc, queue::create_tenant(client, "bad tenant!"));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().name(), "invalid_message");
     auto all = test::run(ioc, queue::list_tenants(client));

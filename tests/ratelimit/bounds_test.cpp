@@ -72,7 +72,7 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
     }
     // What the HTTP API writes: tenants, suppressions, a requeued dead letter.
     for (const auto& t : tenants) {
-        ASSERT_TRUE(test::run(ioc, queue::create_tenant(client, q.shards, t)));
+        ASSERT_TRUE(test::run(ioc, queue::create_tenant(client, t)));
         ASSERT_TRUE(test::run(ioc, queue::add_suppression(client, q.shards, t, "gone@x.example",
                                                           "550 5.1.1", 86400)));
         ASSERT_TRUE(test::run(ioc, api::keys::create(client, q.shards, t, "bounds")));
