@@ -134,7 +134,9 @@ std::optional<options> parse_options(int argc, char** argv) {
     if (o.connections == 0 || o.connections > max_connections)
         wrong = "--connections must be 1..20000";
     if (!(o.warmup_s >= 0) || o.warmup_s >= o.duration_s) wrong = "--warmup must be < --duration";
-    if (o.requests == 0) o.requests = static_cast<std::uint64_t>(std::llround(planned));
+    // --duration and --requests: whichever ends first.
+    const auto in_time = static_cast<std::uint64_t>(std::llround(planned));
+    o.requests = o.requests == 0 ? in_time : std::min(o.requests, in_time);
     if (o.requests == 0 || o.requests > max_requests) wrong = "1 to 50,000,000 requests per run";
     if (http::string_to_verb(o.method) == http::verb::unknown) wrong = "--method: unknown method";
     if (!wrong.empty()) {

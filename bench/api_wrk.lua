@@ -29,7 +29,7 @@ end
 
 local keys, bytes, nonce
 mode, size = "single", 1 -- globals: done() reads them through thread:get
-local sent = 0
+local sent, requests = 0, 0 -- messages, requests
 statuses = {}
 items = { accepted = 0, duplicate = 0, refused = 0 }
 
@@ -95,7 +95,10 @@ local function next_id()
 end
 
 function request()
-  local key = keys[(tid + sent) % #keys + 1]
+  -- Keys in turn per request (not per message: a batch of 100 would skip
+  -- tenants whenever 100 and the number of keys share a factor).
+  requests = requests + 1
+  local key = keys[(tid + requests) % #keys + 1]
   local headers = {
     ["Authorization"] = "Bearer " .. key,
     ["Content-Type"] = "application/json",
@@ -123,6 +126,8 @@ function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
   if mode == "batch" and status == 200 then
     count_items(body)
+  elseif mode == "batch" then
+    items.refused = items.refused + size
   elseif mode == "single" then
     if status == 202 then
       items.accepted = items.accepted + 1

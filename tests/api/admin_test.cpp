@@ -88,10 +88,15 @@ TEST_F(admin_test, keys_are_shown_once_listed_without_secrets_and_revoked) {
     ASSERT_EQ(list.status, 200);
     EXPECT_EQ(list.body.find(key), std::string::npos) << "a key is never shown again";
     EXPECT_EQ(list.json().at("keys").as_array().size(), 2u);
-    // Redis holds only its digest.
-    const auto all = server.cmd({"HGETALL", queue::api_keys_key()});
-    for (const auto& e : all.elements)
-        EXPECT_EQ(e.str.find(key.substr(3)), std::string::npos);
+    // Redis holds only its digest, in the digest map and the tenant's index.
+    for (const auto& where :
+         {queue::api_keys_key(),
+          queue::tenant_api_keys_key(queue::shard_of("acme", q.shards), "acme")}) {
+        const auto all = server.cmd({"HGETALL", where});
+        ASSERT_FALSE(all.elements.empty()) << where;
+        for (const auto& e : all.elements)
+            EXPECT_EQ(e.str.find(key.substr(3)), std::string::npos) << where;
+    }
     EXPECT_EQ(as_admin("DELETE", "/v1/tenants/other/keys/" + id).status, 404)
         << "acme's key is not other's";
     EXPECT_EQ(as_admin("DELETE", "/v1/tenants/acme/keys/" + id).status, 204);

@@ -2,6 +2,7 @@
 
 #include "api/keys.hpp"
 #include "queue/tenants.hpp"
+#include "tests/support/python_runner.hpp"
 #include "tests/support/run.hpp"
 
 #include <arpa/inet.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <stdexcept>
 
@@ -44,8 +44,10 @@ raw_connection::raw_connection(std::uint16_t port, int read_timeout_ms) {
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd_);
         throw std::runtime_error("cannot connect to the test server");
+    }
     timeval tv{read_timeout_ms / 1000, (read_timeout_ms % 1000) * 1000};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
@@ -171,18 +173,10 @@ void api_fixture::TearDown() {
             out << json::serialize(record) << "\n";
         }
     }
-    const std::string cmd = std::string("/usr/bin/python3 ") + HERALD_OPENAPI_CHECK + " --doc " +
-                            HERALD_OPENAPI + " responses " + file.string() + " 2>&1";
-    std::string report;
-    if (FILE* p = ::popen(cmd.c_str(), "r")) {
-        char buf[4096];
-        while (auto n = std::fread(buf, 1, sizeof buf, p))
-            report.append(buf, n);
-        EXPECT_EQ(::pclose(p), 0) << "answers that the OpenAPI document does not describe:\n"
-                                  << report;
-    } else {
-        ADD_FAILURE() << "cannot run " << cmd;
-    }
+    const auto check =
+        run_python("api/openapi_check.py", {"--doc", HERALD_OPENAPI, "responses", file.string()});
+    EXPECT_EQ(check.exit_code, 0) << "answers that the OpenAPI document does not describe:\n"
+                                  << check.out;
 }
 
 std::string api_fixture::request_text(const std::string& method, const std::string& target,

@@ -69,11 +69,15 @@ struct cli_test : ::testing::Test {
         a.insert(a.end(), extra.begin(), extra.end());
         return herald(a);
     }
-    run_result tenant(std::vector<std::string> extra) {
-        std::vector<std::string> a{"tenant"};
+    // `herald <command> <extra...> --config <this test's config>`.
+    run_result command(const std::string& name, std::vector<std::string> extra) {
+        std::vector<std::string> a{name};
         a.insert(a.end(), extra.begin(), extra.end());
         a.insert(a.end(), {"--config", config.string()});
         return herald(a);
+    }
+    run_result tenant(std::vector<std::string> extra) {
+        return command("tenant", std::move(extra));
     }
 };
 
@@ -149,7 +153,7 @@ TEST_F(cli_test, up_serves_the_api_and_only_its_own_local_stack_gets_a_demo_key)
         << "\"\n[api]\nlisten = \"127.0.0.1:" << api_port << "\"\n";
     run_result up;
     std::thread stack([&] {
-        up = herald({"up", "--config", (dir / "local.toml").string()}, 6000);
+        up = herald({"up", "--config", (dir / "local.toml").string()}, 15000);
     });
     const auto key_file = local / "redis" / "demo-api-key";
     std::string key;
@@ -191,12 +195,7 @@ TEST_F(cli_test, tenants_and_keys_from_the_cli) {
     EXPECT_FALSE(tenant({"create", "acme"}).doc().at("created").as_bool());
     EXPECT_EQ(tenant({"create", "no spaces"}).status, 1);
     EXPECT_EQ(tenant({"list"}).doc().at("tenants"), json::parse(R"(["acme"])"));
-    auto key = [&](std::vector<std::string> extra) {
-        std::vector<std::string> a{"key"};
-        a.insert(a.end(), extra.begin(), extra.end());
-        a.insert(a.end(), {"--config", config.string()});
-        return herald(a);
-    };
+    auto key = [&](std::vector<std::string> extra) { return command("key", std::move(extra)); };
     auto made = key({"create", "--tenant", "acme", "--name", "ci"});
     ASSERT_EQ(made.status, 0) << made.out;
     const std::string id(made.doc().at("id").as_string());
