@@ -22,7 +22,8 @@ public:
 };
 
 // A category whose codes are one table: a row per code with its stable
-// name and HTTP status. Every folder's codes are such a table.
+// name and HTTP status. Admission's and the API's are; the other folders'
+// switches are to move onto it.
 struct error_row {
     int value;
     std::string_view name;

@@ -141,13 +141,6 @@ bool plain_ldh(std::string_view domain) {
     return true;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
 result<void> check_ldh(std::string_view domain) {
     auto invalid = [&](const char* why) { return bad("domain " + std::string(domain) + why); };
     std::size_t labels = 0, start = 0;
@@ -196,7 +189,7 @@ result<std::string> to_ascii_domain(std::string_view domain) {
     // return, lower-cased; it takes a quarter of the API's time per
     // request otherwise. Everything else goes through libidn2, which
     // converts U-labels and checks A-labels.
-    result<std::string> ascii = plain_ldh(domain) ? lower(domain) : idn_to_ascii(domain);
+    result<std::string> ascii = plain_ldh(domain) ? ascii_lower(domain) : idn_to_ascii(domain);
     if (!ascii) return ascii.error();
     if (ascii->size() > k_max_domain) return bad("domain longer than 255 octets");
     if (auto r = check_ldh(*ascii); !r) return r.error();

@@ -93,6 +93,13 @@ bool is_ascii(std::string_view s) noexcept {
                        [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
 bool is_valid_utf8(std::string_view s) noexcept {
     std::size_t i = 0;
     while (i < s.size()) {

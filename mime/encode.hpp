@@ -21,6 +21,9 @@ namespace herald::mime {
 std::string base64(std::string_view bytes);
 
 bool is_ascii(std::string_view s) noexcept;
+// `s` with A-Z lower-cased, every other byte as it is (header names,
+// schemes, ASCII domain names).
+std::string ascii_lower(std::string_view s);
 bool is_valid_utf8(std::string_view s) noexcept;
 
 // Counts the base64 characters of `b64` (whitespace ignored) and checks it

@@ -37,13 +37,6 @@ constexpr std::array<std::string_view, 15> k_reserved = {"from",
                                                          "dkim-signature",
                                                          "received"};
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 error bad_header(std::string detail) {
     return make_error(mime_errc::invalid_header, std::move(detail));
 }
@@ -63,7 +56,8 @@ result<void> check_message_id(std::string_view id) {
 // A URI inside <...>: printable ASCII without space, angle brackets or quotes.
 result<void> check_uri(std::string_view uri, std::string_view scheme, std::string_view what) {
     if (auto r = check_header_text(uri, what); !r) return r;
-    if (!lower(uri.substr(0, scheme.size())).starts_with(scheme) || uri.size() == scheme.size())
+    if (!ascii_lower(uri.substr(0, scheme.size())).starts_with(scheme) ||
+        uri.size() == scheme.size())
         return bad_header(std::string(what) + " must start with " + std::string(scheme));
     for (char c : uri)
         if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"')
@@ -78,7 +72,7 @@ result<void> check_extra_name(std::string_view name) {
                     std::all_of(name.begin(), name.end(),
                                 [](char c) { return c >= 33 && c <= 126 && c != ':'; });
     if (!ok) return bad_header("header name must be 1-76 printable characters without ':'");
-    const auto l = lower(name);
+    const auto l = ascii_lower(name);
     if (l.starts_with("content-") ||
         std::find(k_reserved.begin(), k_reserved.end(), l) != k_reserved.end())
         return make_error(mime_errc::reserved_header,

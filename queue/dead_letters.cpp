@@ -19,14 +19,7 @@ constexpr int max_list_calls = 8;
 
 // A cursor is a stream entry id ("<ms>-<seq>") a page gave, or empty.
 bool valid_cursor(std::string_view c) {
-    if (c.empty()) return true;
-    const auto dash = c.find('-');
-    auto digits = [](std::string_view s) {
-        return !s.empty() && s.size() <= 20 &&
-               std::all_of(s.begin(), s.end(), [](char x) { return x >= '0' && x <= '9'; });
-    };
-    return dash != std::string_view::npos && digits(c.substr(0, dash)) &&
-           digits(c.substr(dash + 1));
+    return c.empty() || message_id::from_entry(c, channel::email, 0).has_value();
 }
 
 result<void> check(std::string_view tenant, std::string_view cursor) {

@@ -28,13 +28,14 @@ std::string_view to_string(message_state s) noexcept {
     return "unknown";
 }
 
+namespace {
+
+// The state a dead letter's reason means.
 message_state state_of_dead_reason(std::string_view reason) noexcept {
     if (reason == "bounced") return message_state::bounced;
     if (reason == "expired") return message_state::expired;
     return message_state::dead;
 }
-
-namespace {
 
 std::optional<message_state> state_named(std::string_view s, std::string_view reason) {
     if (s == "ended") return state_of_dead_reason(reason);

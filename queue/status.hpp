@@ -64,7 +64,4 @@ boost::asio::awaitable<result<std::optional<message_status>>> read_status(redis:
                                                                           std::string_view tenant,
                                                                           const message_id& id);
 
-// The state a dead letter's reason means.
-message_state state_of_dead_reason(std::string_view reason) noexcept;
-
 }  // namespace herald::queue

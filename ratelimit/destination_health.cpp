@@ -1,6 +1,8 @@
 #include "ratelimit/destination_health.hpp"
 
 #include "core/log.hpp"
+#include "queue/errors.hpp"
+#include "queue/function_call.hpp"
 #include "queue/keys.hpp"
 
 namespace herald::ratelimit {
@@ -14,13 +16,13 @@ destination_health::destination_health(redis::client& redis, const clock& clk,
 
 asio::awaitable<result<redis::reply>> destination_health::call(const std::string& destination,
                                                                const char* action) {
-    auto r = co_await redis_.exec(
+    auto r = co_await queue::call_function(
+        redis_,
         redis::cmd("FCALL", "herald_health", "1", queue::destination_health_key(destination),
                    action, std::to_string(clock_.now_ms()), std::to_string(options_.failures),
                    std::to_string(options_.suspend_ms), std::to_string(options_.suspend_max_ms)));
-    if (r && (!r->is_array() || r->size() < 2 || (*r)[0].str == "err"))
-        co_return make_error(errc::internal,
-                             "herald_health answered " + (r->size() > 2 ? (*r)[2].str : r->str));
+    if (r && (!r->is_array() || r->size() < 2))
+        co_return make_error(queue::queue_errc::protocol, "herald_health answered no state");
     co_return r;
 }
 
@@ -51,9 +53,15 @@ asio::awaitable<health_verdict> destination_health::check(const std::string& des
         }
     }
     auto r = co_await call(destination, "check");
-    if (!r) {  // Redis trouble is not the destination's: send, and learn later
+    if (!r) {
+        // Redis trouble is not the destination's: send, and ask again after
+        // `refresh` rather than on every message meanwhile.
         log::warn("destination.health_unknown",
                   {{"destination", destination}, {"error", r.error().to_string()}});
+        auto& k = about(destination);
+        k.asked = steady::now();
+        k.clean = true;
+        k.until = 0;
         co_return health_verdict{};
     }
     const auto& state = (*r)[0].str;
