@@ -212,6 +212,19 @@ constexpr std::array k_fields{
     int_field<&C::api, &api_config::key_cache_ms>("api", "key_cache_ms", 0, 60000),
     text_field<&C::api, &api_config::admin_key>("api", "admin_key", {.secret = true}),
 
+    int_field<&C::domains, &domains_config::require_verified>("domains", "require_verified", 0, 1),
+    text_field<&C::domains, &domains_config::master_key_file>("domains", "master_key_file"),
+    text_field<&C::domains, &domains_config::spf_include>("domains", "spf_include"),
+    text_field<&C::domains, &domains_config::sending_ips>("domains", "sending_ips"),
+    text_field<&C::domains, &domains_config::dkim_cname_zone>("domains", "dkim_cname_zone"),
+    text_field<&C::domains, &domains_config::dmarc_rua>("domains", "dmarc_rua"),
+    text_field<&C::domains, &domains_config::return_path_host>("domains", "return_path_host"),
+    text_field<&C::domains, &domains_config::dns_servers>("domains", "dns_servers"),
+    int_field<&C::domains, &domains_config::recheck_h>("domains", "recheck_h", 1, 8760),
+    int_field<&C::domains, &domains_config::grace_h>("domains", "grace_h", 0, 8760),
+    int_field<&C::domains, &domains_config::rotate_grace_h>("domains", "rotate_grace_h", 0, 8760),
+    int_field<&C::domains, &domains_config::max_per_tenant>("domains", "max_per_tenant", 1, 100000),
+
     text_field<&C::log, &log_config::level>("log", "level", {.choices = k_log_levels}),
     text_field<&C::log, &log_config::format>("log", "format", {.choices = k_log_formats}),
 };
@@ -269,9 +282,9 @@ constexpr std::array k_relations{
              "every blocking read would time out the Redis connection"},
 };
 
-constexpr std::array<std::string_view, 12> k_sections{
-    "redis", "queue", "dedupe",    "breaker", "limits", "watermarks",
-    "smtp",  "dkim",  "transport", "local",   "api",    "log"};
+constexpr std::array<std::string_view, 13> k_sections{
+    "redis", "queue",     "dedupe", "breaker", "limits",  "watermarks", "smtp",
+    "dkim",  "transport", "local",  "api",     "domains", "log"};
 
 // Joins message parts with one allocation; it also avoids GCC 12's false
 // -Wrestrict error on long `"literal" + std::string` chains at -O2.

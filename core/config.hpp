@@ -162,6 +162,23 @@ struct api_config {
     std::string admin_key;                    // or HERALD_API_ADMIN_KEY; never shown
 };
 
+// Sender domains (domains/): what a tenant publishes, how often herald
+// checks it, and the key that seals DKIM private keys at rest.
+struct domains_config {
+    std::uint32_t require_verified = 1;  // refuse mail From a domain not verified for the tenant
+    std::string master_key_file;         // or HERALD_MASTER_KEY: 32 bytes, base64 or hex
+    std::string spf_include;             // SPF: "include:<this>"; else ip4:/ip6: of sending_ips
+    std::string sending_ips;             // "ip,ip,..." the addresses herald sends from
+    std::string dkim_cname_zone;         // DKIM by CNAME to <selector>.<domain>.<zone>
+    std::string dmarc_rua;               // the DMARC recommendation's rua= (mailto:...)
+    std::string return_path_host;        // bounce domain: CNAME target of the return path
+    std::string dns_servers;             // "ip:port,..." for verification; empty: resolv.conf
+    std::uint32_t recheck_h = 24;        // verified domains are checked again this often
+    std::uint32_t grace_h = 72;          // a regressed domain keeps sending this long
+    std::uint32_t rotate_grace_h = 48;   // a rotated-out key stays published this long
+    std::uint32_t max_per_tenant = 1000;
+};
+
 struct log_config {
     std::string level = "info";  // debug, info, warn, error
     std::string format = "kv";   // kv, json
@@ -179,6 +196,7 @@ struct config {
     transport_config transport;
     local_config local;
     api_config api;
+    domains_config domains;
     log_config log;
 };
 

@@ -86,6 +86,8 @@ enum class errc {
     backpressure,            // 503: refused before Redis fills up
     suppression_limit,       // 409: the tenant has as many suppressions as allowed
     tenant_limit,            // 409: the registry has as many tenants as allowed
+    domain_not_verified,     // 403: the From domain is not verified for the tenant
+    domain_limit,            // 409: the tenant has as many sender domains as allowed
     unavailable,             // 503: a backend is down or timing out
     internal,                // 500
 };

@@ -65,6 +65,25 @@ std::string tenant_api_keys_key(std::uint32_t shard, std::string_view tenant) {
 
 // A request names its key, not its tenant: the lookup by digest cannot
 // know the shard, so every key's digest lives in one slot of its own.
+std::string domain_key(std::uint32_t shard, std::string_view tenant, std::string_view domain) {
+    return shard_prefix(shard) + std::string(key_suffix("domain")) + std::string(tenant) + ":" +
+           std::string(domain);
+}
+
+std::string senders_key(std::uint32_t shard, std::string_view tenant) {
+    return shard_prefix(shard) + std::string(key_suffix("senders")) + std::string(tenant);
+}
+
+std::string domain_checks_key(std::uint32_t shard) {
+    return shard_prefix(shard) + std::string(key_suffix("domain_checks"));
+}
+
+std::string domain_lease_key(std::uint32_t shard, std::string_view tenant,
+                             std::string_view domain) {
+    return shard_prefix(shard) + std::string(key_suffix("domain_lease")) + std::string(tenant) +
+           ":" + std::string(domain);
+}
+
 std::string api_keys_key() {
     return "hd:{a}:keys";
 }

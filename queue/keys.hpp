@@ -21,6 +21,11 @@
 //   hd:{sN}:supps:<t>     zset    the tenant's suppressed recipients by expiry (ms), capped
 //   hd:{sN}:st:<id>       string  a message's status once it moved or ended (queue/status.hpp)
 //   hd:{t}:tenants        set     the tenants ops created (queue/tenants.hpp), capped
+//   hd:{sN}:dom:<t>:<d>   hash    a tenant's sender domain d: tokens, sealed keys, verdicts
+//                                 (domains/store.hpp), at most domains.max_per_tenant
+//   hd:{sN}:senders:<t>   hash    the tenant's domains d -> state, read by admission's guard
+//   hd:{sN}:domchk        zset    "<t> <d>" by when the domain is due for its next check
+//   hd:{sN}:domlease:<t>:<d> string  the checker holding that check, PX
 //   hd:{sN}:keys:<t>      hash    the tenant's API keys: id -> {name, created, digest}
 //   hd:{a}:keys           hash    every API key: SHA-256 digest -> "<tenant> <id>" (api/keys)
 //   hd:{d:<domain>}:limit hash    a destination domain's own rate limit
@@ -88,6 +93,10 @@ inline constexpr std::array k_key_names{
     key_name{"api_keys",    ":keys:",     key_bound::per_tenant},  // capped (api/keys.hpp)
     key_name{"suppressions", ":supps:",   key_bound::expires},     // and capped
     key_name{"status",      ":st:",       key_bound::expires},
+    key_name{"domain",      ":dom:",      key_bound::per_tenant},  // capped (domains/store.hpp)
+    key_name{"senders",     ":senders:",  key_bound::per_tenant},
+    key_name{"domain_checks", ":domchk",  key_bound::per_shard},
+    key_name{"domain_lease", ":domlease:", key_bound::expires},
 };
 // clang-format on
 
@@ -118,6 +127,12 @@ std::string limited_domains_key();
 // The API keys of a tenant, and of everyone by digest (api/keys.hpp).
 std::string tenant_api_keys_key(std::uint32_t shard, std::string_view tenant);
 std::string api_keys_key();
+// A tenant's sender domains (domains/store.hpp): one domain's record, the
+// states admission reads, the shard's due checks and a check's lease.
+std::string domain_key(std::uint32_t shard, std::string_view tenant, std::string_view domain);
+std::string senders_key(std::uint32_t shard, std::string_view tenant);
+std::string domain_checks_key(std::uint32_t shard);
+std::string domain_lease_key(std::uint32_t shard, std::string_view tenant, std::string_view domain);
 // The tenant registry: global, so in a slot of its own ({t}).
 std::string tenants_key();
 // A delivery destination ("mx1.example.net:25"): its own hash tag.

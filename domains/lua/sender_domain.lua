@@ -1,0 +1,3 @@
+-- ---- guard: sender domain (domains/) -------------------------------------------
+-- Filled in by the sender-domain guard work: mail From a domain that is
+-- not verified for the tenant is refused with domain_not_verified.
