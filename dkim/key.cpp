@@ -4,6 +4,7 @@
 #include "mime/encode.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -47,8 +48,30 @@ result<std::shared_ptr<const dkim_key>> dkim_key::parse(std::string_view pem) {
     return std::shared_ptr<const dkim_key>(std::move(key));
 }
 
+result<std::shared_ptr<const dkim_key>> dkim_key::generate(dkim_algorithm algorithm, int rsa_bits) {
+    if (algorithm == dkim_algorithm::rsa_sha256 && rsa_bits < k_min_rsa_bits)
+        return bad_key("RSA keys must have at least 1024 bits");
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> made(
+        algorithm == dkim_algorithm::rsa_sha256
+            ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(rsa_bits))
+            : EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
+        &EVP_PKEY_free);
+    if (!made) return bad_key("OpenSSL could not generate the key");
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+    if (!bio ||
+        PEM_write_bio_PrivateKey(bio.get(), made.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+        return bad_key("OpenSSL could not write the key");
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    // Parsed back, so a generated key is checked exactly as a loaded one.
+    auto key = parse(std::string_view(data, n > 0 ? static_cast<std::size_t>(n) : 0));
+    OPENSSL_cleanse(data, n > 0 ? static_cast<std::size_t>(n) : 0);
+    return key;
+}
+
 dkim_key::~dkim_key() {
     EVP_PKEY_free(pkey_);
+    OPENSSL_cleanse(pem_.data(), pem_.size());
 }
 
 std::string_view dkim_key::algorithm_name() const noexcept {

@@ -29,6 +29,10 @@ enum class dkim_algorithm { rsa_sha256, ed25519_sha256 };
 class dkim_key {
 public:
     static result<std::shared_ptr<const dkim_key>> parse(std::string_view pem);
+    // A new key pair from OpenSSL's generator: RSA of `rsa_bits` (at least
+    // 1024, RFC 8301; 2048 is what receivers expect today) or Ed25519.
+    static result<std::shared_ptr<const dkim_key>> generate(dkim_algorithm algorithm,
+                                                            int rsa_bits = 2048);
     ~dkim_key();
     dkim_key(const dkim_key&) = delete;
     dkim_key& operator=(const dkim_key&) = delete;

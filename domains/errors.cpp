@@ -10,6 +10,7 @@ constexpr error_row k_codes[] = {
     code_row(domain_errc::no_master_key, "no_master_key", 503),
     code_row(domain_errc::bad_master_key, "bad_master_key", 503),
     code_row(domain_errc::key_unsealable, "key_unsealable", 503),
+    code_row(domain_errc::rotation_pending, "rotation_pending", 409),
 };
 
 }  // namespace

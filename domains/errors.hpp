@@ -15,6 +15,7 @@ enum class domain_errc {
     no_master_key,       // 503: neither HERALD_MASTER_KEY nor domains.master_key_file is set
     bad_master_key,      // 503: the master key is not 32 bytes of base64 or hex
     key_unsealable,      // 503: a sealed key does not open (another master key, or tampered)
+    rotation_pending,    // 409: a rotation waits for its new records to verify
 };
 
 const error_category& domain_category() noexcept;

@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "queue/errors.hpp"
+#include "queue/events.hpp"
 #include "queue/function_call.hpp"
 #include "queue/keys.hpp"
 
@@ -116,9 +117,8 @@ asio::awaitable<void> destination_health::worked(const std::string& destination,
 asio::awaitable<void> destination_health::event(const health_witness& w, const std::string& type,
                                                 const std::string& destination,
                                                 std::string detail) {
-    auto r = co_await redis_.exec(redis::cmd(
-        "XADD", queue::events_key(w.shard), "MAXLEN", "~", queue::events_maxlen(), "*", "type",
-        type, "tenant", w.tenant, "destination", destination, "detail", std::move(detail)));
+    auto r = co_await redis_.exec(queue::event_command(
+        w.shard, type, w.tenant, {{"destination", destination}, {"detail", std::move(detail)}}));
     if (!r || r->is_error())
         log::warn("destination.event_unwritten", {{"destination", destination}, {"type", type}});
 }

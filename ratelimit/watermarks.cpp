@@ -1,6 +1,7 @@
 #include "ratelimit/watermarks.hpp"
 
 #include "core/log.hpp"
+#include "queue/events.hpp"
 #include "queue/keys.hpp"
 
 #include <sys/statvfs.h>
@@ -114,9 +115,8 @@ asio::awaitable<void> watermark_watcher::publish(const std::optional<std::string
     if (changed) {
         std::vector<redis::command> events;
         for (std::uint32_t s = 0; s < shards_; ++s)
-            events.push_back(redis::cmd(
-                "XADD", queue::events_key(s), "MAXLEN", "~", queue::events_maxlen(), "*", "type",
-                on ? "pressure.on" : "pressure.off", "reason", on ? *reason : last_reason_));
+            events.push_back(queue::event_command(s, on ? "pressure.on" : "pressure.off", "",
+                                                  {{"reason", on ? *reason : last_reason_}}));
         auto written = co_await redis_.pipeline(std::move(events));
         if (auto why = first_failure(written))
             log::warn("backpressure.event_failed", {{"redis", *why}});

@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "mime/render.hpp"
+#include "queue/events.hpp"
 #include "queue/keys.hpp"
 
 #include <boost/asio/post.hpp>
@@ -239,9 +240,8 @@ asio::awaitable<outcome_kind> smtp_transport::unknown_counts_as(const delivery& 
                                                                 const std::string& detail) {
     std::vector<redis::command> cmds{
         redis::cmd("HGET", queue::tenant_key(d.id.shard, d.tenant), "smtp.unknown_outcome"),
-        redis::cmd("XADD", queue::events_key(d.id.shard), "MAXLEN", "~", queue::events_maxlen(),
-                   "*", "type", "delivery.unknown", "tenant", d.tenant, "id", d.id.str(), "detail",
-                   detail)};
+        queue::event_command(d.id.shard, "delivery.unknown", d.tenant,
+                             {{"id", d.id.str()}, {"detail", detail}})};
     auto r = co_await redis_.pipeline(std::move(cmds));
     const std::string policy = r && !(*r)[0].is_nil() ? (*r)[0].str : cfg_.smtp.unknown_outcome;
     log::warn("delivery.unknown", {{"id", d.id.str()}, {"tenant", d.tenant}, {"policy", policy}});

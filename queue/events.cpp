@@ -1,0 +1,22 @@
+#include "queue/events.hpp"
+
+#include "queue/keys.hpp"
+
+namespace herald::queue {
+
+redis::command event_command(std::uint32_t shard, std::string_view type, std::string_view tenant,
+                             const event_fields& fields) {
+    redis::command c =
+        redis::cmd("XADD", events_key(shard), "MAXLEN", "~", events_maxlen(), "*", "type", type);
+    if (!tenant.empty()) {
+        c.emplace_back("tenant");
+        c.emplace_back(tenant);
+    }
+    for (const auto& [k, v] : fields) {
+        c.push_back(k);
+        c.push_back(v);
+    }
+    return c;
+}
+
+}  // namespace herald::queue
