@@ -117,8 +117,9 @@ asio::awaitable<void> destination_health::worked(const std::string& destination,
 asio::awaitable<void> destination_health::event(const health_witness& w, const std::string& type,
                                                 const std::string& destination,
                                                 std::string detail) {
-    auto r = co_await redis_.exec(queue::event_command(
-        w.shard, type, w.tenant, {{"destination", destination}, {"detail", std::move(detail)}}));
+    auto cmd = queue::event_command(w.shard, type, w.tenant,
+                                    {{"destination", destination}, {"detail", std::move(detail)}});
+    auto r = co_await redis_.exec(std::move(cmd));
     if (!r || r->is_error())
         log::warn("destination.event_unwritten", {{"destination", destination}, {"type", type}});
 }
