@@ -8,6 +8,8 @@
 #include "app/serve.hpp"
 #include "app/setup.hpp"
 #include "core/log.hpp"
+#include "domains/rechecker.hpp"
+#include "domains/signing_keys.hpp"
 #include "queue/worker.hpp"
 #include "ratelimit/domain_throttle.hpp"
 #include "ratelimit/watermarks.hpp"
@@ -40,7 +42,8 @@ std::string consumer_name() {
 }
 
 asio::awaitable<void> serve(redis::client& redis, queue::worker& w, transport& t,
-                            ratelimit::watermark_watcher& watcher, const config& cfg, int& rc) {
+                            ratelimit::watermark_watcher& watcher, domains::rechecker& checker,
+                            const config& cfg, int& rc) {
     using namespace asio::experimental::awaitable_operators;
     // A long-running process waits for Redis (a restart, a pause) with
     // backoff; only a configuration Redis refuses (the shard count) stops it.
@@ -59,7 +62,7 @@ asio::awaitable<void> serve(redis::client& redis, queue::worker& w, transport& t
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         backoff = std::min(backoff * 2, std::chrono::milliseconds{5000});
     }
-    co_await (w.run() && watcher.run());
+    co_await (w.run() && watcher.run() && checker.run());
     co_await t.close();
     if (w.unsettled() > 0) {
         log::error("worker.unsettled", {{"count", static_cast<std::int64_t>(w.unsettled())}});
@@ -79,9 +82,23 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
                         {std::chrono::milliseconds(cfg.redis.timeout_ms),
                          std::chrono::milliseconds(cfg.redis.connect_timeout_ms)});
     wall_clock clk;
+    // Tenants' own domains: their keys sign mail, and each is checked again
+    // when due. Without a master key, a domain's keys cannot open: its mail
+    // waits (deferred, no_master_key) rather than going out unsigned.
+    domains::signing_keys tenant_keys(redis, cfg.queue.shards,
+                                      domains::master_key::load(cfg.domains, ::getenv), clk);
+    auto resolver = domains_resolver(ioc.get_executor(), cfg);
+    if (!resolver) {
+        std::cerr << "herald: domains.dns_servers: " << resolver.error().to_string() << "\n";
+        return 1;
+    }
+    domains::service domain_service(redis, cfg, domains::master_key::load(cfg.domains, ::getenv),
+                                    resolver->get());
+    domains::rechecker checker(ioc.get_executor(), domain_service, cfg.queue.shards, clk,
+                               {.holder = consumer_name()});
     std::unique_ptr<transport> t;
     if (cfg.transport.kind == "smtp") {
-        auto smtp = smtp::smtp_transport::create(ioc.get_executor(), cfg, redis, clk);
+        auto smtp = smtp::smtp_transport::create(ioc.get_executor(), cfg, redis, clk, &tenant_keys);
         if (!smtp) {
             std::cerr << "herald: smtp transport: " << smtp.error().to_string() << "\n";
             return 1;
@@ -105,6 +122,7 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
             log::info("signal", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
             w.stop();
             watcher.stop();
+            checker.stop();
             if (http_api) http_api->drain();
             signals.async_wait(on_signal);
         };
@@ -112,7 +130,7 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
 
     int rc = 0;
     redis.start();
-    asio::co_spawn(ioc, serve(redis, w, *t, watcher, cfg, rc), [&](std::exception_ptr e) {
+    asio::co_spawn(ioc, serve(redis, w, *t, watcher, checker, cfg, rc), [&](std::exception_ptr e) {
         if (e) {
             try {
                 std::rethrow_exception(e);

@@ -124,4 +124,12 @@ std::string redis_url(const config& c) {
     return c.redis.url.empty() ? local_url(c.local) : c.redis.url;
 }
 
+result<std::unique_ptr<dns::resolver>> domains_resolver(boost::asio::any_io_executor ex,
+                                                        const config& cfg) {
+    dns::resolver_options opt;
+    opt.servers = dns::resolver_options::servers_of(cfg.domains.dns_servers);
+    if (auto ok = opt.validate(); !ok) return ok.error();
+    return std::make_unique<dns::resolver>(std::move(ex), opt);
+}
+
 }  // namespace herald::app

@@ -4,10 +4,11 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "dns/resolver.hpp"
 #include "queue/redis_client.hpp"
 
 #include <functional>
-
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,5 +40,10 @@ int with_redis(const config& cfg,
 
 // redis.url, or the local stack's Redis when it is empty.
 std::string redis_url(const config& c);
+
+// The resolver sender domains are verified with: domains.dns_servers, else
+// the system's. invalid_argument for a bad server list.
+result<std::unique_ptr<dns::resolver>> domains_resolver(boost::asio::any_io_executor ex,
+                                                        const config& cfg);
 
 }  // namespace herald::app

@@ -66,4 +66,16 @@ result<std::string> resolver_options::servers_csv() const {
     return csv;
 }
 
+std::vector<std::string> resolver_options::servers_of(std::string_view csv) {
+    std::vector<std::string> out;
+    while (!csv.empty()) {
+        const auto comma = csv.find(',');
+        auto part = csv.substr(0, comma);
+        if (!part.empty()) out.emplace_back(part);
+        if (comma == std::string_view::npos) break;
+        csv.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
 }  // namespace herald::dns

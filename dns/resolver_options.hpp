@@ -29,6 +29,8 @@ struct resolver_options {
     // The servers in c-ares' CSV form ("127.0.0.1:53,[::1]:5353"), after
     // checking each one.
     result<std::string> servers_csv() const;
+    // The servers of a config setting ("ip:port,ip:port"); empty parts skipped.
+    static std::vector<std::string> servers_of(std::string_view csv);
 };
 
 }  // namespace herald::dns

@@ -32,18 +32,6 @@ tls_mode tls_mode_of(std::string_view s) {
     return tls_mode::required;
 }
 
-std::vector<std::string> split_csv(std::string_view s) {
-    std::vector<std::string> out;
-    while (!s.empty()) {
-        const auto comma = s.find(',');
-        auto part = s.substr(0, comma);
-        if (!part.empty()) out.emplace_back(part);
-        if (comma == std::string_view::npos) break;
-        s.remove_prefix(comma + 1);
-    }
-    return out;
-}
-
 pool_options pool_options_from(const config& cfg) {
     const auto& s = cfg.smtp;
     pool_options p;
@@ -76,8 +64,10 @@ smtp_transport::~smtp_transport() {
 result<std::unique_ptr<smtp_transport>> smtp_transport::create(asio::any_io_executor ex,
                                                                const config& cfg,
                                                                redis::client& redis,
-                                                               const clock& clk) {
+                                                               const clock& clk,
+                                                               dkim::key_source* tenant_keys) {
     std::unique_ptr<smtp_transport> t(new smtp_transport(cfg, redis, clk));
+    t->tenant_keys_ = tenant_keys;
     auto keys = dkim::key_store::load(cfg.dkim.keys_dir);
     if (!keys) return keys.error();
     t->keys_ = std::move(*keys);
@@ -90,7 +80,7 @@ result<std::unique_ptr<smtp_transport>> smtp_transport::create(asio::any_io_exec
         cfg.dkim.threads ? cfg.dkim.threads : std::max(1u, std::thread::hardware_concurrency());
     t->signing_ = std::make_unique<asio::thread_pool>(threads);
     dns::resolver_options dns_opt;
-    dns_opt.servers = split_csv(cfg.smtp.dns_servers);
+    dns_opt.servers = dns::resolver_options::servers_of(cfg.smtp.dns_servers);
     if (auto ok = dns_opt.validate(); !ok) return ok.error();
     t->resolver_ = std::make_unique<dns::resolver>(ex, dns_opt);
     dns::route_options route_opt;
@@ -111,9 +101,21 @@ result<std::unique_ptr<smtp_transport>> smtp_transport::create(asio::any_io_exec
 }
 
 // Signing is CPU work: it runs on the signing pool, never on the I/O thread.
-asio::awaitable<result<std::string>> smtp_transport::sign(std::string data,
+asio::awaitable<result<std::string>> smtp_transport::sign(std::string data, std::string_view tenant,
                                                           std::string from_domain) {
-    const auto keys = keys_.keys_for(from_domain);
+    auto keys = keys_.keys_for(from_domain);
+    dkim::tenant_keys own;  // owns the tenant's keys while `keys` points at them
+    if (keys.empty() && tenant_keys_) {
+        auto found = co_await tenant_keys_->keys_for(tenant, from_domain);
+        if (!found) co_return found.error();
+        if (!found->may_send)
+            co_return make_error(errc::domain_not_verified,
+                                 from_domain + " failed verification for " + std::string(tenant) +
+                                     ": herald domain verify");
+        own = std::move(*found);
+        for (const auto& k : own.keys)
+            keys.push_back({k.domain, k.selector, *k.key});
+    }
     if (keys.empty()) co_return data;  // no key for this domain: sent unsigned
     auto home = co_await asio::this_coro::executor;
     co_await asio::post(signing_->get_executor(), asio::use_awaitable);
@@ -285,7 +287,9 @@ asio::awaitable<outcome> smtp_transport::send(const delivery& d) {
         co_return outcome::delivered("smtp_2xx", "every recipient was delivered before");
     }
 
-    auto data = co_await sign(std::move(rendered->data), domain_of(env.mail_from));
+    auto data = co_await sign(std::move(rendered->data), d.tenant, domain_of(env.mail_from));
+    if (!data && data.error().code == make_error_code(errc::domain_not_verified))
+        co_return outcome::refused(data.error());
     if (!data) co_return outcome::deferred(std::string(data.error().name()), data.error().detail);
     send_result result = co_await deliver(d, env, *data);
 

@@ -3,7 +3,9 @@
 //
 //   render (mime/render) -> skip recipients suppressed for the tenant, or
 //   already delivered by an earlier attempt -> DKIM-sign on the signing
-//   pool (never on the I/O thread) -> route (relay: the smarthost; direct:
+//   pool (never on the I/O thread) with the operator's keys for the domain,
+//   else the tenant's own (dkim/key_source.hpp; a blocked domain's mail is
+//   refused as domain_not_verified) -> route (relay: the smarthost; direct:
 //   each recipient domain's MX, in preference order) -> skip destinations
 //   that are suspended (ratelimit/destination_health) -> the destination's
 //   connection pool -> per-recipient results: delivered ones remembered
@@ -24,6 +26,7 @@
 
 #include "core/config.hpp"
 #include "core/transport.hpp"
+#include "dkim/key_source.hpp"
 #include "dkim/keys.hpp"
 #include "dkim/signer.hpp"
 #include "dns/errors.hpp"
@@ -42,10 +45,13 @@ namespace herald::smtp {
 
 class smtp_transport final : public transport {
 public:
-    // Reads the DKIM keys and the TLS CA file: call at start-up.
+    // Reads the DKIM keys and the TLS CA file: call at start-up. `tenant_keys`
+    // (may be null) gives the keys of tenants' own domains; the operator's
+    // dkim.keys_dir wins where it has keys for a domain.
     static result<std::unique_ptr<smtp_transport>> create(boost::asio::any_io_executor ex,
                                                           const config& cfg, redis::client& redis,
-                                                          const clock& clk);
+                                                          const clock& clk,
+                                                          dkim::key_source* tenant_keys = nullptr);
     ~smtp_transport() override;
 
     std::string_view name() const override { return "smtp"; }
@@ -57,7 +63,8 @@ public:
 private:
     smtp_transport(const config& cfg, redis::client& redis, const clock& clk);
 
-    boost::asio::awaitable<result<std::string>> sign(std::string data, std::string from_domain);
+    boost::asio::awaitable<result<std::string>> sign(std::string data, std::string_view tenant,
+                                                     std::string from_domain);
     boost::asio::awaitable<result<std::vector<destination>>> route(std::string domain);
     boost::asio::awaitable<send_result> deliver(const delivery& d, const envelope& env,
                                                 std::string_view data);
@@ -74,6 +81,7 @@ private:
     const clock& clock_;
     suppression_list suppression_;
     dkim::key_store keys_;
+    dkim::key_source* tenant_keys_ = nullptr;
     std::unique_ptr<dkim::dkim_signer> signer_;
     std::unique_ptr<boost::asio::thread_pool> signing_;
     std::unique_ptr<dns::resolver> resolver_;
