@@ -331,6 +331,7 @@ verdict dmarc_verdict(const dmarc_check& check) {
         found = candidates(*source);
     }
     if (found.empty()) return missing(std::move(v), check);
+    v.details["present"] = true;  // malformed or not, the tenant published one
     if (found.size() > 1)
         return failed(std::move(v), std::to_string(found.size()) + " DMARC records at " +
                                         source->name +

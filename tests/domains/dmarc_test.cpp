@@ -187,6 +187,7 @@ TEST(DmarcVerdict, MalformedRecordFails) {
     EXPECT_EQ(v.status, verdict_status::fail);
     EXPECT_NE(v.reason.find("malformed"), std::string::npos) << v.reason;
     EXPECT_NE(v.reason.find("p=block"), std::string::npos) << v.reason;
+    EXPECT_EQ(v.details.at("present").as_bool(), true);
 }
 
 TEST(DmarcVerdict, SeveralRecordsFail) {

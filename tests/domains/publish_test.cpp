@@ -1,11 +1,14 @@
 // The records a tenant publishes: names, values, 255-byte TXT strings,
-// CNAME mode, SPF from an include or from the sending addresses, and the
-// settings and names that are refused.
+// CNAME mode, SPF from an include or from the sending addresses, the
+// settings and names that are refused, and the zone lines read back by
+// python3-dnslib (zone_check.py).
 #include "domains/publish.hpp"
 
 #include "dkim_test_key.hpp"
+#include "tests/support/python_runner.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace herald::domains {
@@ -258,6 +261,45 @@ TEST(Publish, JsonAndZoneLineRenderings) {
               "example.com. 3600 IN TXT \"v=spf1 include:_spf.herald.example ~all\"");
     dns_record quoted{record_purpose::spf, "TXT", "q.example", "a\"b\\c", {"a\"b\\c"}, true};
     EXPECT_EQ(zone_line(quoted), R"(q.example. 3600 IN TXT "a\"b\\c")");
+}
+
+// python3-dnslib reads the zone lines back, through the wire format: the
+// strings and targets it sees are the records' own.
+TEST(Publish, ZoneLinesReadBackByAnIndependentParser) {
+    auto cfg = include_cfg();
+    cfg.dmarc_rua = "mailto:dmarc@reports.herald.example";
+    cfg.return_path_host = "bounces.herald.example";
+    auto req = request(test::dkim_txt("RSA", 2048));
+    req.dkim.push_back({"hd202611b", test::dkim_txt("RSA", 4096)});
+    auto rs = must(records_to_publish(req, cfg));
+    rs.push_back({record_purpose::spf, "TXT", "q.example", "a\"b\\c", {"a\"b\\c"}, true});
+    std::string zone;
+    for (const auto& r : rs)
+        zone += zone_line(r) + "\n";
+    herald::test::temp_file file(zone, "records.zone");
+    const auto out = herald::test::run_python("domains/zone_check.py", {file.path().string()});
+    ASSERT_EQ(out.exit_code, 0) << zone;
+    std::size_t i = 0, start = 0;
+    for (auto end = out.out.find('\n'); end != std::string::npos;
+         start = end + 1, end = out.out.find('\n', start), ++i) {
+        ASSERT_LT(i, rs.size()) << out.out;
+        const auto got = boost::json::parse(out.out.substr(start, end - start)).as_object();
+        const auto& r = rs[i];
+        EXPECT_EQ(got.at("name").as_string(), r.name + ".");
+        EXPECT_EQ(got.at("ttl").as_int64(), zone_ttl_s);
+        EXPECT_EQ(got.at("type").as_string(), r.type);
+        if (r.type == "CNAME") {
+            EXPECT_EQ(got.at("target").as_string(), r.value + ".");
+            continue;
+        }
+        std::vector<std::string> strings;
+        for (const auto& s : got.at("strings").as_array())
+            strings.emplace_back(s.as_string());
+        EXPECT_EQ(strings, r.strings) << r.name;
+        EXPECT_EQ(joined(strings), r.value) << r.name;
+    }
+    EXPECT_EQ(i, rs.size());
+    EXPECT_EQ(rs[3].strings.size(), 3u) << "a 4096-bit key takes three strings";
 }
 
 }  // namespace
