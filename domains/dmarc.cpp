@@ -162,9 +162,8 @@ bool is_aligned(const boost::json::object& a) {
 }
 
 // A missing record passes: herald recommends DMARC but does not require
-// it, because a domain without one still receives herald's signed mail;
-// receivers then apply no DMARC policy at all, so nothing of herald's can
-// be refused for it.
+// it. Without a record receivers apply no DMARC policy at all, so none of
+// herald's mail can be refused for it; SPF and DKIM still carry it.
 verdict missing(verdict v, const dmarc_check& check) {
     v.details["present"] = false;
     v.details["alignment"] = {
