@@ -31,17 +31,6 @@ response error_answer(const error& e) {
     return r;
 }
 
-std::string rfc3339(std::int64_t ms) {
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[40];
-    const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    char frac[8];
-    std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms % 1000));
-    return std::string(buf, n) + frac;
-}
-
 std::string query_param(const request& r, std::string_view name) {
     auto it = r.query.find(name);
     if (it == r.query.end()) return {};

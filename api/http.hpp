@@ -3,6 +3,7 @@
 // OpenAPI document, YAML).
 #pragma once
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -48,8 +49,7 @@ response error_answer(const error& e);
 
 namespace herald::api {
 
-// Milliseconds since the epoch as RFC 3339 UTC ("2026-11-29T08:13:08.123Z").
-std::string rfc3339(std::int64_t ms);
+using herald::rfc3339;
 
 // ?limit= (default `fallback`, at most `max`) and ?cursor=, refused with
 // the parameter's name when malformed.

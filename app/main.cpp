@@ -15,6 +15,7 @@ constexpr std::string_view usage = R"(usage: herald <command> [options]
   enqueue   enqueue one message from flags or a JSON file; prints its id
   tenant    create | list | show | set | unset | pause | resume | breaker
   key       create | list | revoke: a tenant's API keys
+  domain    add | show | list | verify | rotate | remove: sender domains
   limits    domain <domain> [<per_sec> <burst> | unset]: destination limits
   config    check | show: validate or print the effective configuration
 
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     if (cmd == "work") return herald::app::cmd_work(rest);
     if (cmd == "serve") return herald::app::cmd_serve(rest);
     if (cmd == "key") return herald::app::cmd_key(rest);
+    if (cmd == "domain") return herald::app::cmd_domain(rest);
     if (cmd == "enqueue") return herald::app::cmd_enqueue(rest);
     if (cmd == "config") return herald::app::cmd_config(rest);
     if (cmd == "tenant") return herald::app::cmd_tenant(rest);

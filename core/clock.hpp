@@ -6,10 +6,24 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <string>
 
 namespace herald {
 
 using millis = std::int64_t;
+
+// Milliseconds since the epoch as RFC 3339 UTC ("2026-11-29T08:13:08.123Z").
+inline std::string rfc3339(millis ms) {
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[48];
+    const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
+    return buf;
+}
 
 class clock {
 public:

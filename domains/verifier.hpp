@@ -8,6 +8,7 @@
 #include "core/config.hpp"
 #include "dns/resolver.hpp"
 #include "domains/sender_domain.hpp"
+#include "domains/txt_lookup.hpp"
 #include "domains/verdict.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -20,8 +21,7 @@ boost::asio::awaitable<std::vector<verdict>> verify_records(dns::resolver& r,
                                                             const sender_domain& d,
                                                             const domains_config& cfg);
 
-// The ownership verdict from the TXT answers at _herald.<domain> (or the
-// DNS error that stood in for them).
-verdict ownership_verdict(const sender_domain& d, const result<std::vector<std::string>>& txt);
+// The ownership verdict from the TXT answers at _herald.<domain>.
+verdict ownership_verdict(const sender_domain& d, const txt_lookup& txt);
 
 }  // namespace herald::domains
