@@ -19,6 +19,13 @@ awaitable<response> list_suppressions(request&);
 awaitable<response> add_suppression(request&);
 awaitable<response> remove_suppression(request&);
 
+awaitable<response> add_domain(request&);
+awaitable<response> list_domains(request&);
+awaitable<response> show_domain(request&);
+awaitable<response> verify_domain(request&);
+awaitable<response> rotate_domain(request&);
+awaitable<response> remove_domain(request&);
+
 awaitable<response> create_tenant(request&);
 awaitable<response> list_tenants(request&);
 awaitable<response> show_tenant(request&);

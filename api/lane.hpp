@@ -6,12 +6,23 @@
 
 #include "api/auth.hpp"
 #include "core/config.hpp"
+#include "domains/service.hpp"
 #include "queue/admitter.hpp"
 #include "queue/producer.hpp"
 
 #include <boost/asio/io_context.hpp>
 
+#include <cstdlib>
+
 namespace herald::api {
+
+// The servers sender domains are verified with (domains.dns_servers); an
+// invalid list stops the server at start-up with the resolver's message.
+inline dns::resolver_options domains_resolver_options(const config& c) {
+    dns::resolver_options o;
+    o.servers = dns::resolver_options::servers_of(c.domains.dns_servers);
+    return o;
+}
 
 struct lane {
     lane(const config& c, const redis::endpoint& ep)
@@ -21,7 +32,9 @@ struct lane {
                  std::chrono::milliseconds(c.redis.connect_timeout_ms)}),
           producer(redis, c.queue.shards),
           admitter(ioc.get_executor(), producer),
-          auth(redis, c.api.admin_key, std::chrono::milliseconds(c.api.key_cache_ms)) {}
+          auth(redis, c.api.admin_key, std::chrono::milliseconds(c.api.key_cache_ms)),
+          resolver(ioc.get_executor(), domains_resolver_options(c)),
+          domains(redis, c, domains::master_key::load(c.domains, ::getenv), &resolver) {}
 
     const config& cfg;
     boost::asio::io_context ioc{1};
@@ -29,6 +42,8 @@ struct lane {
     queue::producer producer;
     queue::admitter admitter;
     authenticator auth;
+    dns::resolver resolver;  // verifies sender domains
+    domains::service domains;
 };
 
 }  // namespace herald::api

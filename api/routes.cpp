@@ -23,6 +23,13 @@ constexpr std::array k_routes{
     route{"POST",   "/v1/suppressions",                        access::tenant, add_suppression},
     route{"DELETE", "/v1/suppressions/{address}",              access::tenant, remove_suppression},
 
+    route{"POST",   "/v1/domains",                             access::tenant, add_domain},
+    route{"GET",    "/v1/domains",                             access::tenant, list_domains},
+    route{"GET",    "/v1/domains/{domain}",                    access::tenant, show_domain},
+    route{"DELETE", "/v1/domains/{domain}",                    access::tenant, remove_domain},
+    route{"POST",   "/v1/domains/{domain}/verify",             access::tenant, verify_domain},
+    route{"POST",   "/v1/domains/{domain}/rotate",             access::tenant, rotate_domain},
+
     route{"POST",   "/v1/tenants",                             access::admin,  create_tenant},
     route{"GET",    "/v1/tenants",                             access::admin,  list_tenants},
     route{"GET",    "/v1/tenants/{t}",                    access::admin,  show_tenant},

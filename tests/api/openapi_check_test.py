@@ -101,7 +101,7 @@ BAD = [
      "is not a 'date-time'"),
     ("another status's error code", {"method": "GET", "path": "/v1/messages/1-0-e0", "status": 404,
                                      "body": {"error": {"code": "unauthorized", "message": "x"}}},
-     "$.error.code: 'not_found' was expected"),
+     "$.error.code: 'unauthorized' is not one of ['not_found', 'domain_not_found']"),
     ("an error without message", {"method": "POST", "path": "/v1/messages", "status": 400,
                                   "body": {"error": {"code": "invalid_message"}}},
      "'message' is a required property"),
