@@ -24,5 +24,6 @@ int cmd_tenant(const args& a);
 int cmd_limits(const args& a);
 int cmd_serve(const args& a);
 int cmd_key(const args& a);
+int cmd_spf(const args& a);
 
 }  // namespace herald::app

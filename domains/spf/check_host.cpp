@@ -428,7 +428,8 @@ asio::awaitable<term_result> evaluator::match_mx(const mechanism& m, const std::
         auto addrs = co_await dns_.addresses_of(r.host, v4);
         if (!addrs) {
             h.answers = {describe_error(addrs.error())};
-            if (dns::is_transient(addrs.error().code)) {
+            const auto& code = addrs.error().code;
+            if (!dns::is_negative(code) && code != dns::dns_errc::bad_name) {
                 h.outcome = "temperror";
                 stop(result::temperror, "DNS failed at " + domain + ": " + m.text + ": " +
                                             describe_error(addrs.error()));

@@ -134,7 +134,8 @@ std::string value_of(char letter, const macro_context& c) {
 // §7.3: split on the delimiters, reverse, keep the rightmost parts, join with ".".
 std::string transform(const std::string& value, const macro_part& p) {
     if (p.digits == 0 && !p.reverse && p.delimiters.empty()) return value;
-    const std::string_view delims = p.delimiters.empty() ? "." : p.delimiters;
+    std::string_view delims = p.delimiters;
+    if (delims.empty()) delims = ".";
     std::vector<std::string> parts(1);
     for (char ch : value) {
         if (delims.find(ch) != std::string_view::npos)
