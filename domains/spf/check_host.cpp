@@ -186,7 +186,7 @@ asio::awaitable<std::string> evaluator::target_of(const macro_string& spec,
         for (const auto& n : names)
             if (ctx.validated == "unknown" && is_subdomain_or_same(n, domain)) ctx.validated = n;
         if (ctx.validated == "unknown" && !names.empty()) ctx.validated = names.front();
-        warn("%{p} in " + domain + ": the p macro is slow and unreliable (RFC 7208 §7.3)");
+        warn("%{p} in " + domain + ": the p macro is slow and unreliable (RFC 7208 section 7.3)");
     }
     co_return fit_domain(expand(spec, ctx));
 }
@@ -279,7 +279,7 @@ void evaluator::warn_about(const record& rec, const std::string& domain) {
             warn(m.text + " in " + domain + ": hosts not listed are neutral, nothing is refused");
         if (m.kind == mechanism_kind::ptr)
             warn(m.text + " in " + domain +
-                 ": ptr is slow and unreliable; RFC 7208 §5.5 says not to use it");
+                 ": ptr is slow and unreliable; RFC 7208 section 5.5 says not to use it");
     }
 }
 
@@ -364,6 +364,8 @@ asio::awaitable<term_result> evaluator::match_include(const mechanism& m, const 
     auto target = co_await target_of(*m.domain, domain);
     note(domain, m.text).outcome = "include " + target;
     auto inner = co_await check(target, true, depth + 1);
+    note(domain, m.text).outcome = std::string(to_string(inner.code)) + " from " + target +
+                                   (inner.code == result::pass ? ": match" : "");
     switch (inner.code) {
         case result::pass:
             co_return term_result{true, std::nullopt};
