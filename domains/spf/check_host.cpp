@@ -87,6 +87,7 @@ public:
         ip_ = effective(q_.ip);
         if (q_.sender.empty()) q_.sender = "postmaster@" + q_.domain;
         if (q_.sender.find('@') == std::string::npos) q_.sender = "postmaster@" + q_.sender;
+        deadline_ = std::chrono::steady_clock::now() + o.max_duration;
         now_ = std::chrono::duration_cast<std::chrono::seconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
@@ -128,6 +129,7 @@ private:
         if (std::find(ev_.warnings.begin(), ev_.warnings.end(), w) == ev_.warnings.end())
             ev_.warnings.push_back(std::move(w));
     }
+    bool out_of_time() const { return std::chrono::steady_clock::now() >= deadline_; }
     // Counts a DNS-querying term; false once past the limit.
     bool count_lookup() { return ++ev_.dns_lookups <= opt_.max_lookups; }
     // Counts a void answer; false once past the limit.
@@ -149,6 +151,7 @@ private:
     evaluation& ev_;
     address ip_;
     std::int64_t now_ = 0;
+    std::chrono::steady_clock::time_point deadline_;
 };
 
 std::optional<result> evaluator::lookup_failed(step& s, const herald::error& e,
@@ -323,6 +326,13 @@ asio::awaitable<term_result> evaluator::matches(const mechanism& m, const std::s
         stop(result::permerror, "more than " + std::to_string(opt_.max_lookups) +
                                     " DNS lookups at " + domain + ": " + m.text);
         co_return term_result{false, result::permerror};
+    }
+    if (m.counts_lookup() && out_of_time()) {
+        note(domain, m.text).outcome = "temperror: out of time";
+        stop(result::temperror, "the evaluation took longer than " +
+                                    std::to_string(opt_.max_duration.count()) + " ms, at " +
+                                    domain + ": " + m.text);
+        co_return term_result{false, result::temperror};
     }
     switch (m.kind) {
         case mechanism_kind::all:

@@ -35,6 +35,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include <chrono>
 #include <string>
 
 namespace herald::domains::spf {
@@ -51,6 +52,9 @@ struct options {
     int max_void = 2;
     int max_mx = 10;
     int max_ptr = 10;
+    // §4.6.4 asks for an overall bound (at least 20 s): a DNS-querying term
+    // reached after it is temperror. Each query is bounded by the resolver.
+    std::chrono::milliseconds max_duration{20000};
     std::string receiver = "unknown";  // %{r}: the host doing the check
     answer_cache* cache = nullptr;     // none: every lookup asks the servers
 };

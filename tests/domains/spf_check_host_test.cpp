@@ -83,6 +83,10 @@ std::vector<dns_record> zone() {
         {"plusall.test", "TXT", {"v=spf1 +all"}},
         {"qall.test", "TXT", {"v=spf1 ?all"}},
         {"nomatch.test", "TXT", {"v=spf1 ip4:192.0.2.1"}},
+        {"alias.test", "CNAME", {"ip4.test"}},
+        {"inctoalias.test", "TXT", {"v=spf1 include:alias.test -all"}},
+        {"time.test", "TXT", {"v=spf1 -all exp=time.exp.test"}},
+        {"time.exp.test", "TXT", {"%{t}"}},
     };
     // Ten includes, and eleven: each included record costs no lookup itself.
     std::string ten = "v=spf1", eleven = "v=spf1";
@@ -322,6 +326,16 @@ TEST_F(spf_check_host, timeout_is_temperror) {
     EXPECT_RESULT(check("192.0.2.1", "to.test", {}, {}, ro), result::pass);
 }
 
+TEST_F(spf_check_host, out_of_time_is_temperror) {
+    options o;
+    o.max_duration = 0ms;
+    auto e = check("192.0.2.80", "inc.test", {}, o);
+    EXPECT_RESULT(e, result::temperror);
+    EXPECT_NE(e.decided_by.find("longer than 0 ms"), std::string::npos) << e.decided_by;
+    // Terms without DNS still decide.
+    EXPECT_RESULT(check("192.0.2.7", "ip4.test", {}, o), result::pass);
+}
+
 TEST_F(spf_check_host, exp_explains_a_fail_with_macros) {
     options o;
     o.receiver = "checker.test";
@@ -351,6 +365,44 @@ TEST_F(spf_check_host, exp_problems_fall_back_to_the_default) {
     auto redir = check("192.0.2.9", "expredir.test");
     EXPECT_RESULT(redir, result::fail);
     EXPECT_EQ(redir.explanation, "inner explanation");
+}
+
+TEST_F(spf_check_host, t_is_the_time_of_the_check) {
+    const auto before = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    auto e = check("192.0.2.9", "time.test");
+    const auto after = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    ASSERT_TRUE(e.explanation_published) << trace_of(e);
+    const auto t = std::stoll(e.explanation);
+    EXPECT_GE(t, before);
+    EXPECT_LE(t, after);
+}
+
+TEST_F(spf_check_host, cnames_are_followed) {
+    EXPECT_RESULT(check("192.0.2.7", "alias.test"), result::pass);
+    EXPECT_RESULT(check("192.0.2.7", "inctoalias.test"), result::pass);
+    EXPECT_RESULT(check("198.51.100.7", "inctoalias.test"), result::fail);
+}
+
+// A record longer than the 1232-octet EDNS answer: the UDP answer is
+// truncated and c-ares asks again over TCP; the strings are joined.
+TEST_F(spf_check_host, a_long_record_comes_over_tcp) {
+    std::string record = "v=spf1";
+    for (int i = 0; i < 120; ++i)
+        record += " ip4:198.51.100." + std::to_string(i) + "/32";
+    record += " ip4:203.0.113.250 -all";
+    ASSERT_GT(record.size(), 2500u);
+    server_->publish({{"long.test", "TXT", {record}}});
+    auto e = check("203.0.113.250", "long.test");
+    EXPECT_RESULT(e, result::pass);
+    ASSERT_FALSE(e.trace.empty());
+    ASSERT_EQ(e.trace[0].answers.size(), 1u);
+    EXPECT_EQ(e.trace[0].answers[0], record);
+    EXPECT_RESULT(check("198.51.100.119", "long.test"), result::pass);
+    EXPECT_RESULT(check("198.51.100.120", "long.test"), result::fail);
 }
 
 TEST_F(spf_check_host, warnings) {
