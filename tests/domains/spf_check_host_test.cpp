@@ -494,6 +494,20 @@ TEST_F(spf_check_host, cache_keeps_answers_for_their_ttl) {
     server_->remove("short.test");
 }
 
+// NXDOMAIN is kept for the SOA's negative TTL (60 s here, RFC 2308): a
+// record published meanwhile is not seen through the cache.
+TEST_F(spf_check_host, cache_keeps_negative_answers) {
+    answer_cache cache;
+    options o;
+    o.cache = &cache;
+    EXPECT_RESULT(check("192.0.2.100", "later.test", {}, o), result::none);
+    EXPECT_EQ(cache.size(), 1u);
+    server_->publish({{"later.test", "TXT", {"v=spf1 ip4:192.0.2.100 -all"}}});
+    EXPECT_RESULT(check("192.0.2.100", "later.test", {}, o), result::none);
+    EXPECT_RESULT(check("192.0.2.100", "later.test"), result::pass);
+    server_->remove("later.test");
+}
+
 TEST_F(spf_check_host, to_json_carries_the_trace) {
     auto e = check("192.0.2.81", "inc.test");
     auto j = to_json(e);
