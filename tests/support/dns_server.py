@@ -30,11 +30,22 @@ import socket
 import struct
 import sys
 import threading
+import traceback
 
 from dnslib import (A, AAAA, CNAME, MX, NS, PTR, QTYPE, RCODE, RR, SOA, TXT, DNSLabel,
                     DNSRecord)
 
 NEGATIVE_TTL = 60
+
+
+class Snapshot:
+    """The zone at one moment."""
+
+    def __init__(self, records, parents, servfail, timeout):
+        self.records = records  # name -> [entry]
+        self.parents = parents  # names above a record (empty non-terminals)
+        self.servfail = servfail
+        self.timeout = timeout
 
 
 class Zone:
@@ -43,10 +54,9 @@ class Zone:
     def __init__(self, path):
         self.path = path
         self.stamp = None
-        self.records = {}  # name -> [entry]
-        self.parents = set()  # names above a record (empty non-terminals)
-        self.servfail = set()
-        self.timeout = set()
+        # One snapshot, replaced whole, so that the UDP and TCP threads
+        # never see half of a reload.
+        self.current = Snapshot({}, set(), set(), set())
         self.lock = threading.Lock()
 
     def refresh(self):
@@ -67,9 +77,9 @@ class Zone:
                 labels = name.split(".")
                 for i in range(1, len(labels)):
                     parents.add(".".join(labels[i:]))
-            self.records, self.parents = records, parents
-            self.servfail = {norm(n) for n in data.get("servfail", [])}
-            self.timeout = {norm(n) for n in data.get("timeout", [])}
+            self.current = Snapshot(records, parents,
+                                    {norm(n) for n in data.get("servfail", [])},
+                                    {norm(n) for n in data.get("timeout", [])})
             self.stamp = stamp
 
 
@@ -102,16 +112,16 @@ def txt_strings(values):
     return out
 
 
-def answer_rrs(zone, name, qtype, depth=0):
+def answer_rrs(snap, name, qtype, depth=0):
     """The records for (name, qtype), following CNAMEs inside the zone."""
-    entries = zone.records.get(name, [])
+    entries = snap.records.get(name, [])
     rrs = []
     for e in entries:
         rtype, ttl = e["type"].upper(), int(e.get("ttl", 300))
         if rtype == "CNAME" and qtype != "CNAME":
             rrs.append(RR(name, QTYPE.CNAME, ttl=ttl, rdata=CNAME(e["values"][0])))
             if depth < 8:
-                rrs.extend(answer_rrs(zone, norm(e["values"][0]), qtype, depth + 1))
+                rrs.extend(answer_rrs(snap, norm(e["values"][0]), qtype, depth + 1))
             return rrs
         if rtype != qtype and qtype != "ANY":
             continue
@@ -137,20 +147,21 @@ def respond(zone, data):
     except Exception:  # not DNS: no answer, as a real server would
         return None, 0
     zone.refresh()
+    snap = zone.current
     reply = request.reply()
     q = request.q
     name, qtype = norm(q.qname), QTYPE.get(q.qtype)
     edns = next((r.rclass for r in request.ar if r.rtype == QTYPE.OPT), 512)
-    if name in zone.timeout:
+    if name in snap.timeout:
         return None, 0
-    if name in zone.servfail:
+    if name in snap.servfail:
         reply.header.rcode = RCODE.SERVFAIL
         return reply, edns
-    rrs = answer_rrs(zone, name, qtype)
+    rrs = answer_rrs(snap, name, qtype)
     for rr in rrs:
         reply.add_answer(rr)
     if not rrs:
-        if name not in zone.records and name not in zone.parents:
+        if name not in snap.records and name not in snap.parents:
             reply.header.rcode = RCODE.NXDOMAIN
         reply.add_auth(soa_for(name))
     return reply, edns
@@ -159,7 +170,11 @@ def respond(zone, data):
 def serve_udp(sock, zone):
     while True:
         data, peer = sock.recvfrom(65535)
-        reply, size = respond(zone, data)
+        try:
+            reply, size = respond(zone, data)
+        except Exception:  # a bad zone entry: say so, stay up, stay silent
+            traceback.print_exc()
+            continue
         if reply is None:
             continue
         wire = reply.pack()
@@ -192,7 +207,11 @@ def serve_tcp_conn(conn, zone):
                 data = read_exact(conn, struct.unpack("!H", head)[0])
                 if data is None:
                     return
-                reply, _ = respond(zone, data)
+                try:
+                    reply, _ = respond(zone, data)
+                except Exception:
+                    traceback.print_exc()
+                    return
                 if reply is None:
                     continue
                 wire = reply.pack()
