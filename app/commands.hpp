@@ -25,5 +25,6 @@ int cmd_limits(const args& a);
 int cmd_serve(const args& a);
 int cmd_key(const args& a);
 int cmd_domain(const args& a);
+int cmd_spf(const args& a);
 
 }  // namespace herald::app

@@ -18,6 +18,7 @@ constexpr std::string_view usage = R"(usage: herald <command> [options]
   domain    add | show | list | verify | rotate | remove: sender domains
   limits    domain <domain> [<per_sec> <burst> | unset]: destination limits
   config    check | show: validate or print the effective configuration
+  spf       check --ip IP --domain D: evaluate a domain's SPF record (RFC 7208)
 
 Every command takes --config FILE (default: ./herald.toml when present).
 `herald <command> --help` lists a command's options.
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     if (cmd == "config") return herald::app::cmd_config(rest);
     if (cmd == "tenant") return herald::app::cmd_tenant(rest);
     if (cmd == "limits") return herald::app::cmd_limits(rest);
+    if (cmd == "spf") return herald::app::cmd_spf(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
         std::cout << usage;
         return 0;

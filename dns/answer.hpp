@@ -15,6 +15,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,5 +37,19 @@ result<std::vector<boost::asio::ip::address>> parse_aaaa(const raw_answer& a,
 // One string per TXT record: its character-strings joined without
 // separators (RFC 7208 §3.3), in the order the server gave.
 result<std::vector<std::string>> parse_txt(const raw_answer& a, std::string_view name);
+// The names of a PTR answer for `name` (a reverse name, see reverse_name),
+// without final dots, in the order the server gave, duplicates dropped.
+result<std::vector<std::string>> parse_ptr(const raw_answer& a, std::string_view name);
+
+// The name a PTR query for `ip` asks: "4.3.2.1.in-addr.arpa" or the 32
+// reversed nibbles under "ip6.arpa" (RFC 3596 §2.5).
+std::string reverse_name(const boost::asio::ip::address& ip);
+
+// How long, in seconds, the answer may be cached (RFC 2308): the lowest
+// TTL of the answer section for an answer with records; for NXDOMAIN and
+// NODATA the SOA of the authority section (the lower of its TTL and its
+// MINIMUM). Nothing when it must not be cached: a failure, a negative
+// answer without an SOA, or a message that does not parse.
+std::optional<std::uint32_t> answer_ttl(const raw_answer& a);
 
 }  // namespace herald::dns

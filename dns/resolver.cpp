@@ -23,6 +23,14 @@ asio::awaitable<result<T>> lookup(std::shared_ptr<ares_driver> driver, std::stri
     co_return parse(answer, *n);
 }
 
+asio::awaitable<result<raw_answer>> raw_lookup(std::shared_ptr<ares_driver> driver,
+                                               std::string name, int type) {
+    auto n = normalize_name(name);
+    if (!n) co_return n.error();
+    auto answer = co_await driver->query(*n, type);
+    co_return answer;
+}
+
 }  // namespace
 
 resolver::resolver(asio::any_io_executor ex, const resolver_options& opt)
@@ -54,6 +62,14 @@ asio::awaitable<result<std::vector<address>>> resolver::aaaa(std::string host) {
 
 asio::awaitable<result<std::vector<std::string>>> resolver::txt(std::string name) {
     return lookup<std::vector<std::string>>(driver_, std::move(name), ns_t_txt, parse_txt);
+}
+
+asio::awaitable<result<std::vector<std::string>>> resolver::ptr(address ip) {
+    return lookup<std::vector<std::string>>(driver_, reverse_name(ip), ns_t_ptr, parse_ptr);
+}
+
+asio::awaitable<result<raw_answer>> resolver::raw(std::string name, int type) {
+    return raw_lookup(driver_, std::move(name), type);
 }
 
 }  // namespace herald::dns

@@ -5,6 +5,7 @@
 //   auto mx = co_await r.mx("example.com");     // result<vector<mx_record>>
 //   auto v4 = co_await r.a("mx1.example.com");  // result<vector<ip::address>>
 //   auto spf = co_await r.txt("example.com");   // result<vector<string>>
+//   auto names = co_await r.ptr(ip);            // result<vector<string>>
 //
 // Names are asked exactly as given (ares_query: no search domains), in
 // A-label form: the caller converts IDNs. Any number of coroutines may
@@ -50,6 +51,14 @@ public:
     boost::asio::awaitable<result<std::vector<boost::asio::ip::address>>> a(std::string host);
     boost::asio::awaitable<result<std::vector<boost::asio::ip::address>>> aaaa(std::string host);
     boost::asio::awaitable<result<std::vector<std::string>>> txt(std::string name);
+    // The names `address` points back to (PTR of its reverse name).
+    boost::asio::awaitable<result<std::vector<std::string>>> ptr(boost::asio::ip::address address);
+
+    // The server's answer as it came, for callers that keep answers
+    // (a cache, with answer_ttl) and parse them later with dns/answer.hpp.
+    // `type` is an ns_t_* value. The only error is `dns_bad_name`; every
+    // other outcome is in the answer's status.
+    boost::asio::awaitable<result<raw_answer>> raw(std::string name, int type);
 
     // Completes outstanding queries with `dns_cancelled`; later ones fail
     // the same way. The destructor does it too.
