@@ -116,8 +116,9 @@ int cmd_spf(const args& a) {
         return 1;
     }
     spf::query q{ip, domain, sender, helo};
+    spf::options opt;
     std::optional<spf::evaluation> out;
-    asio::co_spawn(ioc, spf::check_host(*r, q), [&](std::exception_ptr e, spf::evaluation v) {
+    asio::co_spawn(ioc, spf::check_host(*r, q, opt), [&](std::exception_ptr e, spf::evaluation v) {
         if (!e) out = std::move(v);
     });
     ioc.run();

@@ -20,10 +20,11 @@ signing_keys::signing_keys(redis::client& redis, std::uint32_t shards, result<ma
 
 asio::awaitable<result<dkim::tenant_keys>> signing_keys::keys_for(std::string_view tenant,
                                                                   std::string_view domain) {
-    const auto now = std::chrono::steady_clock::now();
+    const millis now = clock_.now_ms();
     std::string id = std::string(tenant) + " " + std::string(domain);
     auto it = cache_.find(id);
-    if (it != cache_.end() && now - it->second.checked < refresh_) co_return it->second.keys;
+    if (it != cache_.end() && now - it->second.checked < refresh_.count())
+        co_return it->second.keys;
     auto version = co_await store_.version(tenant, domain);
     if (!version) co_return version.error();
     if (it != cache_.end() && it->second.version == *version) {

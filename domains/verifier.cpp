@@ -4,6 +4,7 @@
 #include "domains/dkim_record.hpp"
 #include "domains/dmarc.hpp"
 #include "domains/publish.hpp"
+#include "domains/spf_verdict.hpp"
 
 namespace herald::domains {
 
@@ -53,6 +54,8 @@ asio::awaitable<std::vector<verdict>> verify_records(dns::resolver& r, const sen
     std::vector<verdict> out;
     auto owner = co_await ask_txt(r, "_herald." + d.name);
     out.push_back(ownership_verdict(d, owner));
+    auto spf = co_await spf_verdict(r, d.name, cfg);
+    out.push_back(std::move(spf));
 
     for (const auto& s : d.selectors) {
         auto published = co_await ask_txt(r, dkim_record_name(s.name, d.name));

@@ -59,6 +59,8 @@ struct options {
     answer_cache* cache = nullptr;     // none: every lookup asks the servers
 };
 
-boost::asio::awaitable<evaluation> check_host(dns::resolver& r, query q, options opt = {});
+// Pass both as named objects: GCC 12 destroys a temporary (or a default
+// argument) given to a coroutine twice.
+boost::asio::awaitable<evaluation> check_host(dns::resolver& r, query q, options opt);
 
 }  // namespace herald::domains::spf
