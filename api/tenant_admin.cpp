@@ -2,6 +2,7 @@
 
 #include "core/clock.hpp"
 #include "dedupe/settings.hpp"
+#include "domains/settings.hpp"
 #include "queue/function_call.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
@@ -24,8 +25,26 @@ std::optional<tenant_setting> find_setting(std::string_view name) {
     return std::nullopt;
 }
 
+// A list is split as the Redis functions split it: on commas and spaces.
+result<void> check_list(const tenant_setting& s, std::string_view v) {
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < v.size();) {
+        const auto end = std::min(v.find_first_of(", \t\r\n", i), v.size());
+        const auto entry = v.substr(i, end - i);
+        i = end + 1;
+        if (entry.empty()) continue;
+        if (s.max > 0 && ++n > s.max)
+            return make_error(errc::invalid_argument, std::string(s.name) + " holds at most " +
+                                                          std::to_string(s.max) + " entries");
+        if (const char* why = s.bad_entry ? s.bad_entry(entry) : nullptr)
+            return make_error(errc::invalid_argument,
+                              std::string(s.name) + ": " + std::string(entry) + " " + why);
+    }
+    return {};
+}
+
 result<void> check_value(const tenant_setting& s, const std::string& v) {
-    if (s.is_list) return {};
+    if (s.is_list) return check_list(s, v);
     if (!s.choices.empty()) {
         if (std::find(s.choices.begin(), s.choices.end(), v) != s.choices.end()) return {};
         return make_error(errc::invalid_argument, std::string(s.name) + " is one of a fixed list");
@@ -87,7 +106,8 @@ asio::awaitable<result<void>> change(redis::client& redis, std::uint32_t shards,
 
 std::vector<tenant_setting> all_settings() {
     std::vector<tenant_setting> all;
-    for (auto list : {dedupe::settings(), ratelimit::settings(), smtp::settings()})
+    for (auto list :
+         {dedupe::settings(), ratelimit::settings(), smtp::settings(), domains::settings()})
         all.insert(all.end(), list.begin(), list.end());
     return all;
 }

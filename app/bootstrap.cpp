@@ -1,6 +1,7 @@
 #include "app/bootstrap.hpp"
 
 #include "dedupe/settings.hpp"
+#include "domains/settings.hpp"
 #include "queue/library.hpp"
 #include "ratelimit/settings.hpp"
 
@@ -12,8 +13,9 @@ boost::asio::awaitable<result<void>> prepare_redis(redis::client& redis, const c
     auto shards = co_await queue::init_shards(redis, cfg.queue);
     if (!shards) co_return shards;
     auto settings = published_defaults(dedupe::settings(), cfg);
-    for (auto& kv : published_defaults(ratelimit::settings(), cfg))
-        settings.push_back(std::move(kv));
+    for (auto rows : {ratelimit::settings(), domains::settings()})
+        for (auto& kv : published_defaults(rows, cfg))
+            settings.push_back(std::move(kv));
     co_return co_await queue::publish_settings(redis, cfg.queue.shards, settings);
 }
 

@@ -5,6 +5,7 @@
 //   herald_schema_gen <out.lua>
 #include "core/message.hpp"
 #include "dedupe/settings.hpp"
+#include "domains/settings.hpp"
 #include "queue/contract.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
         out << "  ['" << f << "'] = 'meta',\n";
     settings(out, dedupe::settings());
     settings(out, ratelimit::settings());
+    settings(out, domains::settings());
     out << "}\n\n"
         << "-- Key suffixes after the shard prefix (queue/keys.hpp): shard .. K.deferred.\n"
         << "local K = {\n";

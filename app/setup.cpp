@@ -22,8 +22,9 @@ std::string config_path(const std::string& flag) {
     return std::filesystem::exists("herald.toml") ? "herald.toml" : "";
 }
 
-std::optional<config> load_or_report(const std::string& flag) {
+std::optional<config> load_or_report(const std::string& flag, std::vector<std::string>* given) {
     auto loaded = load_config(config_path(flag));
+    if (given) *given = loaded.given;
     if (!loaded.ok()) {
         for (const auto& p : loaded.problems)
             std::cerr << p.where << ": " << p.message << "\n";

@@ -26,8 +26,10 @@ std::optional<std::string> parse_config_flag(const std::vector<std::string>& a, 
                                              int& status);
 
 // Loads and validates; prints every problem to stderr and returns nothing
-// when there is one. Configures logging on success.
-std::optional<config> load_or_report(const std::string& flag);
+// when there is one. Configures logging on success. With `given`, fills
+// it with the keys the file or the environment set (config_load::given).
+std::optional<config> load_or_report(const std::string& flag,
+                                     std::vector<std::string>* given = nullptr);
 
 // Prints {"error": {code, status, message[, retry_after]}} on stdout, the
 // answer of every one-shot command that refuses; returns exit code 1.

@@ -29,6 +29,7 @@
 #include "core/message.hpp"
 #include "core/transport.hpp"
 #include "dedupe/admission.hpp"
+#include "domains/sender_state.hpp"
 #include "queue/admitter.hpp"
 #include "queue/keys.hpp"
 #include "queue/lease_keeper.hpp"
@@ -157,7 +158,14 @@ struct environment {
     test::redis_server server{{"--appendfsync", "everysec"}};
     asio::io_context ioc;
     redis::client client;
-    config cfg;  // the defaults: 16 shards, batch 128, inflight 256, guard defaults
+    // The defaults (16 shards, batch 128, inflight 256, guard defaults),
+    // except the sender-domain guard, off: no domain is verified here
+    // unless a benchmark publishes one (BM_admit_verified_domain).
+    config cfg = [] {
+        config c;
+        c.domains.require_verified = 0;
+        return c;
+    }();
     std::vector<std::string> tenants = tenants_covering(cfg.queue.shards);
     std::vector<queue::admission> pool = message_pool(tenants);
 };
@@ -237,6 +245,8 @@ struct loop_books {
     double redis_cpu_at_start = -1;
     double redis_cpu_flushing = 0;
     bool raw = false;  // as a plain FCALL producer: no recipients given
+    // The pool's From domain, verified for every tenant after each flush.
+    std::string verified_domain;
 };
 
 // The pool without the recipients herald's producer vouches for: the
@@ -256,6 +266,9 @@ asio::awaitable<bool> flush_when_due(benchmark::State& state, environment& e, lo
     auto reset = co_await reset_redis(e);
     if (reset && !b.settings.empty())
         reset = co_await queue::publish_settings(e.client, e.cfg.queue.shards, b.settings);
+    for (std::size_t t = 0; reset && !b.verified_domain.empty() && t < e.tenants.size(); ++t)
+        reset = co_await domains::publish_sender_state(e.client, e.cfg.queue.shards, e.tenants[t],
+                                                       b.verified_domain, domains::state_verified);
     const double after = co_await main_thread_cpu(e);
     state.ResumeTiming();
     b.redis_cpu_flushing += after - before;
@@ -310,6 +323,17 @@ void BM_admit_pipelined(benchmark::State& state) {
 void BM_admit_with_quotas(benchmark::State& state) {
     loop_books books;
     books.settings = {{"quota.email.day", "1000000000"}, {"quota.email.month", "1000000000"}};
+    drive(the_env->ioc, admit_loop(state, *the_env, std::move(books)));
+}
+
+// The same with the sender-domain guard on (issue 12): every message's
+// From domain is verified for its tenant, so the guard looks it up in the
+// tenant's cached domain states and passes it. Its rate over
+// BM_admit_pipelined's is the guard's price; run the two alternately.
+void BM_admit_verified_domain(benchmark::State& state) {
+    loop_books books;
+    books.settings = {{"domains.require_verified", "1"}};
+    books.verified_domain = "acme.example";
     drive(the_env->ioc, admit_loop(state, *the_env, std::move(books)));
 }
 
@@ -493,14 +517,14 @@ void BM_redis_xadd_baseline(benchmark::State& state) {
 // ---- the floor: appending alone, in admission's shape ------------------------------
 
 // What admission costs without its guards: a function called like
-// herald_admit_batch (one call per shard, the same seven fields per
+// herald_admit_batch (one call per shard, the same eight fields per
 // message, the same stream fields) that only appends. Admission's rate
 // over this one is the price of the guards; this one bounds any admission
 // through a Redis function on one Redis core.
 constexpr std::string_view floor_library = R"(#!lua name=herald_bench_floor
 redis.register_function('herald_bench_append', function(keys, args)
   local out, now = {}, args[1]
-  for i = 2, #args, 7 do
+  for i = 2, #args, 8 do
     local entry = redis.call('XADD', keys[1] .. ':in:' .. args[i + 1], '*', 'v', '1',
       'tenant', args[i], 'payload', args[i + 2], 'created', now, 'expires', now,
       'attempt', '0', 'units', '1')
@@ -518,7 +542,7 @@ std::vector<redis::command> floor_calls(const std::vector<queue::admission>& bat
         auto& c = by_shard[shard];
         if (c.empty()) c = {"FCALL", "herald_bench_append", "1", queue::shard_prefix(shard), now};
         queue::contract::append_item<queue::contract::admit_fields>(c, a.tenant, "email", a.payload,
-                                                                    a.content_hash, "", "", "");
+                                                                    a.content_hash, "", "", "", "");
     }
     std::vector<redis::command> out;
     for (auto& [shard, c] : by_shard)
@@ -662,6 +686,7 @@ void every_depth(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_admit_pipelined)->Apply(every_depth);
+BENCHMARK(BM_admit_verified_domain)->Apply(every_depth);
 BENCHMARK(BM_admit_raw)->Arg(256)->Arg(1024)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_admit_with_quotas)->Arg(64)->Arg(1024)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_admit_concurrent)->Arg(64)->Arg(1024)->UseRealTime()->Unit(benchmark::kMicrosecond);

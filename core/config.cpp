@@ -563,7 +563,9 @@ config_load loader::finish() && {
                      [](const located& a, const located& b) {
                          return std::pair(a.line, a.column) < std::pair(b.line, b.column);
                      });
-    config_load out{std::move(cfg_), {}};
+    config_load out{std::move(cfg_), {}, {}};
+    for (std::size_t i = 0; i < k_fields.size(); ++i)
+        if (!origin_[i].empty()) out.given.push_back(full_name(k_fields[i]));
     for (auto& p : file_problems_)
         out.problems.push_back(std::move(p.problem));
     for (auto& p : other_problems_)

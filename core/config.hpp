@@ -14,6 +14,7 @@
 // enumerate) and are ignored.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -208,7 +209,13 @@ struct config_problem {
 struct config_load {
     config cfg;  // defaults, overridden by every value that was valid
     std::vector<config_problem> problems;
+    // "section.key" of every value the file or the environment gave, so a
+    // command can change a default that nobody chose (herald up).
+    std::vector<std::string> given;
     bool ok() const { return problems.empty(); }
+    bool was_given(std::string_view dotted) const {
+        return std::find(given.begin(), given.end(), dotted) != given.end();
+    }
 };
 
 // Loads `path` (empty = defaults only), then applies HERALD_<SECTION>_<KEY>

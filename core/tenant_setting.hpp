@@ -20,7 +20,7 @@ namespace herald {
 
 struct tenant_setting {
     std::string_view name;
-    std::uint64_t min = 0, max = 0;  // for numbers
+    std::uint64_t min = 0, max = 0;  // for numbers; a list's max: its entries (0: no cap)
     bool is_list = false;            // comma-separated names instead of a number
     std::string_view help;
     std::span<const std::string_view> choices = {};  // a word from this list instead
@@ -28,6 +28,8 @@ struct tenant_setting {
     std::uint64_t (*from_config)(const config&) = nullptr;
     // Read by C++ (the transport), not by the Redis functions.
     bool read_in_cpp = false;
+    // A list's entry: why it is refused, or null when it is fine.
+    const char* (*bad_entry)(std::string_view) = nullptr;
 };
 
 // name -> value of every row with a config default.

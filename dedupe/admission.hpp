@@ -1,5 +1,6 @@
 // An admission record as herald's producers send it: the payload with its
-// content hash and its recipients computed on this side, so the admission
+// content hash, its recipients and its From domain (an A-label, through
+// mime's libidn2 conversion) computed on this side, so the admission
 // function does not decode the payload again (queue::admission). The one
 // way to build one: `herald enqueue`, the HTTP API, tests and benchmarks.
 #pragma once

@@ -1,6 +1,7 @@
 #include "domains/sender_domain.hpp"
 
 #include "domains/errors.hpp"
+#include "domains/sender_state.hpp"
 #include "mime/address.hpp"
 
 #include <boost/json.hpp>
@@ -74,7 +75,7 @@ std::string_view to_string(key_role r) noexcept {
 }
 
 std::string sender_domain::published_state() const {
-    if (state == domain_state::regressed) return "regressed:" + std::to_string(block_at_ms);
+    if (state == domain_state::regressed) return regressed_state(block_at_ms);
     return std::string(to_string(state));
 }
 

@@ -19,11 +19,13 @@ namespace herald::queue::contract {
 
 // 3: settle's D and X records carry what the status record keeps
 // (queue/settler.hpp), promote takes the status record's TTL.
-inline constexpr int protocol = 3;
+// 4: herald_admit_batch items carry the producer's From domain; the
+// sender_domain guard (domains/lua/sender_domain.lua) joins the chain.
+inline constexpr int protocol = 4;
 
 // Arguments per item of the functions that take many.
-inline constexpr int admit_fields =
-    7;  // herald_admit_batch: tenant channel payload hash idem token recipients
+// herald_admit_batch: tenant channel payload hash idem token recipients from_domain
+inline constexpr int admit_fields = 8;
 inline constexpr int claim_fields = 5;   // herald_claim: id tenant channel units sender
 inline constexpr int settle_fields = 4;  // herald_settle: kind entry id extra
 inline constexpr int renew_fields = 3;   // herald_renew: channel entry id
@@ -52,9 +54,12 @@ inline constexpr std::uint32_t tenants_max = 100000;
 inline constexpr std::uint32_t dead_scan = 1000;
 
 // The admission guards in the order they run, cheapest and most decisive
-// first: a refused message must not be charged by a later guard.
-inline constexpr std::array<std::string_view, 6> chain{"pressure", "idempotency", "breaker",
-                                                       "dedupe",   "quota",       "storage"};
+// first: a refused message must not be charged by a later guard. The
+// sender domain comes after idempotency (a replay of an accepted message
+// is still answered as one) and before the breakers, which count every
+// message offered.
+inline constexpr std::array<std::string_view, 7> chain{
+    "pressure", "idempotency", "sender_domain", "breaker", "dedupe", "quota", "storage"};
 
 // Fields of hd:{sN}:meta that herald writes itself (queue/library.cpp, the
 // watermark watcher) and the functions read like settings.

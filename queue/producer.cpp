@@ -47,9 +47,9 @@ redis::command producer::call_command(const std::vector<admission>& batch,
             if (!rcpts.empty()) rcpts += '\n';
             rcpts += r;
         }
-        contract::append_item<contract::admit_fields>(c, a.tenant, to_string(a.ch), a.payload,
-                                                      a.content_hash, a.idempotency_key,
-                                                      std::string(), std::move(rcpts));
+        contract::append_item<contract::admit_fields>(
+            c, a.tenant, to_string(a.ch), a.payload, a.content_hash, a.idempotency_key,
+            std::string(), std::move(rcpts), a.from_domain);
     }
     return c;
 }

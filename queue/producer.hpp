@@ -34,6 +34,9 @@ struct admission {
     // the admission function takes them as they are and does not decode
     // the payload; empty, it decodes the payload to find them.
     std::vector<std::string> recipients;
+    // The From domain as a lower-case A-label (mime::to_ascii_domain), for
+    // the sender-domain guard; empty, it reads the payload's From.
+    std::string from_domain;
 };
 
 struct admitted {

@@ -5,18 +5,23 @@
 --   idem_token <token>  the token of a reservation made with herald_idem_reserve
 --   hash <32 hex>       content hash (dedupe/content_hash.hpp); without it
 --                       the hash is the SHA-1 of the payload bytes
+--   from_domain <name>  the From domain as an A-label (an internationalised
+--                       domain's U-label in the payload never matches the
+--                       verified A-label); without it, the payload's From
 --   now <ms>            the producer's clock, for tests; Redis TIME otherwise
 -- Answers: {"ok", id}, {"ok", id, "replay"}, {"duplicate", first_id[, "replay"]},
 -- {"err", code, detail[, retry_after_s]}.
 --
 -- FCALL herald_admit_batch 1 hd:{sN} <now ms | ""> (<tenant> <channel> <payload>
---       <hash> <idem> <idem_token> <recipients>)...
+--       <hash> <idem> <idem_token> <recipients> <from_domain>)...
 -- Many messages of one shard in one call, each admitted as herald_admit
 -- would, in order: a later message sees what an earlier one charged. ""
 -- leaves a field out. <recipients> are the message's recipients as
 -- dedupe/content_hash.hpp normalises them, one per line: the producer
 -- vouches for them, and the payload is then not decoded here (herald's
--- producer has validated it). Answers one answer per message, in order.
+-- producer has validated it); <from_domain> likewise is the From domain
+-- as a lower-case A-label ("": taken from the decoded payload). Answers
+-- one answer per message, in order.
 -- Per call, not per message: the settings, the clock, and the tenant-wide
 -- counters (rate, quotas, usage, answers), so a batch is much cheaper per
 -- message than the same messages one call each.
@@ -160,7 +165,7 @@ local function tenant_state(call, tenant)
     t.refusal = err('invalid_message', 'tenant must be 1-64 characters of [A-Za-z0-9_.-]')
     return t
   end
-  t.settings = load_settings(call.shard, tenant)
+  t.settings, t.memo = load_settings(call.shard, tenant)
   if not t.settings then
     t.refusal = err('not_initialized', call.shard .. ' has not been initialised by herald')
     return t
@@ -185,7 +190,7 @@ local function record(ctx, answer)
 end
 
 -- One message: checked, passed along the guard chain, appended.
-local function admit_one(call, tenant, ch, payload, hash, idem, idem_token, rcpts)
+local function admit_one(call, tenant, ch, payload, hash, idem, idem_token, rcpts, from_domain)
   local t = tenant_state(call, tenant)
   if t.refusal then return t.refusal end
   if ch ~= 'email' and ch ~= 'sms' then
@@ -202,6 +207,7 @@ local function admit_one(call, tenant, ch, payload, hash, idem, idem_token, rcpt
                settings = t.settings, nums = t.nums, now = call.now, decoded = decoded,
                with_recipients = with_recipients,
                hash = hash ~= '' and hash or ('raw-' .. redis.sha1hex(payload)),
+               from_domain = from_domain ~= '' and from_domain:lower() or nil,
                opt = {idem = idem ~= '' and idem or nil,
                       idem_token = idem_token ~= '' and idem_token or nil}}
   if rcpts ~= '' then
@@ -258,7 +264,7 @@ local function finish(call)
   end
 end
 
-local OPTIONS = {idem = true, idem_token = true, hash = true, now = true}
+local OPTIONS = {idem = true, idem_token = true, hash = true, now = true, from_domain = true}
 
 local function admit(keys, args)
   local tenant, ch, payload = args[1], args[2], args[3]
@@ -273,7 +279,7 @@ local function admit(keys, args)
   end
   local call = new_call(keys[1], opt.now)
   local answer = admit_one(call, tenant, ch, payload, opt.hash or '', opt.idem or '',
-                           opt.idem_token or '', '')
+                           opt.idem_token or '', '', opt.from_domain or '')
   finish(call)
   return answer
 end
@@ -283,7 +289,7 @@ local function admit_batch(keys, args)
   local answers = {}
   for i = 2, #args, SCHEMA.admit_fields do
     answers[#answers + 1] = admit_one(call, args[i], args[i + 1], args[i + 2], args[i + 3],
-                                      args[i + 4], args[i + 5], args[i + 6])
+                                      args[i + 4], args[i + 5], args[i + 6], args[i + 7])
   end
   finish(call)
   return answers

@@ -3,7 +3,10 @@
 -- a tenant's own values (`herald tenant set`) live in hd:{sN}:tenant:<id>.
 -- Whoever changes either bumps meta's settings_version, so admission reads
 -- one field per call and keeps the merged table in this library's memory
--- (bounded below; replicas never run it: effects are replicated).
+-- (bounded below; replicas never run it: effects are replicated). The
+-- sender-domain states (hd:{sN}:senders:<tenant>) follow the same rule:
+-- their publisher bumps the version, and admission reads them once per
+-- version (the memo of load_settings).
 
 local SETTINGS_CACHE, SETTINGS_CACHED, SETTINGS_CACHE_MAX = {}, 0, 10000
 
@@ -12,12 +15,15 @@ local function hash_table(flat, into)
   return into
 end
 
+-- Answers the merged settings and the memo kept with them: what a guard
+-- derives from them or reads beside them (the sender domains' states),
+-- dropped with them when the version changes.
 local function load_settings(shard, tenant)
   local version = redis.call('HGET', shard .. K.meta, 'settings_version')
   if not version then return nil end
   local ck = shard .. '|' .. tenant
   local hit = SETTINGS_CACHE[ck]
-  if hit and hit.version == version then return hit.values end
+  if hit and hit.version == version then return hit.values, hit.memo end
   local s = hash_table(redis.call('HGETALL', shard .. K.meta), {})
   hash_table(redis.call('HGETALL', shard .. K.tenant .. tenant), s)
   if not hit then
@@ -26,8 +32,9 @@ local function load_settings(shard, tenant)
       SETTINGS_CACHE, SETTINGS_CACHED = {}, 1
     end
   end
-  SETTINGS_CACHE[ck] = {version = version, values = s}
-  return s
+  local memo = {}
+  SETTINGS_CACHE[ck] = {version = version, values = s, memo = memo}
+  return s, memo
 end
 
 local function bump_settings(shard)

@@ -38,6 +38,7 @@ struct cli_test : ::testing::Test {
         fs::create_directories(dir);
         std::ofstream(config) << "[redis]\nurl = \"" << server.url() << "\"\n[queue]\nshards = 4\n"
                               << "[api]\nlisten = \"127.0.0.1:0\"\n"
+                              << "[domains]\nrequire_verified = 0\n"
                               << "[transport]\ncapture_dir = \"" << (dir / "capture").string()
                               << "\"\n";
         // A worker process initialises the shards, as in production.

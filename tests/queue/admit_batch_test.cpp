@@ -176,8 +176,8 @@ TEST_F(admit_batch_test, recipients_over_the_limit_are_refused_whether_given_or_
     const auto json = R"({"from":"app@example.com","to":[)" + to + R"(],"subject":"s","text":"t"})";
     const std::string huge(100 * 257 + 1, 'x');  // never split: refused by its length
     for (const auto& rcpts : {vouched, std::string(), huge}) {
-        auto r = server.cmd(
-            {"FCALL", "herald_admit_batch", "1", p, "", "acme", "email", json, "", "", "", rcpts});
+        auto r = server.cmd({"FCALL", "herald_admit_batch", "1", p, "", "acme", "email", json, "",
+                             "", "", rcpts, ""});
         ASSERT_EQ(r.size(), 1u);
         EXPECT_EQ(r[0][1].str, "invalid_message") << rcpts.size();
         EXPECT_NE(r[0][2].str.find("at most 100 recipients"), std::string::npos) << r[0][2].str;
@@ -200,26 +200,19 @@ TEST_F(admit_batch_test, published_defaults_reach_a_library_that_cached_the_old_
 TEST_F(admit_batch_test, a_malformed_call_is_refused_whole_and_stores_nothing) {
     const auto p = prefix("acme");
     const auto json = email_json("a@example.com");
-    // Seven fields per message; six given.
+    // Eight fields per message; six given.
     auto r =
         server.cmd({"FCALL", "herald_admit_batch", "1", p, "", "acme", "email", json, "", "", ""});
     ASSERT_TRUE(r.is_array());
     EXPECT_EQ(r[0].str, "err");
     EXPECT_EQ(r[1].str, "invalid_argument");
     // A bad field refuses its message only.
-    r = server.cmd({"FCALL", "herald_admit_batch",
-                    "1",     p,
-                    "",      "acme",
-                    "email", json,
-                    "xyz",   "",
-                    "",      "",
-                    "acme",  "fax",
-                    json,    "",
-                    "",      "",
-                    "",      "acme",
-                    "email", json,
-                    "",      "",
-                    "",      "a@example.com"});
+    // clang-format off
+    r = server.cmd({"FCALL", "herald_admit_batch", "1", p, "",
+                    "acme", "email", json, "xyz", "", "", "", "",
+                    "acme", "fax", json, "", "", "", "", "",
+                    "acme", "email", json, "", "", "", "a@example.com", "example.com"});
+    // clang-format on
     ASSERT_EQ(r.size(), 3u);
     EXPECT_EQ(r[0][1].str, "invalid_argument");
     EXPECT_EQ(r[1][1].str, "invalid_message");

@@ -5,6 +5,7 @@
 // library loads (its guards match the chain) and answers its protocol.
 #include "queue/contract.hpp"
 #include "dedupe/settings.hpp"
+#include "domains/settings.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
 #include "smtp/settings.hpp"
@@ -22,7 +23,8 @@ struct contract_test : test::queue_fixture {
 
     std::vector<tenant_setting> tables() const {
         std::vector<tenant_setting> all;
-        for (auto rows : {dedupe::settings(), ratelimit::settings(), smtp::settings()})
+        for (auto rows :
+             {dedupe::settings(), ratelimit::settings(), smtp::settings(), domains::settings()})
             all.insert(all.end(), rows.begin(), rows.end());
         return all;
     }

@@ -62,9 +62,10 @@ protected:
 
     queue::worker_options worker_options(const std::string& consumer);
 
-    // For `herald work` processes: the [redis] and [queue] sections of a
-    // config file with this fixture's server and q, and lease timings the
-    // config check accepts with a 500 ms Redis timeout. Tests append the rest.
+    // For `herald work` processes: the [redis], [queue] and [domains]
+    // (require_verified off) sections of a config file with this fixture's
+    // server and q, and lease timings the config check accepts with a 500 ms
+    // Redis timeout. Tests append the rest.
     void use_process_lease_timings();
     std::string process_config(std::uint32_t drain_timeout_ms) const;
     // The same, with the smtp transport relaying to 127.0.0.1:`port` without
@@ -97,7 +98,7 @@ protected:
     // As app/ wires it: no default, domains with their own limit (read at once).
     ratelimit::domain_throttle domains{client, clk, {0, 0, std::chrono::milliseconds(0)}};
     queue_config q;
-    config cfg;  // q is copied into cfg.queue at SetUp
+    config cfg;  // q is copied into cfg.queue at SetUp; domains.require_verified is 0
 };
 
 std::string email_json(const std::string& to, const std::string& subject = "hello");
