@@ -1,6 +1,7 @@
 #include "domains/rechecker.hpp"
 
 #include "core/log.hpp"
+#include "domains/errors.hpp"
 
 namespace herald::domains {
 
@@ -22,6 +23,9 @@ asio::awaitable<std::size_t> rechecker::run_once() {
             auto mine = co_await service_.records().lease_check(c, opt_.holder, opt_.lease_ms);
             if (!mine || !*mine) continue;  // another checker has it, or Redis is away
             auto d = co_await service_.verify(c.tenant, c.domain, clock_.now_ms());
+            const bool gone =
+                !d && d.error().code == make_error_code(domain_errc::domain_not_found);
+            co_await service_.records().release_check(c, gone);
             if (!d) {
                 log::warn(
                     "domain.recheck_failed",

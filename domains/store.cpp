@@ -160,4 +160,16 @@ asio::awaitable<result<bool>> store::lease_check(const due_check& c, std::string
     co_return !r->is_nil();
 }
 
+asio::awaitable<void> store::release_check(const due_check& c, bool forget) {
+    const auto shard = queue::shard_of(c.tenant, shards_);
+    // A failed call leaves the lease to expire by itself, and the check to
+    // be looked at again.
+    std::vector<redis::command> cmds{
+        redis::cmd("DEL", queue::domain_lease_key(shard, c.tenant, c.domain))};
+    if (forget)
+        cmds.push_back(
+            redis::cmd("ZREM", queue::domain_checks_key(shard), check_member(c.tenant, c.domain)));
+    co_await redis_.pipeline(std::move(cmds));
+}
+
 }  // namespace herald::domains

@@ -68,6 +68,9 @@ public:
     // A short lease on one domain's check, so one checker does it.
     boost::asio::awaitable<result<bool>> lease_check(const due_check& c, std::string_view holder,
                                                      std::uint32_t ms);
+    // Done: the next check (rescheduled by save) is anyone's again; with
+    // `forget`, there is none (the domain is gone).
+    boost::asio::awaitable<void> release_check(const due_check& c, bool forget = false);
 
     std::uint32_t shards() const noexcept { return shards_; }
 

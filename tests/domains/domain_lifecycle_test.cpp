@@ -4,6 +4,9 @@
 // over c-ares, mail signed with the domain's own key and relayed to a real
 // SMTP server, where python3-dkim checks the signature against the record
 // in that DNS server; then rotation, regression, blocking and removal.
+#include "domains/describe.hpp"
+#include "domains/rechecker.hpp"
+#include "domains/sealed_key.hpp"
 #include "domains/service.hpp"
 #include "domains/signing_keys.hpp"
 #include "queue/keys.hpp"
@@ -39,8 +42,9 @@ struct domain_lifecycle : test::queue_fixture {
         cfg.domains.sending_ips = "192.0.2.10";
         cfg.domains.dns_servers = dns.server();
         cfg.domains.grace_h = 0;  // a regression blocks at the next check
+        // process_config ends in its [domains] table: these keys go in it.
         std::ofstream(config_file)
-            << process_config(2000) << "[domains]\nsending_ips = \"" << cfg.domains.sending_ips
+            << process_config(2000) << "sending_ips = \"" << cfg.domains.sending_ips
             << "\"\ndns_servers = \"" << dns.server() << "\"\ngrace_h = 0\n";
     }
     void TearDown() override { ::unsetenv("HERALD_MASTER_KEY"); }
@@ -207,6 +211,103 @@ TEST_F(domain_lifecycle, add_publish_verify_sign_rotate_regress_remove) {
     EXPECT_EQ(
         count({"EXISTS", queue::domain_key(queue::shard_of("acme", q.shards), "acme", k_domain)}),
         0);
+}
+
+// Rechecks: a due domain is checked by one checker at a time (the lease),
+// its next check is scheduled, and a regression found by a recheck is an
+// event and blocks the domain's mail at admission.
+TEST_F(domain_lifecycle, a_recheck_is_done_once_and_a_regression_blocks_admission) {
+    set("acme", "domains.require_verified", "1");
+    domains::service service(client, cfg, domains::master_key::parse(k_master), nullptr);
+    dns::resolver resolver(ioc.get_executor(), {.servers = {dns.server()}});
+    domains::service checking(client, cfg, domains::master_key::parse(k_master), &resolver);
+    auto added = test::run(ioc, service.add("acme", k_domain, {}, clk.now_ms()));
+    ASSERT_TRUE(added) << added.error().to_string();
+    const std::string mail =
+        R"({"from":"app@mail.acme.test","to":["u@dest.example"],"subject":"s","text":"t"})";
+    auto refused = try_admit("acme", mail);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().name(), "domain_not_verified");
+
+    domains::rechecker one(ioc.get_executor(), checking, q.shards, clk, {.holder = "one"});
+    domains::rechecker two(ioc.get_executor(), checking, q.shards, clk, {.holder = "two"});
+    // Due at once when added; while another checker holds its lease, not
+    // this one's to do.
+    const auto lease = queue::domain_lease_key(queue::shard_of("acme", q.shards), "acme", k_domain);
+    server.cmd({"SET", lease, "elsewhere", "PX", "60000"});
+    EXPECT_EQ(test::run(ioc, one.run_once()), 0u);
+    server.cmd({"DEL", lease});
+    EXPECT_EQ(test::run(ioc, one.run_once()), 1u);  // records not published yet: still pending
+    EXPECT_EQ(test::run(ioc, two.run_once()), 0u);  // rescheduled an hour on
+
+    auto described = domains::describe(*added, cfg.domains, clk.now_ms());
+    ASSERT_TRUE(described);
+    publish(json::value(*described));
+    clk.advance(3'600'000);
+    const auto by_one = test::run(ioc, one.run_once());
+    const auto by_two = test::run(ioc, two.run_once());
+    EXPECT_EQ(by_one + by_two, 1u) << "one check, not two";
+    EXPECT_TRUE(try_admit("acme", mail)) << "verified by the recheck";
+
+    dns.remove("_herald.mail.acme.test");
+    clk.advance(24 * 3'600'000 + 1);
+    EXPECT_EQ(test::run(ioc, one.run_once()), 1u);
+    EXPECT_EQ(events_of("domain.regressed"), 1u);
+    EXPECT_EQ(events_of("domain.blocked"), 1u);  // grace_h = 0
+    auto blocked = try_admit("acme", mail);
+    ASSERT_FALSE(blocked);
+    EXPECT_EQ(blocked.error().name(), "domain_not_verified");
+}
+
+// At rest a private key is only ever sealed: the raw Redis value holds no
+// key material; a worker with another master key refuses to sign (a clear
+// error, never a signature made with garbage); a sealed key moved to
+// another tenant's record of the same domain does not open there.
+TEST_F(domain_lifecycle, keys_are_sealed_at_rest_and_open_only_for_their_owner) {
+    domains::service service(client, cfg, domains::master_key::parse(k_master), nullptr);
+    auto d = test::run(ioc, service.add("acme", k_domain, {}, clk.now_ms()));
+    ASSERT_TRUE(d) << d.error().to_string();
+    d->state = domains::domain_state::verified;
+    ASSERT_TRUE(test::run(ioc, service.records().save(*d, {}, 0)));
+    const auto& selector = d->selectors.at(0).name;
+    const auto key = queue::domain_key(queue::shard_of("acme", q.shards), "acme", k_domain);
+    const auto raw = server.cmd({"HGET", key, "key:" + selector}).str;
+    ASSERT_FALSE(raw.empty());
+    EXPECT_TRUE(raw.starts_with("hdk1:")) << raw.substr(0, 40);
+    EXPECT_EQ(raw.find("PRIVATE KEY"), std::string::npos);
+    auto pem =
+        domains::unseal(*domains::master_key::parse(k_master), {"acme", k_domain, selector}, raw);
+    ASSERT_TRUE(pem) << pem.error().to_string();
+    const auto body_line = pem->substr(pem->find('\n') + 1, 64);  // the key's first base64 line
+    EXPECT_EQ(raw.find(body_line), std::string::npos) << "no key material in the clear";
+    EXPECT_EQ(server.cmd({"HGET", key, "doc"}).str.find("hdk1:"), std::string::npos);
+
+    domains::signing_keys right(client, q.shards, domains::master_key::parse(k_master), clk);
+    auto good = test::run(ioc, right.keys_for("acme", k_domain));
+    ASSERT_TRUE(good) << good.error().to_string();
+    ASSERT_EQ(good->keys.size(), 1u);
+    EXPECT_EQ(good->keys[0].selector, selector);
+
+    const char* other_master = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    domains::signing_keys wrong(client, q.shards, domains::master_key::parse(other_master), clk);
+    auto refused = test::run(ioc, wrong.keys_for("acme", k_domain));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().name(), "key_unsealable");
+    EXPECT_NE(refused.error().detail.find("sealed under master key"), std::string::npos);
+
+    // Tenant "other" adds the same domain, then gets acme's sealed key
+    // copied into its record: it never opens there.
+    auto theirs = test::run(ioc, service.add("other", k_domain, {}, clk.now_ms()));
+    ASSERT_TRUE(theirs) << theirs.error().to_string();
+    theirs->state = domains::domain_state::verified;
+    ASSERT_TRUE(test::run(ioc, service.records().save(*theirs, {}, 0)));
+    const auto other_record =
+        queue::domain_key(queue::shard_of("other", q.shards), "other", k_domain);
+    server.cmd({"HSET", other_record, "key:" + theirs->selectors.at(0).name, raw});
+    server.cmd({"HINCRBY", other_record, "v", "1"});
+    auto stolen = test::run(ioc, right.keys_for("other", k_domain));
+    ASSERT_FALSE(stolen);
+    EXPECT_EQ(stolen.error().name(), "key_unsealable");
 }
 
 }  // namespace
