@@ -61,22 +61,9 @@ int cmd_domain(const args& a) {
         "zone", po::bool_switch(&zone), "print the records to publish as zone-file lines");
     po::options_description hidden;
     hidden.add_options()("action", po::value(&action)->required())("domain", po::value(&domain));
-    po::options_description every;
-    every.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("action", 1).add("domain", 1);
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(a).options(every).positional(pos).run(), vm);
-        if (vm.count("help")) {
-            std::cout << opts;
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "herald: " << e.what() << "\n" << opts;
-        return 2;
-    }
+    int status = 0;
+    auto vm = parse_command(a, opts, hidden, {"action", "domain"}, status);
+    if (!vm) return status;
     const bool known = std::find(k_actions.begin(), k_actions.end(), action) != k_actions.end();
     if (!known || (action == "list") != domain.empty()) {
         std::cerr << "herald: domain list --tenant T, or domain "

@@ -30,22 +30,9 @@ int cmd_key(const args& a) {
         "name,n", po::value(&name), "create: a name for the key, shown in lists");
     po::options_description hidden;
     hidden.add_options()("action", po::value(&action)->required())("id", po::value(&id));
-    po::options_description every;
-    every.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("action", 1).add("id", 1);
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(a).options(every).positional(pos).run(), vm);
-        if (vm.count("help")) {
-            std::cout << opts;
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "herald: " << e.what() << "\n" << opts;
-        return 2;
-    }
+    int status = 0;
+    auto vm = parse_command(a, opts, hidden, {"action", "id"}, status);
+    if (!vm) return status;
     const bool needs_id = action == "revoke";
     if ((action != "create" && action != "list" && !needs_id) || needs_id == id.empty()) {
         std::cerr << "herald: key create|list --tenant T, or key revoke --tenant T <id>\n" << opts;

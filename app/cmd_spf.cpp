@@ -10,6 +10,7 @@
 // permerror is an answer); 2 on bad arguments. No configuration or Redis
 // is needed: only DNS, from /etc/resolv.conf or --dns-server.
 #include "app/commands.hpp"
+#include "app/setup.hpp"
 #include "dns/resolver.hpp"
 #include "domains/spf/check_host.hpp"
 
@@ -74,22 +75,9 @@ int cmd_spf(const args& a) {
         "json", "print the evaluation as JSON");
     po::options_description hidden;
     hidden.add_options()("action", po::value(&action));
-    po::options_description every;
-    every.add(opts).add(hidden);
-    po::positional_options_description pos;
-    pos.add("action", 1);
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(a).options(every).positional(pos).run(), vm);
-        if (vm.count("help")) {
-            std::cout << opts;
-            return 0;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "herald: " << e.what() << "\n" << opts;
-        return 2;
-    }
+    int status = 0;
+    auto vm = parse_command(a, opts, hidden, {"action"}, status);
+    if (!vm) return status;
     if (action != "check" || domain.empty()) {
         std::cerr << "herald: spf check --ip IP --domain D\n" << opts;
         return 2;
@@ -126,7 +114,7 @@ int cmd_spf(const args& a) {
         std::cerr << "herald: the evaluation did not finish\n";
         return 1;
     }
-    if (vm.count("json"))
+    if (vm->count("json"))
         std::cout << boost::json::serialize(spf::to_json(*out)) << "\n";
     else
         print_text(std::cout, q, *out);

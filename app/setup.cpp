@@ -17,6 +17,8 @@
 
 namespace herald::app {
 
+namespace po = boost::program_options;
+
 std::string config_path(const std::string& flag) {
     if (!flag.empty()) return flag;
     return std::filesystem::exists("herald.toml") ? "herald.toml" : "";
@@ -46,7 +48,6 @@ int print_error(const error& e) {
 
 std::optional<std::string> parse_config_flag(const std::vector<std::string>& a, const char* what,
                                              int& status) {
-    namespace po = boost::program_options;
     std::string config;
     po::options_description opts(what);
     opts.add_options()("help,h", "this help")(
@@ -123,6 +124,33 @@ int usage_status(std::string_view text, bool asked) {
 
 std::string redis_url(const config& c) {
     return c.redis.url.empty() ? local_url(c.local) : c.redis.url;
+}
+
+std::optional<po::variables_map> parse_command(const std::vector<std::string>& a,
+                                               const po::options_description& shown,
+                                               const po::options_description& hidden,
+                                               const std::vector<std::string>& positional,
+                                               int& status) {
+    po::options_description every;
+    every.add(shown).add(hidden);
+    po::positional_options_description pos;
+    for (const auto& name : positional)
+        pos.add(name.c_str(), 1);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(a).options(every).positional(pos).run(), vm);
+        if (vm.count("help")) {
+            std::cout << shown;
+            status = 0;
+            return std::nullopt;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "herald: " << e.what() << "\n" << shown;
+        status = 2;
+        return std::nullopt;
+    }
+    return vm;
 }
 
 result<std::unique_ptr<dns::resolver>> domains_resolver(boost::asio::any_io_executor ex,

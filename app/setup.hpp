@@ -7,6 +7,8 @@
 #include "dns/resolver.hpp"
 #include "queue/redis_client.hpp"
 
+#include <boost/program_options.hpp>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -24,6 +26,15 @@ std::string config_path(const std::string& flag);
 // the usage on stdout; 2 on a usage error, printed on stderr).
 std::optional<std::string> parse_config_flag(const std::vector<std::string>& a, const char* what,
                                              int& status);
+
+// Parses a command's `shown` options and its positionals (`hidden`,
+// named in order by `positional`): the variables, or nothing with
+// `status` set (0 after --help, which prints `shown` on stdout; 2 on a
+// usage error, printed with `shown` on stderr).
+std::optional<boost::program_options::variables_map> parse_command(
+    const std::vector<std::string>& a, const boost::program_options::options_description& shown,
+    const boost::program_options::options_description& hidden,
+    const std::vector<std::string>& positional, int& status);
 
 // Loads and validates; prints every problem to stderr and returns nothing
 // when there is one. Configures logging on success. With `given`, fills
