@@ -28,7 +28,9 @@ result<json::object> describe(const sender_domain& d, const domains_config& cfg,
              {"algorithm",
               s.algorithm == dkim::dkim_algorithm::rsa_sha256 ? "rsa-sha256" : "ed25519-sha256"},
              {"role", to_string(s.role)},
-             {"retire_at", time_or_null(s.retire_at_ms)}});
+             {"retire_at", time_or_null(s.retire_at_ms)},
+             // Public; what the operator's zone serves in CNAME mode.
+             {"txt", s.record}});
     }
     auto records = records_to_publish(request, cfg);
     if (!records) return records.error();
