@@ -28,11 +28,13 @@ struct domains_api_test : api_fixture {
     }
     void publish(const json::value& domain) {
         for (const auto& r : domain.at("records").as_array()) {
-            std::vector<std::string> strings;
+            // A TXT record's strings; a CNAME's target.
+            std::vector<std::string> values;
             for (const auto& s : r.at("strings").as_array())
-                strings.emplace_back(s.as_string());
+                values.emplace_back(s.as_string());
+            if (r.at("type") == "CNAME") values = {std::string(r.at("value").as_string())};
             dns.publish({{std::string(r.at("name").as_string()),
-                          std::string(r.at("type").as_string()), strings}});
+                          std::string(r.at("type").as_string()), values}});
         }
     }
 };
@@ -79,6 +81,32 @@ TEST_F(domains_api_test, add_show_verify_rotate_and_remove) {
     EXPECT_EQ(as_acme("DELETE", "/v1/domains/mail.acme.test").status, 204);
     EXPECT_EQ(as_acme("GET", "/v1/domains/mail.acme.test").code(), "domain_not_found");
     EXPECT_EQ(as_acme("DELETE", "/v1/domains/mail.acme.test").status, 404);
+}
+
+// With domains.dkim_cname_zone the tenant publishes a CNAME into herald's
+// zone, and herald's operator serves the key there: verification follows
+// the CNAME to the key.
+TEST_F(domains_api_test, a_dkim_cname_into_the_operators_zone_verifies) {
+    cfg.domains.dkim_cname_zone = "dkim.herald.test";
+    start_server();
+    auto added = as_acme("POST", "/v1/domains", R"({"domain":"cname.acme.test"})");
+    ASSERT_EQ(added.status, 201) << added.body;
+    const auto domain = added.json();
+    const auto& dkim = domain.at("records").at(2);
+    ASSERT_EQ(dkim.at("type"), "CNAME");
+    const std::string selector(domain.at("selectors").at(0).at("selector").as_string());
+    EXPECT_EQ(dkim.at("value").as_string(), selector + ".cname.acme.test.dkim.herald.test");
+    publish(domain);
+    auto unserved = as_acme("POST", "/v1/domains/cname.acme.test/verify");
+    ASSERT_EQ(unserved.status, 200) << dns.log();
+    EXPECT_EQ(unserved.json().at("state"), "pending") << "the target serves no key yet";
+    // herald's operator serves the public key at the CNAME's target.
+    dns.publish({{std::string(dkim.at("value").as_string()),
+                  "TXT",
+                  {std::string(domain.at("selectors").at(0).at("txt").as_string())}}});
+    auto verified = as_acme("POST", "/v1/domains/cname.acme.test/verify");
+    ASSERT_EQ(verified.status, 200) << verified.body;
+    EXPECT_EQ(verified.json().at("state"), "verified") << verified.body;
 }
 
 }  // namespace
