@@ -17,12 +17,17 @@ json::value time_or_null(std::int64_t ms) {
 
 }  // namespace
 
+result<std::vector<dns_record>> records_of(const sender_domain& d, const domains_config& cfg) {
+    publish_request request{d.name, d.token, {}};
+    for (const auto& s : d.selectors)
+        request.dkim.push_back({s.name, s.record});
+    return records_to_publish(request, cfg);
+}
+
 result<json::object> describe(const sender_domain& d, const domains_config& cfg,
                               std::int64_t now_ms) {
-    publish_request request{d.name, d.token, {}};
     json::array selectors;
     for (const auto& s : d.selectors) {
-        request.dkim.push_back({s.name, s.record});
         selectors.push_back(
             {{"selector", s.name},
              {"algorithm",
@@ -32,7 +37,7 @@ result<json::object> describe(const sender_domain& d, const domains_config& cfg,
              // Public; what the operator's zone serves in CNAME mode.
              {"txt", s.record}});
     }
-    auto records = records_to_publish(request, cfg);
+    auto records = records_of(d, cfg);
     if (!records) return records.error();
     json::array published;
     for (const auto& r : *records) {

@@ -5,11 +5,17 @@
 #pragma once
 
 #include "core/config.hpp"
+#include "domains/publish.hpp"
 #include "domains/sender_domain.hpp"
 
 #include <boost/json/object.hpp>
 
 namespace herald::domains {
+
+// The records the domain publishes (domains/publish.hpp), from its token
+// and selectors. Errors: a [domains] setting the records cannot be made
+// from (invalid_argument naming it).
+result<std::vector<dns_record>> records_of(const sender_domain& d, const domains_config& cfg);
 
 // Errors: a [domains] setting the records cannot be made from
 // (invalid_argument naming it), or a selector that is not a DNS name.

@@ -37,6 +37,14 @@ std::string text_of(const json::object& o, std::string_view k) {
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+std::vector<std::string> strings_of(const json::object& o, std::string_view k) {
+    std::vector<std::string> out;
+    if (const auto* a = o.if_contains(k); a && a->is_array())
+        for (const auto& x : a->as_array())
+            if (x.is_string()) out.emplace_back(x.as_string());
+    return out;
+}
+
 json::object selector_json(const dkim_selector& s) {
     return {{"selector", s.name},
             {"algorithm", s.algorithm == dkim::dkim_algorithm::rsa_sha256 ? "rsa" : "ed25519"},
@@ -54,12 +62,8 @@ result<verdict> verdict_of(const json::object& o) {
                : status == "temperror" ? verdict_status::temperror
                                        : verdict_status::fail;
     v.reason = text_of(o, "reason");
-    if (const auto* a = o.if_contains("answers"); a && a->is_array())
-        for (const auto& x : a->as_array())
-            if (x.is_string()) v.answers.emplace_back(x.as_string());
-    if (const auto* w = o.if_contains("warnings"); w && w->is_array())
-        for (const auto& x : w->as_array())
-            if (x.is_string()) v.warnings.emplace_back(x.as_string());
+    v.answers = strings_of(o, "answers");
+    v.warnings = strings_of(o, "warnings");
     if (const auto* d = o.if_contains("details"); d && d->is_object()) v.details = d->as_object();
     return v;
 }

@@ -2,8 +2,8 @@
 
 #include "core/message.hpp"
 #include "domains/check.hpp"
+#include "domains/describe.hpp"
 #include "domains/errors.hpp"
-#include "domains/publish.hpp"
 #include "domains/sealed_key.hpp"
 #include "domains/verifier.hpp"
 #include "queue/events.hpp"
@@ -82,10 +82,7 @@ asio::awaitable<result<sender_domain>> service::add(std::string_view tenant, std
         d.selectors.push_back(std::move(*s));
     }
     // The records must be makeable from the config before anything is kept.
-    publish_request request{d.name, d.token, {}};
-    for (const auto& s : d.selectors) request.dkim.push_back({s.name, s.record});
-    if (auto records = records_to_publish(request, cfg_.domains); !records)
-        co_return records.error();
+    if (auto records = records_of(d, cfg_.domains); !records) co_return records.error();
     if (auto ok = co_await store_.create(d, keys, cfg_.domains.max_per_tenant); !ok)
         co_return ok.error();
     co_return d;

@@ -56,7 +56,7 @@ asio::awaitable<result<dkim::tenant_keys>> signing_keys::load(std::string_view t
         if (!master_key_) co_return master_key_.error();
         auto sealed = co_await store_.sealed_key(tenant, domain, s.name);
         if (!sealed) co_return sealed.error();
-        auto pem = unseal(*master_key_, {tenant, domain, s.name}, sealed->second);
+        auto pem = unseal(*master_key_, {tenant, domain, s.name}, *sealed);
         if (!pem) co_return pem.error();
         auto key = dkim::dkim_key::parse(*pem);
         OPENSSL_cleanse(pem->data(), pem->size());

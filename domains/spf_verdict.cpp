@@ -1,10 +1,10 @@
 #include "domains/spf_verdict.hpp"
 
-#include "dns/errors.hpp"
 #include "domains/publish.hpp"
 #include "domains/spf/check_host.hpp"
 #include "domains/spf/record.hpp"
 #include "domains/txt_lookup.hpp"
+#include "domains/verifier.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -24,18 +24,15 @@ verdict spf_base() {
 asio::awaitable<verdict> include_verdict(dns::resolver& r, const std::string& domain,
                                          const std::string& include) {
     auto v = spf_base();
-    auto txt = co_await r.txt(domain);
-    if (!txt && !dns::is_negative(txt.error().code)) {
+    auto txt = co_await ask_txt(r, domain);
+    if (!txt.answered) {
         v.status = verdict_status::temperror;
-        v.reason =
-            "DNS did not answer for " + domain + " (" + std::string(txt.error().name()) + ")";
+        v.reason = "DNS did not answer for " + domain + " (" + txt.failure + ")";
         co_return v;
     }
-    std::vector<std::string> spf_records;
-    for (const auto& t : txt ? *txt : std::vector<std::string>{})
-        if (spf::is_spf_record(t)) spf_records.push_back(t);
-    txt_lookup asked{domain, spf_records, true, {}};
-    v.answers = echo_answers(asked);
+    std::erase_if(txt.records, [](const std::string& t) { return !spf::is_spf_record(t); });
+    const auto& spf_records = txt.records;
+    v.answers = echo_answers(txt);
     if (spf_records.size() != 1) {
         v.reason = spf_records.empty() ? "no SPF record at " + domain
                                        : std::to_string(spf_records.size()) + " SPF records at " +

@@ -98,16 +98,14 @@ asio::awaitable<result<std::map<std::string, std::string>>> store::list(std::str
     co_return out;
 }
 
-asio::awaitable<result<std::pair<std::int64_t, std::string>>> store::sealed_key(
-    std::string_view tenant, std::string_view domain, std::string_view selector) {
+asio::awaitable<result<std::string>> store::sealed_key(std::string_view tenant,
+                                                       std::string_view domain,
+                                                       std::string_view selector) {
     const auto shard = queue::shard_of(tenant, shards_);
-    auto r = co_await redis_.exec(redis::cmd("HMGET", queue::domain_key(shard, tenant, domain),
-                                             k_version,
+    auto r = co_await redis_.exec(redis::cmd("HGET", queue::domain_key(shard, tenant, domain),
                                              std::string(k_key_prefix) + std::string(selector)));
     if (!r) co_return r.error();
-    if (r->size() != 2)
-        co_return make_error(errc::internal, "HMGET answered " + std::to_string(r->size()));
-    co_return std::pair{(*r)[0].as_int().value_or(0), (*r)[1].str};
+    co_return std::move(r->str);
 }
 
 asio::awaitable<result<std::int64_t>> store::version(std::string_view tenant,

@@ -52,10 +52,10 @@ public:
     // The tenant's domains with their published states, by name.
     boost::asio::awaitable<result<std::map<std::string, std::string>>> list(
         std::string_view tenant);
-    // The record's version and the sealed key of `selector` (empty when
-    // the domain or the key is gone), in one round trip.
-    boost::asio::awaitable<result<std::pair<std::int64_t, std::string>>> sealed_key(
-        std::string_view tenant, std::string_view domain, std::string_view selector);
+    // The sealed key of `selector`; empty when the domain or the key is gone.
+    boost::asio::awaitable<result<std::string>> sealed_key(std::string_view tenant,
+                                                           std::string_view domain,
+                                                           std::string_view selector);
     boost::asio::awaitable<result<std::int64_t>> version(std::string_view tenant,
                                                          std::string_view domain);
     // False when there was nothing to remove.

@@ -10,10 +10,6 @@ namespace herald::domains {
 
 namespace asio = boost::asio;
 
-namespace {
-
-// One TXT question as the verdicts take it: no such name and no TXT are
-// answers without records; a server that failed us is no answer.
 asio::awaitable<txt_lookup> ask_txt(dns::resolver& r, std::string name) {
     auto got = co_await r.txt(name);
     txt_lookup out{std::move(name), {}, true, {}};
@@ -25,8 +21,6 @@ asio::awaitable<txt_lookup> ask_txt(dns::resolver& r, std::string name) {
     }
     co_return out;
 }
-
-}  // namespace
 
 verdict ownership_verdict(const sender_domain& d, const txt_lookup& txt) {
     verdict v;

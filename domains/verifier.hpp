@@ -21,6 +21,10 @@ boost::asio::awaitable<std::vector<verdict>> verify_records(dns::resolver& r,
                                                             const sender_domain& d,
                                                             const domains_config& cfg);
 
+// One TXT question as the verdicts take it: no such name and no TXT are
+// answers without records; a server that failed us is no answer.
+boost::asio::awaitable<txt_lookup> ask_txt(dns::resolver& r, std::string name);
+
 // The ownership verdict from the TXT answers at _herald.<domain>.
 verdict ownership_verdict(const sender_domain& d, const txt_lookup& txt);
 
