@@ -7,6 +7,7 @@
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
 #include "smtp/settings.hpp"
+#include "sms/settings.hpp"
 
 #include <boost/json.hpp>
 
@@ -107,7 +108,8 @@ asio::awaitable<result<void>> change(redis::client& redis, std::uint32_t shards,
 std::vector<tenant_setting> all_settings() {
     std::vector<tenant_setting> all;
     for (auto list :
-         {dedupe::settings(), ratelimit::settings(), smtp::settings(), domains::settings()})
+         {dedupe::settings(), ratelimit::settings(), smtp::settings(), domains::settings(),
+          sms::settings()})
         all.insert(all.end(), list.begin(), list.end());
     return all;
 }

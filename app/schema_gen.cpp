@@ -9,6 +9,7 @@
 #include "queue/contract.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
+#include "sms/settings.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
     settings(out, dedupe::settings());
     settings(out, ratelimit::settings());
     settings(out, domains::settings());
+    settings(out, sms::settings());
     out << "}\n\n"
         << "-- Key suffixes after the shard prefix (queue/keys.hpp): shard .. K.deferred.\n"
         << "local K = {\n";

@@ -84,7 +84,8 @@ constexpr field_spec text_field(std::string_view section, std::string_view key,
     return f;
 }
 
-constexpr std::array<std::string_view, 2> k_transport_kinds{"capture", "smtp"};  // "sms" later
+constexpr std::array<std::string_view, 2> k_transport_kinds{"capture", "smtp"};
+constexpr std::array<std::string_view, 2> k_sms_transports{"capture", "providers"};
 constexpr std::array<std::string_view, 2> k_smtp_modes{"relay", "direct"};
 constexpr std::array<std::string_view, 3> k_tls_modes{"none", "opportunistic", "required"};
 constexpr std::array<std::string_view, 2> k_dkim_signers{"cached_key", "opendkim"};
@@ -193,6 +194,10 @@ constexpr std::array k_fields{
                                                        {.choices = k_transport_kinds}),
     text_field<&C::transport, &transport_config::capture_dir>("transport", "capture_dir",
                                                               {.nonempty = true}),
+    text_field<&C::transport, &transport_config::email>("transport", "email",
+                                                        {.choices = k_transport_kinds}),
+    text_field<&C::transport, &transport_config::sms>("transport", "sms",
+                                                      {.choices = k_sms_transports}),
 
     text_field<&C::local, &local_config::data_dir>("local", "data_dir", {.nonempty = true}),
     int_field<&C::local, &local_config::port>("local", "port", 1, 65535),
@@ -224,6 +229,17 @@ constexpr std::array k_fields{
     int_field<&C::domains, &domains_config::grace_h>("domains", "grace_h", 0, 8760),
     int_field<&C::domains, &domains_config::rotate_grace_h>("domains", "rotate_grace_h", 0, 8760),
     int_field<&C::domains, &domains_config::max_per_tenant>("domains", "max_per_tenant", 1, 100000),
+
+    text_field<&C::sms, &sms_config::providers_default>("sms", "providers_default"),
+    text_field<&C::sms, &sms_config::default_region>("sms", "default_region", {.nonempty = true}),
+    int_field<&C::sms, &sms_config::max_segments>("sms", "max_segments", 1, 255),
+    text_field<&C::sms, &sms_config::status_url>("sms", "status_url"),
+    text_field<&C::sms, &sms_config::ca_file>("sms", "ca_file"),
+    int_field<&C::sms, &sms_config::connect_timeout_ms>("sms", "connect_timeout_ms", 1),
+    int_field<&C::sms, &sms_config::request_timeout_ms>("sms", "request_timeout_ms", 1),
+    int_field<&C::sms, &sms_config::provider_failures>("sms", "provider_failures", 1),
+    int_field<&C::sms, &sms_config::provider_down_ms>("sms", "provider_down_ms", 1),
+    int_field<&C::sms, &sms_config::provider_down_max_ms>("sms", "provider_down_max_ms", 1),
 
     text_field<&C::log, &log_config::level>("log", "level", {.choices = k_log_levels}),
     text_field<&C::log, &log_config::format>("log", "format", {.choices = k_log_formats}),
@@ -275,6 +291,16 @@ constexpr std::array k_relations{
              "smtp.destination_suspend_max_ms",
              false,
              "the first suspension would already exceed the longest"},
+    relation{{"sms.provider_down_ms", ""},
+             1,
+             "sms.provider_down_max_ms",
+             false,
+             "the first time a provider is skipped would already exceed the longest"},
+    relation{{"sms.connect_timeout_ms", ""},
+             1,
+             "sms.request_timeout_ms",
+             false,
+             "a request would time out before its connection could"},
     relation{{"queue.block_ms", ""},
              1,
              "redis.timeout_ms",
@@ -282,9 +308,9 @@ constexpr std::array k_relations{
              "every blocking read would time out the Redis connection"},
 };
 
-constexpr std::array<std::string_view, 13> k_sections{
+constexpr std::array<std::string_view, 14> k_sections{
     "redis", "queue",     "dedupe", "breaker", "limits",  "watermarks", "smtp",
-    "dkim",  "transport", "local",  "api",     "domains", "log"};
+    "dkim",  "transport", "local",  "api",     "domains", "sms",        "log"};
 
 // Joins message parts with one allocation; it also avoids GCC 12's false
 // -Wrestrict error on long `"literal" + std::string` chains at -O2.
@@ -366,6 +392,8 @@ private:
     void add(const toml::source_region& r, std::string message);
     void walk_section(std::string_view section, const toml::table& t);
     void apply_toml(std::size_t index, const toml::node& v);
+    void walk_providers(const toml::node& v);
+    std::optional<sms_provider_config> provider_of(const toml::table& t);
     void apply_env_value(std::size_t index, const std::string& var, const std::string& value);
     void check_relations();
 
@@ -444,6 +472,10 @@ void loader::load_file() {
 
 void loader::walk_section(std::string_view section, const toml::table& t) {
     for (auto&& [key, node] : t) {
+        if (section == "sms" && key.str() == "providers") {
+            walk_providers(node);
+            continue;
+        }
         const auto index = find_field(section, key.str());
         if (!index) {
             add(key.source(), cat({"unknown key '", section, ".", key.str(), "'"}));
@@ -475,6 +507,144 @@ void loader::apply_toml(std::size_t index, const toml::node& v) {
         f.set_int(cfg_, static_cast<std::uint64_t>(raw));
     }
     origin_[index] = at(v.source());
+}
+
+// [[sms.providers]]: an array of tables, each one provider account. Not
+// overridable from the environment (a list has no HERALD_* name), except
+// that secrets may come from files a deployment mounts (not yet).
+constexpr std::array<std::string_view, 4> k_sms_provider_kinds{"twilio", "vonage", "http",
+                                                               "kannel"};
+constexpr std::array<std::string_view, 2> k_http_methods{"GET", "POST"};
+
+bool is_provider_name(std::string_view n) {
+    return !n.empty() && n.size() <= 32 && std::all_of(n.begin(), n.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+}
+
+void loader::walk_providers(const toml::node& v) {
+    const auto* list = v.as_array();
+    if (!list)
+        return add(v.source(),
+                   cat({"sms.providers must be an array of tables ([[sms.providers]]), not ",
+                        type_name(v.type())}));
+    for (const auto& item : *list) {
+        const auto* t = item.as_table();
+        if (!t) {
+            add(item.source(),
+                cat({"sms.providers entries must be tables, not ", type_name(item.type())}));
+            continue;
+        }
+        auto p = provider_of(*t);
+        if (!p) continue;
+        const bool twice = std::any_of(cfg_.sms.providers.begin(), cfg_.sms.providers.end(),
+                                       [&](const auto& o) { return o.name == p->name; });
+        if (twice) {
+            add(t->source(), cat({"sms.providers: the name \"", p->name, "\" is used twice"}));
+            continue;
+        }
+        cfg_.sms.providers.push_back(std::move(*p));
+    }
+}
+
+std::optional<sms_provider_config> loader::provider_of(const toml::table& t) {
+    sms_provider_config p;
+    bool ok = true;
+    const auto text = [&](std::string_view key, const toml::node& n, std::string& out) {
+        const auto* s = n.as_string();
+        if (!s) {
+            add(n.source(),
+                cat({"sms.providers.", key, " must be a string, not ", type_name(n.type())}));
+            ok = false;
+            return;
+        }
+        out = s->get();
+    };
+    const auto number = [&](std::string_view key, const toml::node& n, std::uint32_t min,
+                            std::uint32_t max, std::uint32_t& out) {
+        const auto* i = n.as_integer();
+        if (!i || i->get() < min || i->get() > max) {
+            add(n.source(), cat({"sms.providers.", key, " must be an integer in ",
+                                 std::to_string(min), "..", std::to_string(max)}));
+            ok = false;
+            return;
+        }
+        out = static_cast<std::uint32_t>(i->get());
+    };
+    for (auto&& [key, node] : t) {
+        const std::string_view k = key.str();
+        if (k == "name")
+            text(k, node, p.name);
+        else if (k == "kind")
+            text(k, node, p.kind);
+        else if (k == "base_url")
+            text(k, node, p.base_url);
+        else if (k == "account")
+            text(k, node, p.account);
+        else if (k == "secret")
+            text(k, node, p.secret);
+        else if (k == "from")
+            text(k, node, p.from);
+        else if (k == "messaging_service_sid")
+            text(k, node, p.messaging_service_sid);
+        else if (k == "signature_secret")
+            text(k, node, p.signature_secret);
+        else if (k == "method")
+            text(k, node, p.method);
+        else if (k == "body")
+            text(k, node, p.body);
+        else if (k == "id_field")
+            text(k, node, p.id_field);
+        else if (k == "max_inflight")
+            number(k, node, 1, 100000, p.max_inflight);
+        else if (k == "per_sec")
+            number(k, node, 0, 10000000, p.per_sec);
+        else if (k == "headers") {
+            const auto* a = node.as_array();
+            if (!a || !a->is_homogeneous(toml::node_type::string)) {
+                add(node.source(),
+                    "sms.providers.headers must be an array of \"Name: value\" strings");
+                ok = false;
+                continue;
+            }
+            for (const auto& h : *a) {
+                const auto& line = h.as_string()->get();
+                if (line.find(':') == std::string::npos ||
+                    line.find_first_of("\r\n") != std::string::npos) {
+                    add(h.source(), cat({"sms.providers.headers: \"", line,
+                                         "\" is not a \"Name: value\" line"}));
+                    ok = false;
+                }
+                p.headers.push_back(line);
+            }
+        } else {
+            add(key.source(), cat({"unknown key 'sms.providers.", k, "'"}));
+            ok = false;
+        }
+    }
+    if (!is_provider_name(p.name)) {
+        add(t.source(), cat({"sms.providers.name \"", p.name,
+                             "\" must be 1-32 characters of a-z, 0-9, '_' and '-'"}));
+        ok = false;
+    }
+    if (std::find(k_sms_provider_kinds.begin(), k_sms_provider_kinds.end(), p.kind) ==
+        k_sms_provider_kinds.end()) {
+        add(t.source(), cat({"sms.providers.kind \"", p.kind, "\" (provider \"", p.name,
+                             "\") must be one of: ", join(k_sms_provider_kinds)}));
+        ok = false;
+    }
+    if (!p.base_url.starts_with("https://") && !p.base_url.starts_with("http://")) {
+        add(t.source(), cat({"sms.providers.base_url (provider \"", p.name,
+                             "\") must be an http:// or https:// URL"}));
+        ok = false;
+    }
+    if (std::find(k_http_methods.begin(), k_http_methods.end(), p.method) == k_http_methods.end()) {
+        add(t.source(),
+            cat({"sms.providers.method (provider \"", p.name, "\") must be GET or POST"}));
+        ok = false;
+    }
+    if (!ok) return std::nullopt;
+    return p;
 }
 
 // ---------------------------------------------------------------------------
@@ -668,6 +838,43 @@ std::string describe(const config& c) {
         else
             out += toml_quote(f.get_text(c));
         out += '\n';
+    }
+    // Last: a [[table]] header ends the dotted keys above it.
+    for (const auto& p : c.sms.providers) {
+        const auto hidden = [](const std::string& v) { return toml_quote(v.empty() ? "" : "***"); };
+        out += "\n[[sms.providers]]\n";
+        out += cat({"name = ",
+                    toml_quote(p.name),
+                    "\nkind = ",
+                    toml_quote(p.kind),
+                    "\nbase_url = ",
+                    toml_quote(p.base_url),
+                    "\naccount = ",
+                    toml_quote(p.account),
+                    "\nsecret = ",
+                    hidden(p.secret),
+                    "\nfrom = ",
+                    toml_quote(p.from),
+                    "\nmessaging_service_sid = ",
+                    toml_quote(p.messaging_service_sid),
+                    "\nsignature_secret = ",
+                    hidden(p.signature_secret),
+                    "\nmethod = ",
+                    toml_quote(p.method),
+                    "\nbody = ",
+                    toml_quote(p.body),
+                    "\nid_field = ",
+                    toml_quote(p.id_field),
+                    "\nmax_inflight = ",
+                    std::to_string(p.max_inflight),
+                    "\nper_sec = ",
+                    std::to_string(p.per_sec),
+                    "\nheaders = ["});
+        for (std::size_t i = 0; i < p.headers.size(); ++i)
+            // Values often carry a token: only the names are shown.
+            out += cat({i ? ", " : "",
+                        toml_quote(p.headers[i].substr(0, p.headers[i].find(':')) + ": ***")});
+        out += "]\n";
     }
     return out;
 }

@@ -136,9 +136,56 @@ struct dkim_config {
     std::uint32_t threads = 0;          // signing threads; 0 = one per core
 };
 
+// Which transport sends each channel. transport.kind is the email setting
+// of older configs: transport.email wins when both are given.
 struct transport_config {
-    std::string kind = "capture";  // capture | smtp ("sms" later)
+    std::string kind = "capture";  // capture | smtp: email, as transport.email
+    std::string email;             // capture | smtp; empty: kind
+    std::string sms = "capture";   // capture | providers
     std::string capture_dir = "var/capture";
+
+    const std::string& email_transport() const { return email.empty() ? kind : email; }
+};
+
+// One SMS provider account ([[sms.providers]]): the adapter that speaks its
+// API (sms/providers/), where it is, and its credentials (never shown).
+struct sms_provider_config {
+    std::string name;  // [a-z0-9_-], unique: tenants list providers by it
+    std::string kind;  // twilio | vonage | http | kannel
+    std::string base_url;
+    std::string account;                // twilio: account SID; vonage: api_key; kannel: username
+    std::string secret;                 // twilio: auth token; vonage: api_secret; kannel: password
+    std::string from;                   // the sender when a message names none
+    std::string messaging_service_sid;  // twilio: sends through the service, not `From`
+    // How receipts prove they come from the provider: vonage's signature
+    // secret; the shared secret of the http and kannel kinds. Twilio signs
+    // with the auth token.
+    std::string signature_secret;
+    std::string method = "POST";       // http: GET | POST
+    std::vector<std::string> headers;  // http: "Name: value", {field}s expanded
+    std::string body;                  // http: the JSON body template, {field}s expanded
+    std::string id_field = "id";       // http: the answer's JSON field with the provider's id
+    std::uint32_t max_inflight = 64;   // requests in flight from one process
+    std::uint32_t per_sec = 0;         // segments per second, all processes; 0: no limit
+};
+
+// The SMS transport (sms/), used when transport.sms = "providers".
+struct sms_config {
+    std::vector<sms_provider_config> providers;
+    std::string providers_default;      // "a,b": tenants' order when they set none; empty: all
+    std::string default_region = "US";  // national numbers (ISO 3166 region, libphonenumber)
+    std::uint32_t max_segments = 10;    // longer texts are refused (tenants' sms.max_segments)
+    // herald's public base URL for delivery receipts ({status_url}/v1/sms/status/<provider>);
+    // empty: no receipts are asked for.
+    std::string status_url;
+    std::string ca_file;  // empty: the system's CAs
+    std::uint32_t connect_timeout_ms = 5000;
+    std::uint32_t request_timeout_ms = 15000;
+    // A provider failing this many requests in a row is skipped by every
+    // process for provider_down_ms, doubling while it keeps failing.
+    std::uint32_t provider_failures = 5;
+    std::uint32_t provider_down_ms = 30000;
+    std::uint32_t provider_down_max_ms = 600000;
 };
 
 struct local_config {
@@ -198,6 +245,7 @@ struct config {
     local_config local;
     api_config api;
     domains_config domains;
+    sms_config sms;
     log_config log;
 };
 

@@ -22,6 +22,7 @@ constexpr std::array k_codes{
     code_row(errc::tenant_limit, "tenant_limit", 409),
     code_row(errc::domain_not_verified, "domain_not_verified", 403),
     code_row(errc::domain_limit, "domain_limit", 409),
+    code_row(errc::too_many_segments, "too_many_segments", 400),
     code_row(errc::unavailable, "unavailable", 503),
     code_row(errc::internal, "internal", 500),
 };

@@ -88,6 +88,7 @@ enum class errc {
     tenant_limit,            // 409: the registry has as many tenants as allowed
     domain_not_verified,     // 403: the From domain is not verified for the tenant
     domain_limit,            // 409: the tenant has as many sender domains as allowed
+    too_many_segments,       // 400: an SMS body longer than the tenant's sms.max_segments
     unavailable,             // 503: a backend is down or timing out
     internal,                // 500
 };

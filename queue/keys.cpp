@@ -78,6 +78,10 @@ std::string domain_checks_key(std::uint32_t shard) {
     return shard_prefix(shard) + std::string(key_suffix("domain_checks"));
 }
 
+std::string receipt_key(std::uint32_t shard, std::string_view id) {
+    return shard_prefix(shard) + std::string(key_suffix("receipt")) + std::string(id);
+}
+
 std::string domain_lease_key(std::uint32_t shard, std::string_view tenant,
                              std::string_view domain) {
     return shard_prefix(shard) + std::string(key_suffix("domain_lease")) + std::string(tenant) +

@@ -26,6 +26,7 @@
 //   hd:{sN}:senders:<t>   hash    the tenant's domains d -> state, read by admission's guard
 //   hd:{sN}:domchk        zset    "<t> <d>" by when the domain is due for its next check
 //   hd:{sN}:domlease:<t>:<d> string  the checker holding that check, PX
+//   hd:{sN}:rcpt:<id>     hash    an SMS's provider, provider message id and receipt (sms/), EX
 //   hd:{sN}:keys:<t>      hash    the tenant's API keys: id -> {name, created, digest}
 //   hd:{a}:keys           hash    every API key: SHA-256 digest -> "<tenant> <id>" (api/keys)
 //   hd:{d:<domain>}:limit hash    a destination domain's own rate limit
@@ -97,6 +98,7 @@ inline constexpr std::array k_key_names{
     key_name{"senders",     ":senders:",  key_bound::per_tenant},
     key_name{"domain_checks", ":domchk",  key_bound::per_shard},
     key_name{"domain_lease", ":domlease:", key_bound::expires},
+    key_name{"receipt",     ":rcpt:",     key_bound::expires},
 };
 // clang-format on
 
@@ -133,6 +135,7 @@ std::string domain_key(std::uint32_t shard, std::string_view tenant, std::string
 std::string senders_key(std::uint32_t shard, std::string_view tenant);
 std::string domain_checks_key(std::uint32_t shard);
 std::string domain_lease_key(std::uint32_t shard, std::string_view tenant, std::string_view domain);
+std::string receipt_key(std::uint32_t shard, std::string_view id);
 // The tenant registry: global, so in a slot of its own ({t}).
 std::string tenants_key();
 // A delivery destination ("mx1.example.net:25"): its own hash tag.

@@ -125,6 +125,7 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
         {"senders", 0},
         {"domain_checks", 0},
         {"domain_lease", 0},
+        {"receipt", 0},
     };
     std::vector<std::pair<std::string, kind>> kinds;
     for (const auto& k : queue::k_key_names) {
