@@ -3,6 +3,7 @@
 #include "api/server.hpp"
 #include "app/bootstrap.hpp"
 #include "app/capture_transport.hpp"
+#include "app/channel_transports.hpp"
 #include "app/commands.hpp"
 #include "app/local_redis.hpp"
 #include "app/serve.hpp"
@@ -13,6 +14,7 @@
 #include "queue/worker.hpp"
 #include "ratelimit/domain_throttle.hpp"
 #include "ratelimit/watermarks.hpp"
+#include "sms/transport.hpp"
 #include "smtp/transport.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -97,17 +99,27 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
                                     resolver->get());
     domains::rechecker checker(ioc.get_executor(), domain_service, cfg.queue.shards, clk,
                                {.holder = consumer_name()});
-    std::unique_ptr<transport> t;
-    if (cfg.transport.kind == "smtp") {
+    // Each channel's transport; capture is shared when both capture.
+    std::shared_ptr<transport> capture =
+        std::make_shared<capture_transport>(cfg.transport.capture_dir);
+    std::shared_ptr<transport> email = capture, sms_out = capture;
+    if (cfg.transport.email_transport() == "smtp") {
         auto smtp = smtp::smtp_transport::create(ioc.get_executor(), cfg, redis, clk, &tenant_keys);
         if (!smtp) {
             std::cerr << "herald: smtp transport: " << smtp.error().to_string() << "\n";
             return 1;
         }
-        t = std::move(*smtp);
-    } else {
-        t = std::make_unique<capture_transport>(cfg.transport.capture_dir);
+        email = std::move(*smtp);
     }
+    if (cfg.transport.sms == "providers") {
+        auto providers = sms::sms_transport::create(ioc.get_executor(), cfg, redis, clk);
+        if (!providers) {
+            std::cerr << "herald: sms transport: " << providers.error().to_string() << "\n";
+            return 1;
+        }
+        sms_out = std::move(*providers);
+    }
+    auto t = std::make_unique<channel_transports>(email, sms_out);
     ratelimit::domain_throttle domains(redis, clk,
                                        {cfg.limits.domain_per_sec, cfg.limits.domain_burst});
     queue::worker w(ioc.get_executor(), redis, *t, clk,
@@ -154,14 +166,23 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
 // Where messages go, as the banner says it: only what the configured
 // transport really does.
 std::string transport_line(const config& cfg) {
-    if (cfg.transport.kind != "smtp")
-        return "  capture  " + std::filesystem::absolute(cfg.transport.capture_dir).string();
+    const auto capture = std::filesystem::absolute(cfg.transport.capture_dir).string();
+    std::string email;
     const auto& s = cfg.smtp;
-    if (s.mode == "direct")
-        return "  smtp     direct to each domain's MX hosts, port " +
-               std::to_string(s.direct_port) + " (tls " + s.tls + ")";
-    return "  smtp     relay via " + s.relay_host + ":" + std::to_string(s.relay_port) + " (tls " +
-           s.tls + ")";
+    if (cfg.transport.email_transport() != "smtp")
+        email = "  email    captured in " + capture;
+    else if (s.mode == "direct")
+        email = "  email    smtp direct to each domain's MX hosts, port " +
+                std::to_string(s.direct_port) + " (tls " + s.tls + ")";
+    else
+        email = "  email    smtp relay via " + s.relay_host + ":" + std::to_string(s.relay_port) +
+                " (tls " + s.tls + ")";
+    std::string sms = "\n  sms      ";
+    if (cfg.transport.sms != "providers") return email + sms + "captured in " + capture;
+    for (std::size_t i = 0; i < cfg.sms.providers.size(); ++i)
+        sms += (i ? ", " : "") + cfg.sms.providers[i].name + " (" + cfg.sms.providers[i].kind +
+               " " + cfg.sms.providers[i].base_url + ")";
+    return email + sms;
 }
 
 }  // namespace

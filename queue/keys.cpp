@@ -115,6 +115,11 @@ std::string domain_rate_key(std::string_view domain) {
     return "hd:{d:" + std::string(domain) + "}:rl";
 }
 
+// SMS providers too ({p:<name>}): every tenant's messages share one account.
+std::string provider_rate_key(std::string_view provider) {
+    return "hd:{p:" + std::string(provider) + "}:rl";
+}
+
 std::string limited_domains_key() {
     return "hd:{d}:limited";
 }

@@ -33,6 +33,7 @@
 //   hd:{d:<domain>}:rl    string  its GCRA state
 //   hd:{d}:limited        set     the domains with a limit of their own
 //   hd:{h:<dest>}:health  hash    a destination's health (ratelimit/lua/health.lua), PX
+//   hd:{p:<provider>}:rl  string  an SMS provider's GCRA state (sms.providers per_sec)
 //
 // Every key is built here, from the suffix table below, which app/schema_gen
 // writes into the Lua library as K (shard .. K.deferred); no other file
@@ -126,6 +127,8 @@ std::string status_key(std::uint32_t shard, std::string_view message_id);
 std::string domain_limit_key(std::string_view domain);
 std::string domain_rate_key(std::string_view domain);
 std::string limited_domains_key();
+// An SMS provider's rate limit (GCRA in segments), shared by every worker.
+std::string provider_rate_key(std::string_view provider);
 // The API keys of a tenant, and of everyone by digest (api/keys.hpp).
 std::string tenant_api_keys_key(std::uint32_t shard, std::string_view tenant);
 std::string api_keys_key();

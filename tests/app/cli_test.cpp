@@ -127,14 +127,18 @@ TEST_F(cli_test, enqueue_on_a_redis_that_cannot_persist_answers_backpressure_wit
 
 TEST_F(cli_test, the_up_banner_tells_where_messages_go_for_the_configured_transport) {
     auto capture = herald({"up", "--config", config.string()}, 1000);
-    EXPECT_NE(capture.out.find("  capture  " + (dir / "capture").string()), std::string::npos)
+    EXPECT_NE(capture.out.find("  email    captured in " + (dir / "capture").string()),
+              std::string::npos)
+        << capture.out;
+    EXPECT_NE(capture.out.find("  sms      captured in " + (dir / "capture").string()),
+              std::string::npos)
         << capture.out;
     std::ofstream(config, std::ios::app)
         << "kind = \"smtp\"\n[smtp]\nrelay_host = \"127.0.0.1\"\nrelay_port = " << test::free_port()
         << "\ntls = \"none\"\n";
     auto smtp = herald({"up", "--config", config.string()}, 1000);
-    EXPECT_EQ(smtp.out.find("capture"), std::string::npos) << smtp.out;
-    EXPECT_NE(smtp.out.find("  smtp     relay via 127.0.0.1:"), std::string::npos) << smtp.out;
+    EXPECT_EQ(smtp.out.find("email    captured"), std::string::npos) << smtp.out;
+    EXPECT_NE(smtp.out.find("  email    smtp relay via 127.0.0.1:"), std::string::npos) << smtp.out;
     EXPECT_NE(smtp.out.find("(tls none)"), std::string::npos) << smtp.out;
 }
 
