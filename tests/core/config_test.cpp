@@ -415,7 +415,7 @@ TEST(config, describe_lists_every_setting) {
     EXPECT_NE(text.find("dedupe.window_ms = 600000\n"), std::string::npos) << text;
     EXPECT_NE(text.find("breaker.content_max = 20\n"), std::string::npos) << text;
     EXPECT_NE(text.find("api.listen = \"127.0.0.1:8025\"\n"), std::string::npos) << text;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 106);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 118);
     EXPECT_NE(text.find("domains.require_verified = 1\n"), std::string::npos) << text;
     EXPECT_NE(text.find("queue.consumer_idle_ms = 3600000\n"), std::string::npos) << text;
 }
@@ -437,6 +437,98 @@ TEST(config, describe_never_shows_the_admin_key) {
     const auto text = describe(r.cfg);
     EXPECT_EQ(text.find("s3cret-admin"), std::string::npos) << text;
     EXPECT_NE(text.find("api.admin_key = \"***\"\n"), std::string::npos) << text;
+}
+
+// ---------------------------------------------------------------------------
+// [[sms.providers]]
+
+constexpr const char* k_two_providers = R"([transport]
+sms = "providers"
+
+[sms]
+providers_default = "tw,kn"
+
+[[sms.providers]]
+name = "tw"
+kind = "twilio"
+base_url = "https://127.0.0.1:8443"
+account = "AC1"
+secret = "tw-token"
+from = "+15005550006"
+
+[[sms.providers]]
+name = "kn"
+kind = "kannel"
+base_url = "http://127.0.0.1:13013"
+account = "user"
+secret = "kn-pass"
+signature_secret = "kn-shared"
+max_inflight = 8
+per_sec = 50
+headers = ["Authorization: Bearer tok-1"]
+)";
+
+TEST(config, sms_providers_are_an_array_of_tables_in_order) {
+    temp_file f(k_two_providers);
+    const auto r = load_text(f);
+    ASSERT_TRUE(r.ok()) << all(r);
+    EXPECT_EQ(r.cfg.transport.sms, "providers");
+    EXPECT_EQ(r.cfg.transport.email_transport(), "capture");
+    ASSERT_EQ(r.cfg.sms.providers.size(), 2u);
+    const auto& kn = r.cfg.sms.providers[1];
+    EXPECT_EQ(r.cfg.sms.providers[0].name, "tw");
+    EXPECT_EQ(kn.kind, "kannel");
+    EXPECT_EQ(kn.max_inflight, 8u);
+    EXPECT_EQ(kn.per_sec, 50u);
+    EXPECT_EQ(kn.signature_secret, "kn-shared");
+    EXPECT_EQ(r.cfg.sms.providers[0].max_inflight, 64u) << "the default";
+}
+
+TEST(config, describe_hides_provider_secrets_and_reads_back_the_same) {
+    temp_file f(k_two_providers);
+    const auto r = load_text(f);
+    ASSERT_TRUE(r.ok()) << all(r);
+    const auto text = describe(r.cfg);
+    for (const char* secret : {"tw-token", "kn-pass", "kn-shared", "tok-1"})
+        EXPECT_EQ(text.find(secret), std::string::npos) << secret << "\n" << text;
+    EXPECT_NE(text.find("headers = [\"Authorization: ***\"]"), std::string::npos) << text;
+    temp_file again(text.c_str());
+    const auto back = load_text(again);
+    ASSERT_TRUE(back.ok()) << "describe's output is a config file: " << all(back) << text;
+    ASSERT_EQ(back.cfg.sms.providers.size(), 2u);
+    EXPECT_EQ(back.cfg.sms.providers[1].base_url, "http://127.0.0.1:13013");
+}
+
+TEST(config, transport_email_wins_over_the_older_kind) {
+    temp_file f("[transport]\nkind = \"smtp\"\nemail = \"capture\"\n");
+    const auto r = load_text(f);
+    ASSERT_TRUE(r.ok()) << all(r);
+    EXPECT_EQ(r.cfg.transport.email_transport(), "capture");
+    temp_file old("[transport]\nkind = \"smtp\"\n");
+    EXPECT_EQ(load_text(old).cfg.transport.email_transport(), "smtp");
+}
+
+TEST(config, bad_sms_providers_are_each_named) {
+    expect_one("[sms]\nproviders = \"twilio\"\n", 2, "array of tables");
+    expect_one("[[sms.providers]]\nname = \"a\"\nkind = \"nexmo\"\nbase_url = \"http://x\"\n", 1,
+               "must be one of: twilio, vonage, http, kannel");
+    expect_one("[[sms.providers]]\nname = \"A B\"\nkind = \"http\"\nbase_url = \"http://x\"\n", 1,
+               "a-z, 0-9");
+    expect_one("[[sms.providers]]\nname = \"a\"\nkind = \"http\"\nbase_url = \"ftp://x\"\n", 1,
+               "http:// or https://");
+    expect_one(
+        "[[sms.providers]]\nname = \"a\"\nkind = \"http\"\nbase_url = \"http://x\"\n"
+        "tokne = \"t\"\n",
+        5, "unknown key 'sms.providers.tokne'");
+    expect_one(
+        "[[sms.providers]]\nname = \"a\"\nkind = \"http\"\nbase_url = \"http://x\"\n"
+        "max_inflight = 0\n",
+        5, "max_inflight must be an integer in 1..100000");
+    expect_one(
+        "[[sms.providers]]\nname = \"a\"\nkind = \"http\"\nbase_url = \"http://x\"\n"
+        "[[sms.providers]]\nname = \"a\"\nkind = \"http\"\nbase_url = \"http://y\"\n",
+        5, "\"a\" is used twice");
+    expect_one("[transport]\nsms = \"twilio\"\n", 2, "capture, providers");
 }
 
 TEST(config, api_listen_must_be_host_and_port) {
