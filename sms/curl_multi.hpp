@@ -20,6 +20,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -66,6 +67,8 @@ private:
     void forget(curl_socket_t s);
     void arm(const std::shared_ptr<sock>& s);
     void on_ready(const std::shared_ptr<sock>& s, int select);
+    void set_deadline(std::chrono::steady_clock::time_point due);
+    void arm_timer(std::chrono::steady_clock::time_point at);
     void on_timeout();
     void act(curl_socket_t s, int select);
     void drain();
@@ -75,6 +78,11 @@ private:
     done_fn on_done_;
     CURLM* multi_ = nullptr;
     boost::asio::steady_timer timer_;
+    // curl's next timeout (max: none) and the timer's expiry while it waits
+    // (max: not waiting); armed_ <= due_ always, so curl is never late.
+    std::chrono::steady_clock::time_point due_ = std::chrono::steady_clock::time_point::max();
+    std::chrono::steady_clock::time_point armed_ = std::chrono::steady_clock::time_point::max();
+    bool run_now_posted_ = false;
     std::unordered_map<curl_socket_t, std::shared_ptr<sock>> socks_;
 };
 
