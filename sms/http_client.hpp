@@ -12,6 +12,13 @@
 //
 // Thread safety: one client per io_context thread; perform() and close()
 // from coroutines on that executor only.
+//
+// Limits: HTTP/1.1 only; no redirects followed; response headers after the
+// 100th are dropped; a body over 1 MiB ends the transfer and is answered
+// truncated with its status (`error` says so). curl's own resend of a
+// request on a fresh connection, when a reused connection dies before any
+// answer, is stopped once any byte of the request was written: that answer
+// is no_answer, never a silent second copy.
 #pragma once
 
 #include "core/clock.hpp"
@@ -62,6 +69,10 @@ struct http_client_options {
     std::chrono::milliseconds total_timeout{15000};
     std::size_t max_host_connections = 64;  // CURLMOPT_MAX_HOST_CONNECTIONS
 };
+
+// curl_global_init for the process: call it in main before any thread
+// starts (http_client's constructor calls it too, once, for tests and tools).
+void http_global_init();
 
 class http_client {
 public:

@@ -2,12 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,64 +45,7 @@ bool accepts(std::uint16_t port) {
     return ok;
 }
 
-void run_or_throw(const std::string& cmd) {
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
-}
-
-std::string quoted(const fs::path& p) {
-    return "'" + p.string() + "'";
-}
-
 }  // namespace
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// ---- scratch_dir, child_process ---------------------------------------------
-
-scratch_dir::scratch_dir(std::string_view prefix) {
-    std::string tmpl = "/tmp/" + std::string(prefix) + "-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-}
-
-scratch_dir::~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-}
-
-child_process::child_process(std::vector<std::string> argv, const fs::path& out,
-                             const fs::path& err) {
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(o, 1);
-        ::dup2(e, 2);
-        std::vector<char*> args;
-        for (auto& a : argv)
-            args.push_back(a.data());
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
-    }
-}
-
-child_process::~child_process() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-}
-
-bool child_process::running() {
-    return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
-}
 
 // ---- smtp-sink ---------------------------------------------------------------
 
@@ -208,27 +147,6 @@ boost::json::object capture_server::state() const {
 
 std::int64_t capture_server::state_value(const char* key) const {
     return state().at(key).as_int64();
-}
-
-// ---- test CA --------------------------------------------------------------------
-
-test_ca::test_ca() : dir_("herald-smtp-ca") {
-    const auto& d = dir_.path();
-    const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    const std::string quiet = " 2>/dev/null";
-    std::ofstream(d / "ext.cnf") << "subjectAltName=DNS:" << host
-                                 << ",IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                                    "extendedKeyUsage=serverAuth\n";
-    run_or_throw("openssl req -x509" + ec + " -keyout " + quoted(d / "ca.key") + " -out " +
-                 quoted(d / "ca.pem") + " -days 2 -subj '/CN=herald test CA'" + quiet);
-    run_or_throw("openssl req -x509" + ec + " -keyout " + quoted(d / "other-ca.key") + " -out " +
-                 quoted(d / "other-ca.pem") + " -days 2 -subj '/CN=herald other CA'" + quiet);
-    run_or_throw("openssl req" + ec + " -keyout " + quoted(d / "server.key") + " -out " +
-                 quoted(d / "server.csr") + " -subj '/CN=" + host + "'" + quiet);
-    run_or_throw("openssl x509 -req -in " + quoted(d / "server.csr") + " -CA " +
-                 quoted(d / "ca.pem") + " -CAkey " + quoted(d / "ca.key") +
-                 " -CAcreateserial -days 2 -out " + quoted(d / "server.pem") + " -extfile " +
-                 quoted(d / "ext.cnf") + quiet);
 }
 
 }  // namespace herald::test

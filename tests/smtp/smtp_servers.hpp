@@ -5,15 +5,16 @@
 //                   messages (-c) and dumping each message (-d);
 //   capture_server  tests/smtp/smtp_capture_server.py on python3-aiosmtpd,
 //                   keeping each message byte-exact with its envelope;
-//   test_ca         a CA and a server certificate for mail.herald.test and
-//                   127.0.0.1, plus an unrelated CA, made with the openssl CLI.
+//   test_ca         (tests/support/test_ca.hpp) a CA and a server certificate
+//                   for mail.herald.test and 127.0.0.1, plus an unrelated CA.
 // A server that cannot start throws: a missing server fails the test (the
 // install step provides them), it never skips it.
 #pragma once
 
-#include <boost/json/object.hpp>
+#include "tests/support/child_process.hpp"
+#include "tests/support/test_ca.hpp"
 
-#include <sys/types.h>
+#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -22,35 +23,6 @@
 #include <vector>
 
 namespace herald::test {
-
-// A fresh directory under /tmp, removed with the object.
-class scratch_dir {
-public:
-    explicit scratch_dir(std::string_view prefix);
-    ~scratch_dir();
-    scratch_dir(const scratch_dir&) = delete;
-    scratch_dir& operator=(const scratch_dir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
-// A child process whose stdout and stderr go to files.
-class child_process {
-public:
-    child_process(std::vector<std::string> argv, const std::filesystem::path& out,
-                  const std::filesystem::path& err);
-    ~child_process();
-    child_process(const child_process&) = delete;
-    child_process& operator=(const child_process&) = delete;
-    bool running();
-
-private:
-    pid_t pid_ = -1;
-};
-
-std::string read_file(const std::filesystem::path& p);
 
 class smtp_sink {
 public:
@@ -93,19 +65,6 @@ private:
     scratch_dir dir_;
     std::uint16_t port_ = 0;
     std::unique_ptr<child_process> proc_;
-};
-
-class test_ca {
-public:
-    test_ca();
-    std::filesystem::path ca_file() const { return dir_.path() / "ca.pem"; }
-    std::filesystem::path other_ca_file() const { return dir_.path() / "other-ca.pem"; }
-    std::filesystem::path cert_file() const { return dir_.path() / "server.pem"; }
-    std::filesystem::path key_file() const { return dir_.path() / "server.key"; }
-    static constexpr const char* host = "mail.herald.test";
-
-private:
-    scratch_dir dir_;
 };
 
 }  // namespace herald::test
