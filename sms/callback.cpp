@@ -63,13 +63,22 @@ form_fields all_params(const callback_request& req) {
     return out;
 }
 
+form_fields vonage_params(const callback_request& req) {
+    if (!req.form.empty()) return req.form;
+    // By GET, Vonage's parameters follow herald's own in the query.
+    form_fields out;
+    for (const auto& f : req.query)
+        if (f.first != "tenant") out.push_back(f);
+    return out;
+}
+
 result<void> verify_callback(const sms_provider_config& p, const callback_request& req,
                              std::string_view param) {
     bool ok = false;
     if (p.kind == "twilio") {
         ok = twilio_signature_valid(p.secret, req.url, req.form, req.twilio_signature);
     } else if (p.kind == "vonage") {
-        ok = vonage_signature_valid(p.signature_secret, all_params(req));
+        ok = vonage_signature_valid(p.signature_secret, vonage_params(req));
     } else if (p.kind == "http" || p.kind == "kannel") {
         const auto* value = field_of(req.query, param);
         const auto* sig = field_of(req.query, "sig");

@@ -34,6 +34,10 @@ const std::string* field_of(const form_fields& f, std::string_view name);
 // Vonage sends its parameters in the query (GET) or the body (POST): both.
 form_fields all_params(const callback_request& req);
 
+// What Vonage signed: its POST form, or by GET the query but for herald's
+// own `tenant` (its signature covers only the parameters it sends).
+form_fields vonage_params(const callback_request& req);
+
 // Whether the callback is the provider's. `param` is the parameter herald's
 // own URL signs for the http and kannel kinds: "id" (receipts) or "tenant"
 // (inbound messages).

@@ -104,7 +104,7 @@ result<std::string> international_number(std::string_view number, std::string_vi
 
 result<inbound_message> parse_inbound(const sms_provider_config& p, const callback_request& req) {
     if (p.kind == "twilio") return from_fields(all_params(req), "From", "To", "Body");
-    if (p.kind == "vonage") return from_fields(all_params(req), "msisdn", "to", "text");
+    if (p.kind == "vonage") return from_fields(vonage_params(req), "msisdn", "to", "text");
     if (p.kind == "kannel") return from_fields(req.query, "from", "to", "text");
     if (p.kind == "http") return from_json(req.json_body);
     return make_error(sms_errc::unknown_provider, "provider " + p.name + " is of no known kind");

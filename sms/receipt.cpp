@@ -124,7 +124,9 @@ result<receipt> twilio_receipt(const callback_request& req) {
 }
 
 result<receipt> vonage_receipt(const callback_request& req) {
-    const auto params = all_params(req);
+    // Only what Vonage signed: a query parameter added to a signed form must
+    // not name another message.
+    const auto params = vonage_params(req);
     auto id = required(params, "client-ref");
     if (!id) return id.error();
     auto mid = required(params, "messageId");

@@ -170,10 +170,15 @@ TEST_F(sms_callbacks_api_test, vonage_receipt_by_client_ref) {
     auto forged = vonage("/v1/sms/status/vg", dlr, "wrong-secret");
     EXPECT_EQ(forged.status, 403);
     EXPECT_EQ(state_of(id), "sent");
-    auto a = vonage("/v1/sms/status/vg", dlr);
+    // A query parameter beside a signed form is not what Vonage signed: it
+    // cannot point the receipt at another message.
+    auto other = sent_sms("bystander");
+    auto a = vonage("/v1/sms/status/vg?client-ref=" + other.str(), dlr);
     EXPECT_EQ(a.status, 200) << a.body;
     EXPECT_EQ(a.json().at("state").as_string(), "undelivered");
+    EXPECT_EQ(a.json().at("id").as_string(), id.str());
     EXPECT_EQ(state_of(id), "undelivered");
+    EXPECT_EQ(state_of(other), "sent");
 }
 
 TEST_F(sms_callbacks_api_test, kannel_receipt_by_get_with_herald_sig) {
