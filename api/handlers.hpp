@@ -19,6 +19,10 @@ awaitable<response> list_suppressions(request&);
 awaitable<response> add_suppression(request&);
 awaitable<response> remove_suppression(request&);
 
+// The SMS providers' callbacks (api/sms.cpp).
+awaitable<response> sms_status(request&);
+awaitable<response> sms_inbound(request&);
+
 awaitable<response> add_domain(request&);
 awaitable<response> list_domains(request&);
 awaitable<response> show_domain(request&);

@@ -176,6 +176,9 @@ awaitable<response> get_message(request& r) {
     if (!s.reply.empty()) o["reply"] = s.reply;
     if (!s.reason.empty()) o["reason"] = s.reason;
     if (!s.detail.empty()) o["detail"] = s.detail;
+    if (!s.provider.empty()) o["provider"] = s.provider;
+    if (!s.provider_id.empty()) o["provider_id"] = s.provider_id;
+    if (!s.provider_code.empty()) o["provider_code"] = s.provider_code;
     co_return json_answer(http::status::ok, o);
 }
 

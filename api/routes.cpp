@@ -23,6 +23,11 @@ constexpr std::array k_routes{
     route{"POST",   "/v1/suppressions",                        access::tenant, add_suppression},
     route{"DELETE", "/v1/suppressions/{address}",              access::tenant, remove_suppression},
 
+    route{"POST",   "/v1/sms/status/{provider}",               access::anyone, sms_status},
+    route{"GET",    "/v1/sms/status/{provider}",               access::anyone, sms_status},
+    route{"POST",   "/v1/sms/inbound/{provider}",              access::anyone, sms_inbound},
+    route{"GET",    "/v1/sms/inbound/{provider}",              access::anyone, sms_inbound},
+
     route{"POST",   "/v1/domains",                             access::tenant, add_domain},
     route{"GET",    "/v1/domains",                             access::tenant, list_domains},
     route{"GET",    "/v1/domains/{domain}",                    access::tenant, show_domain},

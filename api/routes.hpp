@@ -11,7 +11,7 @@
 namespace herald::api {
 
 enum class access {
-    anyone,  // no key (health, the OpenAPI document)
+    anyone,  // no key (health, the OpenAPI document; SMS callbacks, signed by the provider)
     tenant,  // a tenant key: acts on its own tenant only
     admin,   // an admin key
 };

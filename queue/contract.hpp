@@ -21,7 +21,9 @@ namespace herald::queue::contract {
 // (queue/settler.hpp), promote takes the status record's TTL.
 // 4: herald_admit_batch items carry the producer's From domain; the
 // sender_domain guard (domains/lua/sender_domain.lua) joins the chain.
-inline constexpr int protocol = 4;
+// 5: herald_status answers the SMS receipt's provider, provider_id and code
+// after its fixed fields; herald_sms_receipt (sms/lua/receipt.lua).
+inline constexpr int protocol = 5;
 
 // Arguments per item of the functions that take many.
 // herald_admit_batch: tenant channel payload hash idem token recipients from_domain

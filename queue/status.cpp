@@ -24,6 +24,12 @@ std::string_view to_string(message_state s) noexcept {
             return "unknown";
         case message_state::expired:
             return "expired";
+        case message_state::sent:
+            return "sent";
+        case message_state::undelivered:
+            return "undelivered";
+        case message_state::failed:
+            return "failed";
     }
     return "unknown";
 }
@@ -40,15 +46,17 @@ message_state state_of_dead_reason(std::string_view reason) noexcept {
 std::optional<message_state> state_named(std::string_view s, std::string_view reason) {
     if (s == "ended") return state_of_dead_reason(reason);
     for (auto st : {message_state::queued, message_state::in_flight, message_state::deferred,
-                    message_state::delivered, message_state::unknown})
+                    message_state::delivered, message_state::unknown, message_state::sent,
+                    message_state::undelivered, message_state::failed})
         if (to_string(st) == s) return st;
     return std::nullopt;
 }
 
-// {state, admitted, attempts, next, finished, reply, reason, detail, history...}
+// {state, admitted, attempts, next, finished, reply, reason, detail, provider,
+//  provider_id, code, history...}
 result<message_status> decode(const redis::reply& r, std::string_view tenant,
                               const message_id& id) {
-    constexpr std::size_t fixed = 8;
+    constexpr std::size_t fixed = 11;
     if (r.size() < fixed) return make_error(queue_errc::protocol, "short herald_status answer");
     auto state = state_named(r[0].str, r[6].str);
     if (!state) return make_error(queue_errc::protocol, "unknown state " + r[0].str);
@@ -63,6 +71,9 @@ result<message_status> decode(const redis::reply& r, std::string_view tenant,
     s.reply = r[5].str;
     s.reason = r[6].str;
     s.detail = r[7].str;
+    s.provider = r[8].str;
+    s.provider_id = r[9].str;
+    s.provider_code = r[10].str;
     for (std::size_t i = fixed; i < r.size(); ++i)
         s.history.push_back(r[i].str);
     return s;

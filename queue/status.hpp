@@ -9,7 +9,12 @@
 //   in_flight  a worker holds its send lease
 //   deferred   failed attempts so far, the next one at next_attempt_ms
 //   delivered  the peer's reply (at most 200 bytes)
-//   unknown    no answer to the final dot, counted delivered (smtp.unknown_outcome)
+//   unknown    no answer to the final dot, counted delivered (smtp.unknown_outcome);
+//              for an SMS, no answer from the provider and no receipt since
+//   sent       SMS: the provider took it, no final receipt yet (sms/receipt.hpp)
+//   delivered  (SMS: the receipt says so)
+//   undelivered  SMS: the carrier could not reach the handset (receipt)
+//   failed     SMS: the provider or carrier refused it after taking it (receipt)
 //   bounced    dead letter after a permanent failure (reason "bounced")
 //   expired    dead letter at its max age
 //   dead       dead letter for any other reason (attempts exhausted, malformed)
@@ -41,7 +46,10 @@ enum class message_state {
     bounced,
     dead,
     unknown,
-    expired
+    expired,
+    sent,  // SMS only, from here down
+    undelivered,
+    failed,
 };
 std::string_view to_string(message_state s) noexcept;
 
@@ -56,6 +64,9 @@ struct message_status {
     std::int64_t finished_ms = 0;      // delivered / bounced / dead / unknown / expired
     std::string reply;                 // delivered: the peer's reply
     std::string reason, detail;        // bounced / dead / expired / unknown
+    // SMS: the provider that took it, its message id and error code, from
+    // its receipt (empty until one came).
+    std::string provider, provider_id, provider_code;
 };
 
 // nullopt when there is no such message or it is another tenant's: the API answers 404 for both.

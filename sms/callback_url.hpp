@@ -7,6 +7,9 @@
 // http and kannel kinds cannot, so their URLs carry `sig`: hex
 // HMAC-SHA256 under the provider's signature_secret of "id:<id>" or
 // "tenant:<tenant>", and a callback whose sig does not match is refused.
+// Vonage's receipt URL is set once per account, so its status URL is the
+// bare {sms.status_url}/v1/sms/status/{provider}: its receipts name the
+// message by client-ref, which its adapter sets to herald's id.
 #pragma once
 
 #include "core/config.hpp"

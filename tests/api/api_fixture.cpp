@@ -186,9 +186,13 @@ std::string api_fixture::request_text(const std::string& method, const std::stri
     if (!key.empty()) r += "Authorization: Bearer " + key + "\r\n";
     for (const auto& [k, v] : headers)
         r += k + ": " + v + "\r\n";
+    // A test that names its own Content-Type (a form, for SMS callbacks) gets that one.
+    const bool typed = std::any_of(headers.begin(), headers.end(), [](const auto& h) {
+        return boost::beast::iequals(h.first, "Content-Type");
+    });
     if (!body.empty() || method == "POST" || method == "PATCH")
-        r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-             "\r\n";
+        r += (typed ? std::string() : std::string("Content-Type: application/json\r\n")) +
+             "Content-Length: " + std::to_string(body.size()) + "\r\n";
     return r + "\r\n" + body;
 }
 

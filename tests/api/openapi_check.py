@@ -244,7 +244,13 @@ def check_response(doc, method, path, status, body, headers=None):
         return problems
     if body is None:
         return problems + [f"no body; the document answers {', '.join(content)}"]
-    media = content.get("application/json") or next(iter(content.values()))
+    # A route answering several media types (JSON, or TwiML for Twilio) is
+    # checked against the one the answer says it is.
+    sent_type = ""
+    for name, value in (headers or {}).items():
+        if name.lower() == "content-type":
+            sent_type = str(value).split(";")[0].strip().lower()
+    media = content.get(sent_type) or content.get("application/json") or next(iter(content.values()))
     schema = media.get("schema", {})
     errors = sorted(doc.validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
     for error in errors:

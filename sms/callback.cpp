@@ -1,0 +1,95 @@
+#include "sms/callback.hpp"
+
+#include "sms/errors.hpp"
+
+namespace herald::sms {
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// One name or value of a form: '+' is a space, %XX a byte.
+bool form_decoded(std::string_view in, std::string& out) {
+    out.clear();
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '+') {
+            out.push_back(' ');
+        } else if (in[i] != '%') {
+            out.push_back(in[i]);
+        } else {
+            if (i + 2 >= in.size()) return false;
+            const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+            if (hi < 0 || lo < 0) return false;
+            out.push_back(static_cast<char>(hi * 16 + lo));
+            i += 2;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+result<form_fields> parse_form(std::string_view body) {
+    form_fields out;
+    while (!body.empty()) {
+        const auto amp = body.find('&');
+        const auto pair = body.substr(0, amp);
+        body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
+        if (pair.empty()) continue;
+        const auto eq = pair.find('=');
+        std::string name, value;
+        if (!form_decoded(pair.substr(0, eq), name) ||
+            (eq != std::string_view::npos && !form_decoded(pair.substr(eq + 1), value)))
+            return make_error(sms_errc::malformed_callback,
+                              "the form body is not application/x-www-form-urlencoded");
+        out.emplace_back(std::move(name), std::move(value));
+    }
+    return out;
+}
+
+const std::string* field_of(const form_fields& f, std::string_view name) {
+    for (const auto& [k, v] : f)
+        if (k == name) return &v;
+    return nullptr;
+}
+
+form_fields all_params(const callback_request& req) {
+    form_fields out = req.query;
+    out.insert(out.end(), req.form.begin(), req.form.end());
+    return out;
+}
+
+form_fields vonage_params(const callback_request& req) {
+    if (!req.form.empty()) return req.form;
+    // By GET, Vonage's parameters follow herald's own in the query.
+    form_fields out;
+    for (const auto& f : req.query)
+        if (f.first != "tenant") out.push_back(f);
+    return out;
+}
+
+result<void> verify_callback(const sms_provider_config& p, const callback_request& req,
+                             std::string_view param) {
+    bool ok = false;
+    if (p.kind == "twilio") {
+        ok = twilio_signature_valid(p.secret, req.url, req.form, req.twilio_signature);
+    } else if (p.kind == "vonage") {
+        ok = vonage_signature_valid(p.signature_secret, vonage_params(req));
+    } else if (p.kind == "http" || p.kind == "kannel") {
+        const auto* value = field_of(req.query, param);
+        const auto* sig = field_of(req.query, "sig");
+        ok = value && sig &&
+             callback_sig_valid(p.signature_secret, std::string(param) + ":" + *value, *sig);
+    }
+    if (ok) return result<void>{};
+    return make_error(sms_errc::bad_signature,
+                      "the callback is not signed by provider " + p.name +
+                          " (check its secret or signature_secret, and sms.status_url: the URL "
+                          "the provider calls must be the one it signs)");
+}
+
+}  // namespace herald::sms
