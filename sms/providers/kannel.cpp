@@ -23,9 +23,10 @@ public:
                       {"charset", "UTF-8"},
                       {"coding", s.encoding == sms_encoding::ucs2 ? "2" : "0"}};
         if (!s.status_url.empty()) {
-            // Kannel replaces %d with the receipt's type when it calls back.
+            // Kannel fills in the receipt's type (%d), the SMSC's message id
+            // (%F) and its reply (%A) when it calls back (sms/receipt.hpp).
             f.emplace_back("dlr-mask", "31");
-            f.emplace_back("dlr-url", s.status_url + "&type=%d");
+            f.emplace_back("dlr-url", s.status_url + "&status=%d&provider_id=%F&code=%A");
         }
         http_request r;
         r.method = "GET";

@@ -167,7 +167,7 @@ TEST(kannel_adapter, gets_sendsms_with_coding_and_a_receipt_url) {
     EXPECT_EQ(field(f, "to"), "+14155552671");
     EXPECT_EQ(field(f, "coding"), "2");
     EXPECT_EQ(field(f, "charset"), "UTF-8");
-    EXPECT_EQ(field(f, "dlr-url"), s.status_url + "&type=%d");
+    EXPECT_EQ(field(f, "dlr-url"), s.status_url + "&status=%d&provider_id=%F&code=%A");
     EXPECT_EQ(field(f, "dlr-mask"), "31");
 
     const auto p = make_provider(cfg);
