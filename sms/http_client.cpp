@@ -246,6 +246,11 @@ CURLcode http_client::impl::configure(transfer& t) {
     set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(opt_.connect_timeout.count()));
     set(CURLOPT_TIMEOUT_MS, static_cast<long>(opt_.total_timeout.count()));
+    // An idle connection is reused for 50 s at most (curl's default is 118):
+    // below the 60 s idle timeout common in front of APIs, so a connection
+    // the provider is closing right now is rarely picked, and the request
+    // rarely ends as no_answer for that alone.
+    set(CURLOPT_MAXAGE_CONN, 50L);
     set(CURLOPT_SSL_VERIFYPEER, 1L);
     set(CURLOPT_SSL_VERIFYHOST, 2L);
     if (!opt_.ca_file.empty()) set(CURLOPT_CAINFO, opt_.ca_file.c_str());

@@ -212,6 +212,15 @@ TEST_F(HttpClientTest, ManyConcurrentRequestsOnOneContext) {
     EXPECT_LE(srv_.connections(), 8u);                      // max_host_connections
 }
 
+// "localhost" is ::1 and 127.0.0.1 to curl; the server listens on the
+// second only, so the client goes through a refused socket first.
+TEST_F(HttpClientTest, HostNameWithTwoAddressesConnects) {
+    const auto r = perform(post("http://localhost:" + std::to_string(srv_.port()) + "/name"));
+    ASSERT_EQ(r.failure, http_failure::none) << r.error;
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(srv_.requests().size(), 1u);
+}
+
 TEST_F(HttpClientTest, ConnectionRefusedIsNotSent) {
     const auto r = perform(post("http://127.0.0.1:" + std::to_string(closed_port()) + "/x"));
     EXPECT_EQ(r.failure, http_failure::not_sent);
