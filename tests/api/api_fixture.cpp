@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <fstream>
 #include <stdexcept>
