@@ -154,7 +154,7 @@ bool is_e164(std::string_view n) {
 
 sms_message read_sms(reader& r, const message_limits& lim) {
     sms_message s;
-    s.from = r.str("from", true);
+    s.from = r.str("from", false);  // empty: the provider's sender ([[sms.providers]] from)
     s.to = r.str("to", true);
     if (r.ok() && !is_e164(s.to))
         r.fail("to", "must be an E.164 number: + and up to 15 digits, e.g. +14155550100");

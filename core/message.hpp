@@ -41,7 +41,7 @@ struct email_message {
 };
 
 struct sms_message {
-    std::string from;  // sender id or number
+    std::string from;  // sender id or number; empty: the provider's own
     std::string to;    // E.164
     std::string body;
 };

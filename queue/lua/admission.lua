@@ -101,7 +101,8 @@ end
 -- and what is wrong with it.
 local function shape_problem(ctx, msg)
   local why = bad_string(msg.from, SCHEMA.max_field_bytes)
-  if why or absent(msg.from) then return 'from', why or 'is required' end
+  -- An SMS without a sender goes from the provider's own.
+  if why or (absent(msg.from) and ctx.ch ~= 'sms') then return 'from', why or 'is required' end
   if ctx.ch == 'sms' then
     if type(msg.to) ~= 'string' then return 'to', 'must be one number (a string)' end
     if type(msg.body) ~= 'string' then return 'body', 'must be a string' end

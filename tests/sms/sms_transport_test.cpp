@@ -134,13 +134,13 @@ TEST_F(sms_transport_test, each_kind_speaks_its_own_api) {
     set("t-vn", "sms.providers", "vn");
     set("t-kn", "sms.providers", "kn");
     set("t-hp", "sms.providers", "hp");
-    sms("t-vn", "+447700900123", "Grüße 😀");  // UCS-2
-    sms("t-kn", "+447700900124", "plain text");
-    sms("t-hp", "+447700900125", "say \\\"hi\\\"");
+    sms("t-vn", "+447911123456", "Grüße 😀");  // UCS-2
+    sms("t-kn", "+447911123457", "plain text");
+    sms("t-hp", "+447911123458", "say \\\"hi\\\"");
     ASSERT_TRUE(drain(*t));
     ASSERT_EQ(vonage.requests().size(), 1u) << vonage.log();
     const auto v = vonage.requests()[0];
-    EXPECT_EQ(form_value(v, v.body, "to"), "447700900123");
+    EXPECT_EQ(form_value(v, v.body, "to"), "447911123456");
     EXPECT_EQ(form_value(v, v.body, "type"), "unicode");
     EXPECT_EQ(form_value(v, v.body, "text"), "Grüße 😀");
     ASSERT_EQ(kannel.requests().size(), 1u) << kannel.log();
@@ -153,7 +153,7 @@ TEST_F(sms_transport_test, each_kind_speaks_its_own_api) {
     EXPECT_EQ(h.header("authorization"), "Bearer tok");
     const auto body = json::parse(h.body).as_object();
     EXPECT_EQ(body.at("text").as_string(), "say \"hi\"");
-    EXPECT_EQ(body.at("to").as_string(), "+447700900125");
+    EXPECT_EQ(body.at("to").as_string(), "+447911123458");
     EXPECT_EQ(dead_count(), 0);
 }
 
@@ -165,12 +165,12 @@ TEST_F(sms_transport_test,
     set("acme", "sms.providers", "tw,vn");
     auto t = make_transport();
     first.script(json::array{json::object{{"status", 503}, {"body", "down"}},
-                             json::object{{"action", "drop_before"}}});
+                             json::object{{"status", 502}, {"body", "bad gateway"}}});
     sms("acme", "+14155550001", "one");
     ASSERT_TRUE(drain(*t));
     sms("acme", "+14155550002", "two");
     ASSERT_TRUE(drain(*t));
-    EXPECT_EQ(first.requests().size(), 2u) << "a 503, then a connection dropped before the request";
+    EXPECT_EQ(first.requests().size(), 2u) << "a 503, then a 502";
     EXPECT_EQ(second.requests().size(), 2u) << "both went out through the next provider";
     // Two failures in a row (provider_failures = 2): tw is down for everyone.
     sms("acme", "+14155550003", "three");
@@ -178,6 +178,23 @@ TEST_F(sms_transport_test,
     EXPECT_EQ(first.requests().size(), 2u) << "a provider marked down is not asked";
     EXPECT_EQ(second.requests().size(), 3u);
     EXPECT_EQ(dead_count(), 0);
+}
+
+TEST_F(sms_transport_test, a_provider_that_cannot_be_reached_fails_over_at_once) {
+    test::fake_http second(fake("twilio"));
+    sms_provider_config closed;
+    closed.name = "gone";
+    closed.kind = "twilio";
+    closed.base_url = "http://127.0.0.1:" + std::to_string(test::free_port());  // nobody listens
+    cfg.sms.providers.push_back(closed);
+    add_provider("tw", "twilio", second);
+    auto t = make_transport();
+    const auto id = sms("acme", "+14155550001", "one");
+    ASSERT_TRUE(drain(*t));
+    EXPECT_EQ(second.requests().size(), 1u) << "nothing reached the first: the next one sends";
+    const auto st = status("acme", id);
+    ASSERT_TRUE(st);
+    EXPECT_NE(st->reply.find("tw"), std::string::npos) << st->reply;
 }
 
 TEST_F(sms_transport_test, throttling_goes_to_the_next_provider_or_waits_for_retry_after) {
@@ -208,7 +225,7 @@ TEST_F(sms_transport_test, an_answer_that_never_came_is_unknown_and_never_sent_a
     ASSERT_TRUE(drain(*t));
     const auto slow = sms("acme", "+14155550002", "two");
     ASSERT_TRUE(drain(*t));
-    clk.advance(3'600'000);
+    clk.advance(60'000);  // past the first backoff, within max age
     ASSERT_FALSE(run_worker(
         *t, [] { return false; }, std::chrono::milliseconds(500)));
     EXPECT_EQ(first.requests().size(), 2u) << "each request went out once";
@@ -278,7 +295,7 @@ TEST_F(sms_transport_test, verifies_the_providers_certificate) {
     }
     cfg.sms.ca_file = ca.ca_file().string();
     auto right = make_transport();
-    clk.advance(3'600'000);
+    clk.advance(60'000);  // past the first backoff, within max age
     ASSERT_TRUE(run_worker(*right, [&] { return tls.requests().size() == 1; }));
 }
 
