@@ -36,7 +36,7 @@ public:
 
     provider_answer classify(const http_response& r) const override {
         if (r.status == 200 || r.status == 202)
-            return provider_answer::accepted({}, "kannel " + body_excerpt(r.body));
+            return provider_answer::accepted({}, cfg_.name + " " + body_excerpt(r.body));
         if (auto a = classify_status("kannel", r)) return *a;
         return provider_answer::of(
             answer_class::permanent, "http_" + std::to_string(r.status),

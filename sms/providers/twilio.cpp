@@ -44,7 +44,7 @@ public:
         };
         if (r.status == 200 || r.status == 201) {
             const auto sid = text("sid");
-            return provider_answer::accepted(sid, "twilio " + sid + " " + text("status"));
+            return provider_answer::accepted(sid, cfg_.name + " " + sid + " " + text("status"));
         }
         const std::int64_t code = obj && obj->contains("code") && obj->at("code").is_int64()
                                       ? obj->at("code").as_int64()

@@ -94,7 +94,7 @@ public:
             if (!first_id.empty()) a.is = answer_class::ambiguous;
             return a;
         }
-        return provider_answer::accepted(first_id, "vonage " + first_id);
+        return provider_answer::accepted(first_id, cfg_.name + " " + first_id);
     }
 };
 

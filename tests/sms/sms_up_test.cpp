@@ -1,0 +1,166 @@
+// SMS as a user meets it: `herald up` with a Twilio provider configured,
+// `herald enqueue --channel sms`, the fake Twilio receiving the exact form
+// fields, and the message's status walking from sent to delivered when a
+// receipt signed as Twilio signs (computed independently by Python's hmac,
+// tests/sms/sign_check.py) arrives at the callback URL herald gave; a
+// forged receipt changes nothing.
+#include "sms/form.hpp"
+#include "sms/http_client.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/fake_http.hpp"
+#include "tests/support/python_runner.hpp"
+#include "tests/support/redis_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <fstream>
+#include <thread>
+
+namespace herald {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// build/herald with args: exit status and stdout.
+std::pair<int, std::string> herald(const std::vector<std::string>& args) {
+    std::string cmd = HERALD_BIN;
+    for (const auto& a : args)
+        cmd += " '" + a + "'";
+    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+    std::string out;
+    std::array<char, 4096> buf{};
+    while (auto n = std::fread(buf.data(), 1, buf.size(), p))
+        out.append(buf.data(), n);
+    const int status = ::pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+struct sms_up_test : ::testing::Test {
+    test::redis_server redis;
+    test::scratch_dir dir{"herald-sms-up"};
+    boost::asio::io_context ioc;
+    sms::http_client http{ioc.get_executor(), {}};
+
+    sms::http_response call(sms::http_request r) {
+        auto f = boost::asio::co_spawn(ioc, http.perform(std::move(r)), boost::asio::use_future);
+        ioc.restart();
+        ioc.run_for(10s);
+        return f.get();
+    }
+    json::object get_json(const std::string& url, const std::string& key) {
+        sms::http_request r;
+        r.method = "GET";
+        r.url = url;
+        r.headers = {"Authorization: Bearer " + key};
+        const auto a = call(r);
+        EXPECT_EQ(a.status, 200) << url << " " << a.body;
+        json::error_code ec;
+        auto doc = json::parse(a.body, ec);
+        return !ec && doc.is_object() ? doc.as_object() : json::object{};
+    }
+};
+
+TEST_F(sms_up_test, an_enqueued_sms_reaches_twilio_and_walks_to_delivered_on_its_signed_receipt) {
+    test::fake_http_options o;
+    o.script = fs::path(HERALD_SMS_TEST_DIR) / "fake_providers.py";
+    o.args = {"--kind", "twilio", "--account", "AC1", "--secret", "tok"};
+    test::fake_http twilio(o);
+    const auto api_port = test::free_port();
+    const std::string api = "http://127.0.0.1:" + std::to_string(api_port);
+    const auto config = dir.path() / "herald.toml";
+    std::ofstream(config) << "[redis]\nurl = \"" << redis.url() << "\"\n"
+                          << "[api]\nlisten = \"127.0.0.1:" << api_port << "\"\n"
+                          << "[transport]\nsms = \"providers\"\ncapture_dir = \""
+                          << (dir.path() / "capture").string() << "\"\n"
+                          << "[sms]\nstatus_url = \"" << api << "\"\n"
+                          << "[[sms.providers]]\nname = \"tw\"\nkind = \"twilio\"\nbase_url = \""
+                          << twilio.url() << "\"\naccount = \"AC1\"\nsecret = \"tok\"\n"
+                          << "from = \"+15005550006\"\n";
+    test::child_process up({HERALD_BIN, "up", "--config", config.string()}, dir.path() / "up.out",
+                           dir.path() / "up.err");
+    std::string key;
+    for (int i = 0; i < 100 && key.empty(); ++i) {
+        std::this_thread::sleep_for(100ms);
+        herald({"tenant", "create", "acme", "--config", config.string()});
+        auto [status, out] =
+            herald({"key", "create", "--config", config.string(), "--tenant", "acme"});
+        json::error_code ec;
+        const auto doc = json::parse(out, ec);
+        if (!ec && doc.is_object() && doc.as_object().contains("key"))
+            key = json::value_to<std::string>(doc.at("key"));
+    }
+    ASSERT_FALSE(key.empty()) << test::read_file(dir.path() / "up.err");
+
+    auto [status, out] =
+        herald({"enqueue", "--config", config.string(), "--tenant", "acme", "--channel", "sms",
+                "--to", "+14155552671", "--body", "Your code is 123456"});
+    ASSERT_EQ(status, 0) << out;
+    const auto id = json::value_to<std::string>(json::parse(out).at("id"));
+
+    for (int i = 0; i < 100 && twilio.requests().empty(); ++i)
+        std::this_thread::sleep_for(100ms);
+    const auto got = twilio.requests();
+    ASSERT_EQ(got.size(), 1u) << test::read_file(dir.path() / "up.err");
+    const auto form = sms::form_decode(got[0].body);
+    ASSERT_TRUE(form);
+    const std::string callback = api + "/v1/sms/status/tw?id=" + id;
+    EXPECT_EQ(*form, (sms::form_fields{{"To", "+14155552671"},
+                                       {"Body", "Your code is 123456"},
+                                       {"From", "+15005550006"},
+                                       {"StatusCallback", callback}}));
+    EXPECT_EQ(got[0].header("authorization"), "Basic QUMxOnRvaw==");  // AC1:tok
+
+    json::object st;
+    for (int i = 0; i < 50 && st["state"] != "sent"; ++i) {
+        std::this_thread::sleep_for(100ms);
+        st = get_json(api + "/v1/messages/" + id, key);
+    }
+    EXPECT_EQ(st["state"], "sent") << "accepted by the provider, no receipt yet: " << st;
+
+    // The provider's id, as its answer gave it, for the receipt.
+    const auto reply = st.contains("reply") ? json::value_to<std::string>(st["reply"]) : "";
+    const auto at = reply.find("SM");
+    ASSERT_NE(at, std::string::npos) << reply;
+    const std::string message_sid = reply.substr(at, 34);
+    const sms::form_fields receipt{
+        {"AccountSid", "AC1"}, {"MessageSid", message_sid}, {"MessageStatus", "delivered"}};
+    std::vector<std::string> sign_args{"twilio", "tok", callback};
+    for (const auto& [k, v] : receipt)
+        sign_args.push_back(k + "=" + v);
+    const auto signature = test::run_python("sms/sign_check.py", sign_args);
+    ASSERT_EQ(signature.exit_code, 0);
+    std::string good = signature.out;
+    while (!good.empty() && (good.back() == '\n' || good.back() == '\r'))
+        good.pop_back();
+
+    sms::http_request forged;
+    forged.url = callback;
+    forged.headers = {"Content-Type: application/x-www-form-urlencoded",
+                      "X-Twilio-Signature: " + std::string(good.rbegin(), good.rend())};
+    forged.body = sms::form_encode(receipt);
+    EXPECT_EQ(call(forged).status, 403);
+    EXPECT_EQ(get_json(api + "/v1/messages/" + id, key)["state"], "sent")
+        << "a forged receipt changes nothing";
+
+    auto signed_receipt = forged;
+    signed_receipt.headers[1] = "X-Twilio-Signature: " + good;
+    const auto answer = call(signed_receipt);
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    st = get_json(api + "/v1/messages/" + id, key);
+    EXPECT_EQ(st["state"], "delivered") << st;
+    EXPECT_EQ(st["provider"], "tw") << st;
+    EXPECT_EQ(st["provider_id"], json::value(message_sid)) << st;
+}
+
+}  // namespace
+}  // namespace herald
