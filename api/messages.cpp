@@ -1,6 +1,7 @@
 // POST /v1/messages, POST /v1/messages/batch, GET /v1/messages/{id}.
 // A message passes the same checks as at every other door (core/message,
-// mime::validate), then the admission function's guards through the
+// mime::validate, an SMS's numbers normalised by sms::normalize), then the
+// admission function's guards through the
 // lane's admitter (one message) or the producer (a batch).
 #include "api/errors.hpp"
 #include "api/handlers.hpp"
@@ -9,6 +10,7 @@
 #include "dedupe/admission.hpp"
 #include "mime/validate.hpp"
 #include "queue/status.hpp"
+#include "sms/validate.hpp"
 
 #include <boost/json.hpp>
 
@@ -27,16 +29,25 @@ constexpr std::array<std::string_view, 14> k_email_fields{
 constexpr std::array<std::string_view, 7> k_sms_fields{
     "channel", "idempotency_key", "from", "to", "body", "tags", "metadata"};
 
-// One message of the request: `item` is its JSON object, `path` where it
-// sits ("" or "messages[3]"), and only a batch item may carry its own
-// idempotency key.
-result<queue::admission> admission_from(const std::string& tenant, json::object& item,
-                                        const std::string& path, bool batch_item,
-                                        std::string idempotency_key) {
-    auto blame = [&](error e) {
-        if (!path.empty()) e.field = e.field.empty() ? path : path + "." + e.field;
-        return e;
-    };
+// One message of the request, parsed and checked but not yet admitted:
+// an SMS's numbers still wait for the tenant's region.
+struct parsed_item {
+    message msg;
+    json::object payload;
+    std::string idempotency_key;
+    std::string path;  // "" or "messages[3]"
+};
+
+error blamed(error e, const std::string& path) {
+    if (!path.empty()) e.field = e.field.empty() ? path : path + "." + e.field;
+    return e;
+}
+
+// `item` is the message's JSON object, `path` where it sits, and only a
+// batch item may carry its own idempotency key.
+result<parsed_item> parse_item(json::object& item, const std::string& path, bool batch_item,
+                               std::string idempotency_key) {
+    auto blame = [&](error e) { return blamed(std::move(e), path); };
     const auto* ch_value = item.if_contains("channel");
     if (!ch_value || !ch_value->is_string())
         return blame(
@@ -60,13 +71,40 @@ result<queue::admission> admission_from(const std::string& tenant, json::object&
         item.erase("idempotency_key");
     }
     item.erase("channel");
-    const json::value payload(std::move(item));
+    json::value payload(std::move(item));
     auto msg = parse_message(*ch, payload);
     if (!msg) return blame(msg.error());
     if (auto ok = mime::validate(*msg); !ok) return blame(ok.error());
-    // The payload is the body as parsed: only known fields, checked above,
-    // and the worker parses it with the same parse_message.
-    return dedupe::admission_of(tenant, *msg, json::serialize(payload), std::move(idempotency_key));
+    return parsed_item{std::move(*msg), std::move(payload.as_object()), std::move(idempotency_key),
+                       path};
+}
+
+bool needs_region(const parsed_item& p) {
+    const auto* s = std::get_if<sms_message>(&p.msg.content);
+    return s && sms::needs_region(*s);
+}
+
+// An SMS's numbers normalised (in the payload too, so the dedupe hash,
+// suppressions and rate limits see E.164), then the admission. The
+// payload is the body as parsed: only known fields, checked above, and
+// the worker parses it with the same parse_message.
+result<queue::admission> admission_from(const std::string& tenant, parsed_item p,
+                                        std::string_view region) {
+    if (auto* s = std::get_if<sms_message>(&p.msg.content)) {
+        if (auto ok = sms::normalize(*s, region); !ok) return blamed(ok.error(), p.path);
+        p.payload["to"] = s->to;
+        p.payload["from"] = s->from;
+    }
+    return dedupe::admission_of(tenant, p.msg, json::serialize(p.payload),
+                                std::move(p.idempotency_key));
+}
+
+// The tenant's region for national numbers, asked of Redis only when one
+// of `items` has such a number.
+awaitable<result<std::string>> region_for(request& r, bool needed) {
+    if (!needed) co_return std::string();
+    auto region = co_await sms::default_region_of(r.on.redis, r.on.cfg, r.who.tenant);
+    co_return region;
 }
 
 // 202 for a new message, 200 for a repeat inside the dedupe window.
@@ -95,7 +133,11 @@ std::optional<std::int64_t> when(std::int64_t ms) {
 awaitable<response> post_message(request& r) {
     auto body = parse_json_object(r.http.body());
     if (!body) co_return error_answer(body.error());
-    auto a = admission_from(r.who.tenant, *body, "", false, std::string(r.http["Idempotency-Key"]));
+    auto item = parse_item(*body, "", false, std::string(r.http["Idempotency-Key"]));
+    if (!item) co_return error_answer(item.error());
+    auto region = co_await region_for(r, needs_region(*item));
+    if (!region) co_return error_answer(region.error());
+    auto a = admission_from(r.who.tenant, std::move(*item), *region);
     if (!a) co_return error_answer(a.error());
     auto admitted = co_await r.on.admitter.admit(std::move(*a));
     if (!admitted) co_return error_answer(admitted.error());
@@ -123,18 +165,34 @@ awaitable<response> post_batch(request& r) {
     // Bad items are answered where they stand; the good ones go to Redis
     // together, in order.
     std::vector<json::value> results(items.size());
+    auto refuse = [&](std::size_t i, const error& e) {
+        results[i] = json::object{{"status", e.http_status()}, {"error", error_of(e)}};
+    };
+    std::vector<result<parsed_item>> parsed;
+    parsed.reserve(items.size());
+    bool national = false;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto path = "messages[" + std::to_string(i) + "]";
+        parsed.push_back(
+            items[i].is_object()
+                ? parse_item(items[i].get_object(), path, true, {})
+                : result<parsed_item>(
+                      at_field(make_error(errc::invalid_message, "must be a JSON object"), path)));
+        national = national || (parsed.back() && needs_region(*parsed.back()));
+    }
+    // One look-up of the tenant's region for the whole batch.
+    auto region = co_await region_for(r, national);
+    if (!region) co_return error_answer(region.error());
     std::vector<queue::admission> batch;
     std::vector<std::size_t> at;
     for (std::size_t i = 0; i < items.size(); ++i) {
-        const auto path = "messages[" + std::to_string(i) + "]";
-        result<queue::admission> a =
-            items[i].is_object()
-                ? admission_from(r.who.tenant, items[i].get_object(), path, true, {})
-                : result<queue::admission>(
-                      at_field(make_error(errc::invalid_message, "must be a JSON object"), path));
+        if (!parsed[i]) {
+            refuse(i, parsed[i].error());
+            continue;
+        }
+        auto a = admission_from(r.who.tenant, std::move(*parsed[i]), *region);
         if (!a) {
-            results[i] =
-                json::object{{"status", a.error().http_status()}, {"error", error_of(a.error())}};
+            refuse(i, a.error());
             continue;
         }
         batch.push_back(std::move(*a));

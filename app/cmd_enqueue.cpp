@@ -7,6 +7,7 @@
 #include "dedupe/admission.hpp"
 #include "mime/validate.hpp"
 #include "queue/producer.hpp"
+#include "sms/validate.hpp"
 
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
@@ -103,6 +104,21 @@ std::optional<enqueue_flags> parse_flags(const args& a, int& status) {
     return f;
 }
 
+// An SMS's numbers in E.164 (sms/validate.hpp), before the dedupe hash is
+// taken; the tenant's region is read only for a national number.
+asio::awaitable<result<void>> normalize_sms(redis::client& redis, const config& cfg,
+                                            const std::string& tenant, message& m) {
+    auto* s = std::get_if<sms_message>(&m.content);
+    if (!s) co_return result<void>{};
+    std::string region;
+    if (sms::needs_region(*s)) {
+        auto r = co_await sms::default_region_of(redis, cfg, tenant);
+        if (!r) co_return r.error();
+        region = std::move(*r);
+    }
+    co_return sms::normalize(*s, region);
+}
+
 }  // namespace
 
 int cmd_enqueue(const args& a) {
@@ -122,10 +138,15 @@ int cmd_enqueue(const args& a) {
     auto msg = parse_message(*ch, *text);
     if (!msg) return print_error(msg.error());
     if (auto ok = mime::validate(*msg); !ok) return print_error(ok.error());
-    std::vector<queue::admission> one{
-        dedupe::admission_of(f->tenant, *msg, serialize(*msg), f->idempotency_key)};
     std::optional<result<queue::admitted>> answer;
     const int rc = with_redis(*cfg, [&](redis::client& redis) -> asio::awaitable<int> {
+        auto normal = co_await normalize_sms(redis, *cfg, f->tenant, *msg);
+        if (!normal) {
+            answer = normal.error();
+            co_return 0;
+        }
+        std::vector<queue::admission> one{
+            dedupe::admission_of(f->tenant, *msg, serialize(*msg), f->idempotency_key)};
         queue::producer producer(redis, cfg->queue.shards);
         auto r = co_await producer.admit_batch(one);
         answer = std::move(r.front());

@@ -145,19 +145,29 @@ email_message read_email(reader& r, const message_limits& lim, problem* problem)
     return e;
 }
 
-// E.164's shape: "+", a country code that does not start with 0, 7 to 15
-// digits in all. Which numbers exist is the sms folder's question.
-bool is_e164(std::string_view n) {
-    if (n.size() < 8 || n.size() > 16 || n[0] != '+' || n[1] == '0') return false;
-    return std::all_of(n.begin() + 1, n.end(), [](char c) { return c >= '0' && c <= '9'; });
+// A phone number's shape: digits and the punctuation people write numbers
+// with, at most 32 bytes. Whether it is a number, and its E.164 form, is
+// the sms folder's question (sms/validate.hpp), asked at every door.
+bool is_phone_shaped(std::string_view n) {
+    if (n.empty() || n.size() > 32) return false;
+    bool digit = false;
+    for (char c : n) {
+        if (c >= '0' && c <= '9')
+            digit = true;
+        else if (c != '+' && c != ' ' && c != '-' && c != '.' && c != '(' && c != ')')
+            return false;
+    }
+    return digit;
 }
 
 sms_message read_sms(reader& r, const message_limits& lim) {
     sms_message s;
     s.from = r.str("from", false);  // empty: the provider's sender ([[sms.providers]] from)
     s.to = r.str("to", true);
-    if (r.ok() && !is_e164(s.to))
-        r.fail("to", "must be an E.164 number: + and up to 15 digits, e.g. +14155550100");
+    if (r.ok() && !is_phone_shaped(s.to))
+        r.fail("to",
+               "must be a phone number: digits, spaces, + - . ( ), at most 32 characters, "
+               "e.g. +14155550100");
     s.body = r.str("body", true, lim.max_sms_bytes);
     return s;
 }

@@ -42,7 +42,7 @@ struct email_message {
 
 struct sms_message {
     std::string from;  // sender id or number; empty: the provider's own
-    std::string to;    // E.164
+    std::string to;    // E.164 once a door has normalised it (sms/validate.hpp)
     std::string body;
 };
 

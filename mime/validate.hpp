@@ -19,9 +19,9 @@ namespace herald::mime {
 
 result<void> validate(const email_message& m);
 
-// For either channel: an email is validated as above; an SMS's shape and
-// E.164 number were checked by parse_message (the sms folder will check
-// the number itself).
+// For either channel: an email is validated as above; an SMS's shape was
+// checked by parse_message, and its numbers are the sms folder's
+// (sms/validate.hpp, at every door).
 inline result<void> validate(const message& m) {
     if (const auto* e = std::get_if<email_message>(&m.content)) return validate(*e);
     return {};

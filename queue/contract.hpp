@@ -23,7 +23,8 @@ namespace herald::queue::contract {
 // sender_domain guard (domains/lua/sender_domain.lua) joins the chain.
 // 5: herald_status answers the SMS receipt's provider, provider_id and code
 // after its fixed fields; herald_sms_receipt (sms/lua/receipt.lua).
-inline constexpr int protocol = 5;
+// 6: the segments guard (ratelimit/lua/units.lua) joins the chain.
+inline constexpr int protocol = 6;
 
 // Arguments per item of the functions that take many.
 // herald_admit_batch: tenant channel payload hash idem token recipients from_domain
@@ -59,9 +60,10 @@ inline constexpr std::uint32_t dead_scan = 1000;
 // first: a refused message must not be charged by a later guard. The
 // sender domain comes after idempotency (a replay of an accepted message
 // is still answered as one) and before the breakers, which count every
-// message offered.
-inline constexpr std::array<std::string_view, 7> chain{
-    "pressure", "idempotency", "sender_domain", "breaker", "dedupe", "quota", "storage"};
+// message offered; so does an SMS of too many segments.
+inline constexpr std::array<std::string_view, 8> chain{"pressure", "idempotency", "sender_domain",
+                                                       "segments", "breaker",     "dedupe",
+                                                       "quota",    "storage"};
 
 // Fields of hd:{sN}:meta that herald writes itself (queue/library.cpp, the
 // watermark watcher) and the functions read like settings.

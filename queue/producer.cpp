@@ -66,6 +66,8 @@ result<admitted> producer::parse_answer(const redis::reply& r) {
     }
     const int retry_after = r.size() > 3 ? static_cast<int>(r[3].as_int().value_or(0)) : 0;
     auto e = error_from_name(r[1].str, r.size() > 2 ? r[2].str : std::string(), retry_after);
+    // The one refusal of the guards that blames a field of the message.
+    if (e.code == errc::too_many_segments) e.field = "body";
     if (r.size() > 4 && r[4].str == "tripped")
         log::error("alert.breaker_opened", {{"code", e.name()}, {"detail", e.detail}});
     return e;

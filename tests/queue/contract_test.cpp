@@ -8,6 +8,7 @@
 #include "domains/settings.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
+#include "sms/settings.hpp"
 #include "smtp/settings.hpp"
 #include "tests/support/queue_fixture.hpp"
 
@@ -23,8 +24,8 @@ struct contract_test : test::queue_fixture {
 
     std::vector<tenant_setting> tables() const {
         std::vector<tenant_setting> all;
-        for (auto rows :
-             {dedupe::settings(), ratelimit::settings(), smtp::settings(), domains::settings()})
+        for (auto rows : {dedupe::settings(), ratelimit::settings(), smtp::settings(),
+                          domains::settings(), sms::settings()})
             all.insert(all.end(), rows.begin(), rows.end());
         return all;
     }

@@ -207,8 +207,10 @@ TEST_F(limits_test, sms_quota_is_charged_in_segments) {
     set("acme", "quota.sms.day", "5");
     EXPECT_TRUE(try_admit("acme", sms("one more"), channel::sms));
     set("acme", "quota.sms.day", "6");
-    EXPECT_FALSE(try_admit("acme", sms(std::string(71, 'x') + "\u00e9"), channel::sms))
-        << "72 UCS-2 units: 2 segments, over by one";
+    EXPECT_FALSE(try_admit("acme", sms(std::string(71, 'x') + "\u00e1"), channel::sms))
+        << "a with acute is not GSM-7: 72 UCS-2 units, 2 segments, over by one";
+    EXPECT_TRUE(try_admit("acme", sms(std::string(71, 'x') + "\u00e9"), channel::sms))
+        << "e with acute is GSM-7: 72 septets, 1 segment";
 }
 
 // ---- storage quota ------------------------------------------------------------------
