@@ -7,6 +7,7 @@
 #include "sms/callback_url.hpp"
 #include "sms/phone_number.hpp"
 #include "sms/segments.hpp"
+#include "sms/validate.hpp"
 
 #include <algorithm>
 
@@ -95,12 +96,12 @@ asio::awaitable<void> sms_transport::close() {
 asio::awaitable<outcome> sms_transport::send(const delivery& d) {
     const auto* m = std::get_if<sms_message>(&d.msg.content);
     if (!m) co_return outcome::bounced("channel_unsupported", "the sms transport sends SMS only");
-    // Checked at every door; again here, since any client can write to Redis.
-    auto to = to_e164(m->to, cfg_.sms.default_region, "to");
-    if (!to) co_return outcome::refused(to.error());
-    if (!m->from.empty())
-        if (auto from = check_sender_id(m->from, cfg_.sms.default_region, "from"); !from)
-            co_return outcome::refused(from.error());
+    // Checked at every door; again here, since any client can write to Redis
+    // (a national number from a raw producer takes the config's region).
+    sms_message sms = *m;
+    if (auto ok = normalize(sms, cfg_.sms.default_region); !ok)
+        co_return outcome::refused(ok.error());
+    const std::string& to = sms.to;
 
     // The suppression list, and the tenant's providers when not known lately.
     auto& view = tenants_[std::string(d.tenant)];
@@ -108,7 +109,7 @@ asio::awaitable<outcome> sms_transport::send(const delivery& d) {
     const bool stale =
         view.read == std::chrono::steady_clock::time_point{} || now - view.read > tenant_refresh;
     std::vector<redis::command> cmds{
-        redis::cmd("EXISTS", queue::suppression_key(d.id.shard, d.tenant, *to))};
+        redis::cmd("EXISTS", queue::suppression_key(d.id.shard, d.tenant, to))};
     if (stale)
         cmds.push_back(
             redis::cmd("HGET", queue::tenant_key(d.id.shard, d.tenant), "sms.providers"));
@@ -118,13 +119,13 @@ asio::awaitable<outcome> sms_transport::send(const delivery& d) {
         if (a.is_error()) co_return outcome::deferred("redis", a.str);
     if ((*r)[0].integer == 1)
         co_return outcome::bounced("recipient_suppressed",
-                                   *to + " is on the tenant's suppression list (opted out)");
+                                   to + " is on the tenant's suppression list (opted out)");
     if (stale) {
         view.order = (*r)[1].is_nil() ? default_order_ : order_of((*r)[1].str);
         view.read = now;
     }
     const auto order = view.order.empty() ? default_order_ : view.order;
-    co_return co_await try_providers(d, *m, *to, order);
+    co_return co_await try_providers(d, sms, to, order);
 }
 
 asio::awaitable<outcome> sms_transport::try_providers(const delivery& d, const sms_message& m,
