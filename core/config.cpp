@@ -39,6 +39,7 @@ struct field_spec {
     bool masked_url = false;  // describe() hides the password
     bool secret = false;      // describe() hides the whole value
     bool host_port = false;   // "host:port" (parse_host_port)
+    bool unset_ok = false;    // "" is allowed besides the choices (another key decides)
     void (*set_text)(config&, std::string) = nullptr;
     const std::string& (*get_text)(const config&) = nullptr;
 };
@@ -65,6 +66,7 @@ struct text_rules {
     bool masked_url = false;
     bool secret = false;
     bool host_port = false;
+    bool unset_ok = false;
 };
 
 template <auto Section, auto Member>
@@ -79,6 +81,7 @@ constexpr field_spec text_field(std::string_view section, std::string_view key,
     f.masked_url = rules.masked_url;
     f.secret = rules.secret;
     f.host_port = rules.host_port;
+    f.unset_ok = rules.unset_ok;
     f.set_text = [](config& c, std::string v) { (c.*Section).*Member = std::move(v); };
     f.get_text = [](const config& c) -> const std::string& { return (c.*Section).*Member; };
     return f;
@@ -194,8 +197,8 @@ constexpr std::array k_fields{
                                                        {.choices = k_transport_kinds}),
     text_field<&C::transport, &transport_config::capture_dir>("transport", "capture_dir",
                                                               {.nonempty = true}),
-    text_field<&C::transport, &transport_config::email>("transport", "email",
-                                                        {.choices = k_transport_kinds}),
+    text_field<&C::transport, &transport_config::email>(
+        "transport", "email", {.choices = k_transport_kinds, .unset_ok = true}),
     text_field<&C::transport, &transport_config::sms>("transport", "sms",
                                                       {.choices = k_sms_transports}),
 
@@ -366,7 +369,8 @@ std::optional<std::string> text_error(const field_spec& f, const std::string& v)
     if (f.nonempty && v.empty()) return cat({full_name(f), " must not be empty"});
     if (f.host_port && !parse_host_port(v))
         return cat({full_name(f), " = \"", v, "\" must be host:port (or [v6]:port)"});
-    if (!f.choices.empty() && std::find(f.choices.begin(), f.choices.end(), v) == f.choices.end())
+    if (!f.choices.empty() && !(f.unset_ok && v.empty()) &&
+        std::find(f.choices.begin(), f.choices.end(), v) == f.choices.end())
         return cat({full_name(f), " = \"", v, "\" must be one of: ", join(f.choices)});
     return std::nullopt;
 }
@@ -601,7 +605,7 @@ std::optional<sms_provider_config> loader::provider_of(const toml::table& t) {
             number(k, node, 0, 10000000, p.per_sec);
         else if (k == "headers") {
             const auto* a = node.as_array();
-            if (!a || !a->is_homogeneous(toml::node_type::string)) {
+            if (!a || (!a->empty() && !a->is_homogeneous(toml::node_type::string))) {
                 add(node.source(),
                     "sms.providers.headers must be an array of \"Name: value\" strings");
                 ok = false;

@@ -13,6 +13,10 @@ bool needs_region(const sms_message& m) {
 result<void> normalize(sms_message& m, std::string_view default_region) {
     auto to = to_e164(m.to, default_region, "to");
     if (!to) return to.error();
+    if (m.from.empty()) {  // the provider's own sender ([[sms.providers]] from)
+        m.to = std::move(*to);
+        return {};
+    }
     auto from = check_sender_id(m.from, default_region, "from");
     if (!from) return from.error();
     m.to = std::move(*to);

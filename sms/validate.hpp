@@ -25,7 +25,8 @@ namespace herald::sms {
 // with its country code.
 bool needs_region(const sms_message& m);
 
-// `m.to` to E.164 and `m.from` checked (E.164 for a number).
+// `m.to` to E.164 and `m.from` checked (E.164 for a number); an empty
+// `from` stays empty: the provider sends from its own.
 result<void> normalize(sms_message& m, std::string_view default_region);
 
 // The tenant's sms.default_region, else `cfg.sms.default_region`.
