@@ -68,7 +68,7 @@ form_fields vonage_params(const callback_request& req) {
     // By GET, Vonage's parameters follow herald's own in the query.
     form_fields out;
     for (const auto& f : req.query)
-        if (f.first != "tenant") out.push_back(f);
+        if (f.first != "tenant" && f.first != "tenant_sig") out.push_back(f);
     return out;
 }
 
@@ -79,6 +79,12 @@ result<void> verify_callback(const sms_provider_config& p, const callback_reques
         ok = twilio_signature_valid(p.secret, req.url, req.form, req.twilio_signature);
     } else if (p.kind == "vonage") {
         ok = vonage_signature_valid(p.signature_secret, vonage_params(req));
+        // Its signature leaves out herald's tenant: the URL's own sig covers it.
+        if (ok && param == "tenant") {
+            const auto* tenant = field_of(req.query, "tenant");
+            const auto* sig = field_of(req.query, "tenant_sig");
+            ok = tenant && sig && callback_sig_valid(p.signature_secret, "tenant:" + *tenant, *sig);
+        }
     } else if (p.kind == "http" || p.kind == "kannel") {
         const auto* value = field_of(req.query, param);
         const auto* sig = field_of(req.query, "sig");

@@ -39,9 +39,13 @@ bool signs_itself(const sms_provider_config& p) {
 std::string with_param(std::string url, const sms_provider_config& p, std::string_view name,
                        std::string_view value) {
     url += "?" + std::string(name) + "=" + query_escaped(value);
+    const auto sig = [&] {
+        return callback_sig(p.signature_secret, std::string(name) + ":" + std::string(value));
+    };
     if (!signs_itself(p))
-        url += "&sig=" +
-               callback_sig(p.signature_secret, std::string(name) + ":" + std::string(value));
+        url += "&sig=" + sig();
+    else if (p.kind == "vonage" && name == "tenant")
+        url += "&tenant_sig=" + sig();  // Vonage signs only its own fields (its own is `sig`)
     return url;
 }
 

@@ -9,7 +9,10 @@
 // "tenant:<tenant>", and a callback whose sig does not match is refused.
 // Vonage's receipt URL is set once per account, so its status URL is the
 // bare {sms.status_url}/v1/sms/status/{provider}: its receipts name the
-// message by client-ref, which its adapter sets to herald's id.
+// message by client-ref, which its adapter sets to herald's id. Vonage's
+// signature leaves out herald's `tenant` of an inbound URL, so that URL
+// carries `tenant_sig` (the same HMAC of "tenant:<tenant>"): a signed
+// inbound message replayed against another tenant's URL is refused.
 #pragma once
 
 #include "core/config.hpp"

@@ -2,6 +2,7 @@
 
 #include "queue/suppressions.hpp"
 #include "sms/errors.hpp"
+#include "sms/phone_number.hpp"
 
 #include <boost/json.hpp>
 
@@ -81,25 +82,17 @@ constexpr std::array<std::string_view, 2> k_start{"START", "UNSTOP"};
 }  // namespace
 
 result<std::string> international_number(std::string_view number, std::string_view field) {
-    std::string digits;
-    std::string_view n = trimmed(number);
-    if (n.starts_with('+')) {
-        n.remove_prefix(1);
-    } else if (n.starts_with("00")) {
-        n.remove_prefix(2);
-    } else if (n.starts_with('0')) {
-        return malformed(field, "is a national number; herald needs it international");
-    }
-    for (char c : n) {
-        if (c >= '0' && c <= '9')
-            digits.push_back(c);
-        else if (c != ' ' && c != '-')
-            return malformed(field, "is not a phone number");
-    }
-    // E.164: at most 15 digits; the shortest numbers in use have 7 or 8.
-    if (digits.size() < 7 || digits.size() > 15 || digits.front() == '0')
-        return malformed(field, "is not an international number of 7-15 digits");
-    return "+" + digits;
+    const std::string_view n = trimmed(number);
+    // Providers write the sender internationally: "+44…", "0044…", or
+    // Vonage's msisdn without the '+'. A national number has no region here.
+    std::string written(n);
+    if (n.starts_with("00"))
+        written = "+" + std::string(n.substr(2));
+    else if (!n.empty() && n[0] >= '1' && n[0] <= '9')
+        written = "+" + written;
+    auto e164 = to_e164(written, "", field);
+    if (!e164) return malformed(field, e164.error().detail);
+    return e164;
 }
 
 result<inbound_message> parse_inbound(const sms_provider_config& p, const callback_request& req) {

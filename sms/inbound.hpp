@@ -39,7 +39,8 @@ struct inbound_message {
 
 result<inbound_message> parse_inbound(const sms_provider_config& p, const callback_request& req);
 
-// "+<digits>" from an international number, or malformed_callback naming `field`.
+// E.164 (libphonenumber) from an international number as providers write
+// senders, or malformed_callback naming `field`.
 result<std::string> international_number(std::string_view number, std::string_view field);
 
 enum class opt_keyword { none, stop, start };

@@ -150,18 +150,18 @@ TEST(sms_inbound_parse, each_kind) {
     auto t =
         parse_inbound(of_kind("twilio"),
                       with({{"tenant", "acme"}},
-                           {{"From", "+447700900001"}, {"To", "+15550001"}, {"Body", " Stop "}}));
+                           {{"From", "+447911123459"}, {"To", "+15550001"}, {"Body", " Stop "}}));
     ASSERT_TRUE(t) << t.error().to_string();
-    EXPECT_EQ(t->from, "+447700900001");
+    EXPECT_EQ(t->from, "+447911123459");
     EXPECT_EQ(t->text, " Stop ");
     auto v = parse_inbound(of_kind("vonage"),
-                           with({{"msisdn", "447700900001"}, {"to", "15550001"}, {"text", "hi"}}));
+                           with({{"msisdn", "447911123459"}, {"to", "15550001"}, {"text", "hi"}}));
     ASSERT_TRUE(v);
-    EXPECT_EQ(v->from, "+447700900001") << "Vonage's msisdn has no '+'";
+    EXPECT_EQ(v->from, "+447911123459") << "Vonage's msisdn has no '+'";
     auto k = parse_inbound(of_kind("kannel"),
-                           with({{"from", "00447700900001"}, {"to", "1234"}, {"text", "END"}}));
+                           with({{"from", "00447911123459"}, {"to", "1234"}, {"text", "END"}}));
     ASSERT_TRUE(k);
-    EXPECT_EQ(k->from, "+447700900001");
+    EXPECT_EQ(k->from, "+447911123459");
     auto h = parse_inbound(of_kind("http"),
                            with({}, {}, R"({"from":"+14155550100","to":"+1555","text":"quit"})"));
     ASSERT_TRUE(h);
@@ -180,7 +180,7 @@ TEST(sms_inbound_parse, malformed_names_the_field) {
                       with({{"from", "07700900001"}, {"to", "1"}, {"text", "STOP"}})),
         "from");
     expect_inbound_malformed(
-        parse_inbound(of_kind("vonage"), with({{"msisdn", "447700900001"}, {"to", "1"}})), "text");
+        parse_inbound(of_kind("vonage"), with({{"msisdn", "447911123459"}, {"to", "1"}})), "text");
     expect_inbound_malformed(parse_inbound(of_kind("http"), with({}, {}, "[1,2]")), "body");
     expect_inbound_malformed(
         parse_inbound(of_kind("http"),

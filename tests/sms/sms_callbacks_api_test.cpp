@@ -238,24 +238,24 @@ TEST_F(sms_callbacks_api_test, unknown_provider_unknown_message_and_malformed_re
 TEST_F(sms_callbacks_api_test, stop_then_start_through_inbound_messages) {
     const std::string path = "/v1/sms/inbound/tw?tenant=acme";
     auto forged =
-        twilio(path, {{"From", "+447700900001"}, {"To", "+15550001"}, {"Body", "STOP"}}, "x");
+        twilio(path, {{"From", "+447911123459"}, {"To", "+15550001"}, {"Body", "STOP"}}, "x");
     EXPECT_EQ(forged.status, 403);
     EXPECT_TRUE(suppressions("acme").empty());
 
-    auto stop = twilio(path, {{"From", "+447700900001"}, {"To", "+15550001"}, {"Body", "  stop "}});
+    auto stop = twilio(path, {{"From", "+447911123459"}, {"To", "+15550001"}, {"Body", "  stop "}});
     EXPECT_EQ(stop.status, 200) << stop.body;
     EXPECT_EQ(stop.headers["content-type"], "text/xml");
     auto list = suppressions("acme");
     ASSERT_EQ(list.size(), 1u);
-    EXPECT_EQ(list[0].recipient, "+447700900001");
-    EXPECT_EQ(list[0].reason, "STOP from +447700900001");
+    EXPECT_EQ(list[0].recipient, "+447911123459");
+    EXPECT_EQ(list[0].reason, "STOP from +447911123459");
     EXPECT_TRUE(suppressions("other").empty());
 
-    auto chat = twilio(path, {{"From", "+447700900001"}, {"To", "+15550001"}, {"Body", "stop it"}});
+    auto chat = twilio(path, {{"From", "+447911123459"}, {"To", "+15550001"}, {"Body", "stop it"}});
     EXPECT_EQ(chat.status, 200);
     EXPECT_EQ(suppressions("acme").size(), 1u);
 
-    auto start = twilio(path, {{"From", "+447700900001"}, {"To", "+15550001"}, {"Body", "START"}});
+    auto start = twilio(path, {{"From", "+447911123459"}, {"To", "+15550001"}, {"Body", "START"}});
     EXPECT_EQ(start.status, 200);
     EXPECT_TRUE(suppressions("acme").empty());
 }
@@ -286,14 +286,19 @@ TEST_F(sms_callbacks_api_test, kannel_and_http_inbound_are_signed_for_their_tena
 }
 
 TEST_F(sms_callbacks_api_test, vonage_inbound_stop) {
-    auto a = vonage("/v1/sms/inbound/vg?tenant=acme", {{"msisdn", "447700900002"},
-                                                       {"to", "15550001"},
-                                                       {"text", "Unsubscribe"},
-                                                       {"type", "text"}});
+    const fields stop{
+        {"msisdn", "447911123456"}, {"to", "15550001"}, {"text", "Unsubscribe"}, {"type", "text"}};
+    const auto acme_sig = sig("vg-sig-secret", "tenant:acme");
+    // Vonage's signature leaves out herald's tenant: the URL's tenant_sig
+    // covers it, so a signed message replayed at another tenant is refused.
+    EXPECT_EQ(vonage("/v1/sms/inbound/vg?tenant=acme", stop).status, 403) << "no tenant_sig";
+    EXPECT_EQ(vonage("/v1/sms/inbound/vg?tenant=other&tenant_sig=" + acme_sig, stop).status, 403);
+    EXPECT_TRUE(suppressions("other").empty());
+    auto a = vonage("/v1/sms/inbound/vg?tenant=acme&tenant_sig=" + acme_sig, stop);
     EXPECT_EQ(a.status, 200) << a.body;
     auto list = suppressions("acme");
     ASSERT_EQ(list.size(), 1u);
-    EXPECT_EQ(list[0].recipient, "+447700900002");
+    EXPECT_EQ(list[0].recipient, "+447911123456");
 }
 
 }  // namespace
