@@ -162,5 +162,53 @@ TEST_F(sms_up_test, an_enqueued_sms_reaches_twilio_and_walks_to_delivered_on_its
     EXPECT_EQ(st["provider_id"], json::value(message_sid)) << st;
 }
 
+TEST_F(sms_up_test, up_sends_through_every_kind_of_provider_a_tenant_lists) {
+    std::vector<std::unique_ptr<test::fake_http>> fakes;
+    const auto config = dir.path() / "kinds.toml";
+    std::ofstream out(config);
+    out << "[redis]\nurl = \"" << redis.url()
+        << "\"\n[api]\nlisten = \"127.0.0.1:" << test::free_port()
+        << "\"\n[transport]\nsms = \"providers\"\ncapture_dir = \""
+        << (dir.path() / "capture").string() << "\"\n";
+    const std::vector<std::string> kinds{"twilio", "vonage", "kannel", "http"};
+    for (const auto& kind : kinds) {
+        test::fake_http_options o;
+        o.script = fs::path(HERALD_SMS_TEST_DIR) / "fake_providers.py";
+        o.args = {"--kind", kind, "--account", "AC1", "--secret", "tok"};
+        fakes.push_back(std::make_unique<test::fake_http>(o));
+        out << "[[sms.providers]]\nname = \"" << kind << "\"\nkind = \"" << kind
+            << "\"\nbase_url = \"" << fakes.back()->url() << "\"\naccount = \"AC1\"\n"
+            << "secret = \"tok\"\nfrom = \"+15005550006\"\n"
+            << (kind == "http" ? "body = '{\"to\":\"{to}\",\"text\":\"{body}\"}'\n" : "");
+    }
+    out.close();
+    test::child_process up({HERALD_BIN, "up", "--config", config.string()}, dir.path() / "up.out",
+                           dir.path() / "up.err");
+    for (const auto& kind : kinds) {
+        const std::string tenant = "t-" + kind;
+        int status = 1;
+        std::string said;
+        for (int i = 0; i < 100 && status != 0; ++i) {
+            std::this_thread::sleep_for(100ms);
+            herald({"tenant", "create", tenant, "--config", config.string()});
+            std::tie(status, said) = herald(
+                {"tenant", "set", tenant, "sms.providers", kind, "--config", config.string()});
+        }
+        ASSERT_EQ(status, 0) << said;
+        auto [enqueued, id] =
+            herald({"enqueue", "--config", config.string(), "--tenant", tenant, "--channel", "sms",
+                    "--to", "+14155552671", "--body", "through " + kind});
+        ASSERT_EQ(enqueued, 0) << id;
+    }
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        for (int t = 0; t < 100 && fakes[i]->requests().empty(); ++t)
+            std::this_thread::sleep_for(100ms);
+        const auto got = fakes[i]->requests();
+        ASSERT_EQ(got.size(), 1u) << kinds[i] << ": " << test::read_file(dir.path() / "up.err");
+        const auto& text = got[0].method == "GET" ? got[0].query : got[0].body;
+        EXPECT_NE(text.find("through"), std::string::npos) << kinds[i] << ": " << text;
+    }
+}
+
 }  // namespace
 }  // namespace herald
