@@ -1,54 +1,16 @@
 #include "sms/callback.hpp"
 
 #include "sms/errors.hpp"
+#include "sms/form.hpp"
 
 namespace herald::sms {
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// One name or value of a form: '+' is a space, %XX a byte.
-bool form_decoded(std::string_view in, std::string& out) {
-    out.clear();
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '+') {
-            out.push_back(' ');
-        } else if (in[i] != '%') {
-            out.push_back(in[i]);
-        } else {
-            if (i + 2 >= in.size()) return false;
-            const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            out.push_back(static_cast<char>(hi * 16 + lo));
-            i += 2;
-        }
-    }
-    return true;
-}
-
-}  // namespace
 
 result<form_fields> parse_form(std::string_view body) {
-    form_fields out;
-    while (!body.empty()) {
-        const auto amp = body.find('&');
-        const auto pair = body.substr(0, amp);
-        body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
-        if (pair.empty()) continue;
-        const auto eq = pair.find('=');
-        std::string name, value;
-        if (!form_decoded(pair.substr(0, eq), name) ||
-            (eq != std::string_view::npos && !form_decoded(pair.substr(eq + 1), value)))
-            return make_error(sms_errc::malformed_callback,
-                              "the form body is not application/x-www-form-urlencoded");
-        out.emplace_back(std::move(name), std::move(value));
-    }
-    return out;
+    auto fields = form_decode(body);
+    if (!fields)
+        return make_error(sms_errc::malformed_callback,
+                          "the form body is not application/x-www-form-urlencoded");
+    return std::move(*fields);
 }
 
 const std::string* field_of(const form_fields& f, std::string_view name) {

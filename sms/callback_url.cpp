@@ -1,34 +1,16 @@
 #include "sms/callback_url.hpp"
 
+#include "sms/form.hpp"
 #include "sms/signature.hpp"
 
 namespace herald::sms {
 namespace {
 
-// RFC 3986 unreserved characters stay, everything else is %XX: ids and
-// tenant names are plain already, but a URL is no place to find out.
-std::string query_escaped(std::string_view s) {
-    static constexpr char k_hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-        if (plain) {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(k_hex[c >> 4]);
-            out.push_back(k_hex[c & 15]);
-        }
-    }
-    return out;
-}
-
 std::string base_of(const sms_config& sms, std::string_view what, const sms_provider_config& p) {
     std::string_view root = sms.status_url;
     while (root.ends_with('/'))
         root.remove_suffix(1);
-    return std::string(root) + "/v1/sms/" + std::string(what) + "/" + query_escaped(p.name);
+    return std::string(root) + "/v1/sms/" + std::string(what) + "/" + url_escape(p.name);
 }
 
 // The http and kannel kinds cannot sign: herald's own sig rides along.
@@ -38,7 +20,7 @@ bool signs_itself(const sms_provider_config& p) {
 
 std::string with_param(std::string url, const sms_provider_config& p, std::string_view name,
                        std::string_view value) {
-    url += "?" + std::string(name) + "=" + query_escaped(value);
+    url += "?" + std::string(name) + "=" + url_escape(value);
     const auto sig = [&] {
         return callback_sig(p.signature_secret, std::string(name) + ":" + std::string(value));
     };

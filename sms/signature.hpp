@@ -20,15 +20,14 @@
 // would make every forgery valid.
 #pragma once
 
+#include "sms/form.hpp"
+
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace herald::sms {
-
-// Decoded name-value pairs of a query or a form body, in the order sent.
-using form_fields = std::vector<std::pair<std::string, std::string>>;
 
 // Constant-time for equal lengths; unequal lengths are simply unequal.
 bool same_secret_text(std::string_view a, std::string_view b) noexcept;
