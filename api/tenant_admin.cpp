@@ -6,8 +6,8 @@
 #include "queue/function_call.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
-#include "smtp/settings.hpp"
 #include "sms/settings.hpp"
+#include "smtp/settings.hpp"
 
 #include <boost/json.hpp>
 
@@ -107,9 +107,8 @@ asio::awaitable<result<void>> change(redis::client& redis, std::uint32_t shards,
 
 std::vector<tenant_setting> all_settings() {
     std::vector<tenant_setting> all;
-    for (auto list :
-         {dedupe::settings(), ratelimit::settings(), smtp::settings(), domains::settings(),
-          sms::settings()})
+    for (auto list : {dedupe::settings(), ratelimit::settings(), smtp::settings(),
+                      domains::settings(), sms::settings()})
         all.insert(all.end(), list.begin(), list.end());
     return all;
 }
