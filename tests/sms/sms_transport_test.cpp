@@ -213,6 +213,42 @@ TEST_F(sms_transport_test, throttling_goes_to_the_next_provider_or_waits_for_ret
     EXPECT_EQ(only.requests().size(), 1u);
 }
 
+TEST_F(sms_transport_test, vonage_throttling_in_a_200_goes_to_the_next_provider) {
+    test::fake_http vonage(fake("vonage")), twilio(fake("twilio"));
+    add_provider("vn", "vonage", vonage);
+    add_provider("tw", "twilio", twilio);
+    auto t = make_transport();
+    vonage.script(json::array{json::object{
+        {"status", 200},
+        {"body", json::object{{"message-count", "1"},
+                              {"messages", json::array{json::object{
+                                               {"status", "1"},
+                                               {"error-text", "Throughput Rate Exceeded"}}}}}}}});
+    sms("acme", "+14155550001", "one");
+    ASSERT_TRUE(drain(*t));
+    EXPECT_EQ(vonage.requests().size(), 1u);
+    EXPECT_EQ(twilio.requests().size(), 1u) << "status 1 is throttling: the next provider sends";
+    EXPECT_EQ(dead_count(), 0);
+}
+
+TEST_F(sms_transport_test, a_providers_rate_holds_messages_back_without_an_attempt) {
+    test::fake_http twilio(fake("twilio"));
+    add_provider("tw", "twilio", twilio, /*per_sec=*/1);
+    auto t = make_transport();
+    for (int i = 0; i < 4; ++i)
+        sms("acme", "+1415555000" + std::to_string(i), "hello");
+    // The test clock stands still: the GCRA lets its burst through, then
+    // every other message waits for the provider's rate.
+    ASSERT_TRUE(run_worker(*t, [&] { return total_len(channel::sms) == 0 && retry_len() > 0; }));
+    const auto first = twilio.requests().size();
+    EXPECT_GE(first, 1u);
+    EXPECT_LT(first, 4u) << "one segment per second, and the clock did not move";
+    EXPECT_EQ(dead_count(), 0);
+    clk.advance(10'000);
+    ASSERT_TRUE(run_worker(*t, [&] { return twilio.requests().size() == 4; }));
+    EXPECT_EQ(dead_count(), 0) << "held back, never failed";
+}
+
 TEST_F(sms_transport_test, an_answer_that_never_came_is_unknown_and_never_sent_again) {
     test::fake_http first(fake("twilio")), second(fake("vonage"));
     add_provider("tw", "twilio", first);
