@@ -194,9 +194,10 @@ asio::awaitable<outcome> sms_transport::try_providers(const delivery& d, const s
         co_return outcome::postponed("sms_providers_unavailable",
                                      "every provider of the tenant is down or at its rate limit",
                                      wait_until ? wait_until : clock_.now_ms() + retry_soon);
-    auto o = outcome::deferred(last->code, last->detail);
-    if (last->is == answer_class::retry && wait_until) o.retry_at = wait_until;
-    co_return o;
+    // Throttled, like herald's own rate limits: held back without an attempt.
+    if (last->is == answer_class::retry && wait_until)
+        co_return outcome::postponed(last->code, last->detail, wait_until);
+    co_return outcome::deferred(last->code, last->detail);
 }
 
 // How long the provider's rate limit asks this message to wait (0: go).

@@ -11,11 +11,11 @@
 //
 // Outcomes: accepted -> delivered ("<provider> <its id> ..."; the receipt
 // later says delivered or failed); retry and failover -> the next provider,
-// and when none is left, deferred (at the provider's Retry-After when it
-// gave one); ambiguous -> unknown, never sent again (an sms.unknown event,
-// reconciled by the receipt); permanent -> bounced (and suppressed where
-// the provider says the recipient opted out). When every provider is down
-// or rate-limited, the message is postponed without using an attempt.
+// and when none is left, deferred, or when the last was throttled, held
+// back without an attempt until its Retry-After; ambiguous -> unknown, never sent again (an
+// sms.unknown event, reconciled by the receipt); permanent -> bounced (and suppressed where the
+// provider says the recipient opted out). When every provider is down or rate-limited, the message
+// is postponed without using an attempt.
 //
 // Thread model: send() on the executor given to create() (one thread).
 #pragma once
@@ -77,7 +77,8 @@ private:
     ratelimit::destination_health health_;
     std::vector<std::unique_ptr<lane>> lanes_;
     std::vector<std::size_t> default_order_;
-    std::unordered_map<std::string, tenant_view> tenants_;
+    std::unordered_map<std::string, tenant_view>
+        tenants_;  // those sent for: at most the registry's
 };
 
 }  // namespace herald::sms

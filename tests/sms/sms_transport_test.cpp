@@ -208,7 +208,8 @@ TEST_F(sms_transport_test, throttling_goes_to_the_next_provider_or_waits_for_ret
     ASSERT_TRUE(run_worker(*t, [&] { return retry_len() == 1; }));
     const auto st = status("acme", id);
     ASSERT_TRUE(st);
-    EXPECT_EQ(st->state, queue::message_state::deferred);
+    EXPECT_EQ(st->state, queue::message_state::queued) << "held back, as herald's own limits do";
+    EXPECT_EQ(st->attempts, 0u) << "throttling is no failed attempt";
     EXPECT_GE(st->next_attempt_ms, clk.now_ms() + 30'000) << "the provider's Retry-After";
     EXPECT_EQ(only.requests().size(), 1u);
 }
