@@ -19,10 +19,6 @@ namespace {
 constexpr auto tenant_refresh = std::chrono::seconds(5);
 constexpr millis retry_soon = 1000;  // throttled without a Retry-After
 
-std::string destination_of(const provider& p) {
-    return "sms:" + p.name();
-}
-
 std::vector<std::string> names_in(std::string_view csv) {
     std::vector<std::string> out;
     while (!csv.empty()) {
@@ -68,8 +64,8 @@ sms_transport::sms_transport(asio::any_io_executor ex, const config& cfg, redis:
       health_(redis, clk,
               {cfg.sms.provider_failures, cfg.sms.provider_down_ms, cfg.sms.provider_down_max_ms}) {
     for (const auto& p : cfg.sms.providers)
-        lanes_.push_back(
-            std::make_unique<lane>(lane{make_provider(p), inflight_gate(ex, p.max_inflight)}));
+        lanes_.push_back(std::make_unique<lane>(
+            lane{make_provider(p), inflight_gate(ex, p.max_inflight), "sms:" + p.name}));
     default_order_ = order_of(cfg.sms.providers_default);
     if (default_order_.empty())
         for (std::size_t i = 0; i < lanes_.size(); ++i)
@@ -98,10 +94,11 @@ asio::awaitable<outcome> sms_transport::send(const delivery& d) {
     if (!m) co_return outcome::bounced("channel_unsupported", "the sms transport sends SMS only");
     // Checked at every door; again here, since any client can write to Redis
     // (a national number from a raw producer takes the config's region).
-    sms_message sms = *m;
-    if (auto ok = normalize(sms, cfg_.sms.default_region); !ok)
+    // Only the addresses are normalised: the body is never copied.
+    sms_message addresses{m->from, m->to, {}};
+    if (auto ok = normalize(addresses, cfg_.sms.default_region); !ok)
         co_return outcome::refused(ok.error());
-    const std::string& to = sms.to;
+    const std::string& to = addresses.to;
 
     // The suppression list, and the tenant's providers when not known lately.
     auto& view = tenants_[std::string(d.tenant)];
@@ -125,13 +122,16 @@ asio::awaitable<outcome> sms_transport::send(const delivery& d) {
         view.read = now;
     }
     const auto order = view.order.empty() ? default_order_ : view.order;
-    co_return co_await try_providers(d, sms, to, order);
+    co_return co_await try_providers(d, addresses, m->body, order);
 }
 
-asio::awaitable<outcome> sms_transport::try_providers(const delivery& d, const sms_message& m,
-                                                      const std::string& to,
+asio::awaitable<outcome> sms_transport::try_providers(const delivery& d,
+                                                      const sms_message& addresses,
+                                                      std::string_view body,
                                                       const std::vector<std::size_t>& order) {
-    const auto count = count_segments(m.body);
+    const auto& to = addresses.to;
+    const auto count = count_segments(body);
+    const std::string id = d.id.str();    // outlives every sms_send that views it
     std::optional<provider_answer> last;  // the last provider's answer, when one was asked
     millis wait_until = 0;                // the soonest a skipped or throttled provider opens
     const auto soonest = [&](millis at) {
@@ -141,7 +141,7 @@ asio::awaitable<outcome> sms_transport::try_providers(const delivery& d, const s
     for (const auto i : order) {
         auto& l = *lanes_[i];
         const auto& p = *l.adapter;
-        const auto dest = destination_of(p);
+        const auto& dest = l.destination;
         const auto health = co_await health_.check(dest);
         if (health.is == ratelimit::health_verdict::state::down) {
             soonest(health.until);
@@ -157,9 +157,12 @@ asio::awaitable<outcome> sms_transport::try_providers(const delivery& d, const s
             if (!d.may_commit()) co_return outcome::lease_lost();
             committed = true;
         }
-        sms_send s{d.id.str(),     to,
-                   m.from,         m.body,
-                   count.encoding, status_callback_url(cfg_.sms, p.config(), d.id.str())};
+        sms_send s{id,
+                   to,
+                   addresses.from,
+                   body,
+                   count.encoding,
+                   status_callback_url(cfg_.sms, p.config(), id)};
         auto request = p.request(s);
         auto response = co_await http_.perform(std::move(request));
         auto answer = response.failure == http_failure::none ? p.classify(response)
@@ -183,7 +186,7 @@ asio::awaitable<outcome> sms_transport::try_providers(const delivery& d, const s
                 co_await health_.failed(dest, w, answer.detail);
                 break;
         }
-        log::warn("sms.failover", {{"id", d.id.str()},
+        log::warn("sms.failover", {{"id", id},
                                    {"provider", p.name()},
                                    {"class", to_string(answer.is)},
                                    {"code", answer.code},

@@ -51,6 +51,7 @@ private:
     struct lane {
         std::unique_ptr<provider> adapter;
         inflight_gate gate;
+        std::string destination;  // its name in destination health: "sms:<name>"
     };
     // A tenant's provider order, read from its settings at most every 5 s.
     struct tenant_view {
@@ -61,8 +62,9 @@ private:
     sms_transport(boost::asio::any_io_executor ex, const config& cfg, redis::client& redis,
                   const clock& clk);
     std::vector<std::size_t> order_of(std::string_view csv) const;
-    boost::asio::awaitable<outcome> try_providers(const delivery& d, const sms_message& m,
-                                                  const std::string& to,
+    // `addresses`: the normalised to and from (its body is empty).
+    boost::asio::awaitable<outcome> try_providers(const delivery& d, const sms_message& addresses,
+                                                  std::string_view body,
                                                   const std::vector<std::size_t>& order);
     boost::asio::awaitable<millis> rate_wait(const lane& l, std::size_t segments);
     boost::asio::awaitable<void> suppress(const delivery& d, const std::string& to,

@@ -5,12 +5,11 @@
 // invalid_message naming the field, and nothing is stored.
 #include "queue/keys.hpp"
 #include "tests/api/api_fixture.hpp"
+#include "tests/support/python_runner.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
-#include <sys/wait.h>
 
 #include <array>
 #include <filesystem>
@@ -131,16 +130,10 @@ struct enqueue_doors_test : doors_test {
     }
     enqueue_answer enqueue(const std::string& to, const std::string& from = "ACME") {
         std::ofstream(file) << process_config(1000);
-        const std::string cmd = std::string(HERALD_BIN) + " enqueue --config '" + file.string() +
-                                "' --tenant acme --channel sms --from '" + from + "' --to '" + to +
-                                "' --body hi 2>/dev/null";
-        FILE* p = ::popen(cmd.c_str(), "r");
-        std::string out;
-        std::array<char, 4096> buf{};
-        while (auto n = std::fread(buf.data(), 1, buf.size(), p))
-            out.append(buf.data(), n);
-        const int status = ::pclose(p);
-        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+        auto r =
+            test::run_command({HERALD_BIN, "enqueue", "--config", file.string(), "--tenant", "acme",
+                               "--channel", "sms", "--from", from, "--to", to, "--body", "hi"});
+        return {r.exit_code, r.out};
     }
 };
 

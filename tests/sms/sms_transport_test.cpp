@@ -12,10 +12,9 @@
 #include "queue/suppressions.hpp"
 #include "tests/support/fake_http.hpp"
 #include "tests/support/queue_fixture.hpp"
+#include "tests/support/run.hpp"
 #include "tests/support/test_ca.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
 #include <gtest/gtest.h>
@@ -37,8 +36,7 @@ test::fake_http_options fake(const std::string& kind, std::vector<std::string> m
 }
 
 // A form field of a recorded body or query, or "<absent>".
-std::string form_value(const test::recorded_request&, std::string_view text,
-                       std::string_view name) {
+std::string form_value(std::string_view text, std::string_view name) {
     if (auto fields = sms::form_decode(text))
         for (const auto& [k, v] : *fields)
             if (k == name) return v;
@@ -84,12 +82,7 @@ struct sms_transport_test : test::queue_fixture {
     }
 
     std::optional<queue::message_status> status(const std::string& tenant, const message_id& id) {
-        auto f = boost::asio::co_spawn(ioc, queue::read_status(client, q.shards, tenant, id),
-                                       boost::asio::use_future);
-        ioc.restart();
-        ioc.run_until(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-        EXPECT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::ready);
-        auto r = f.get();
+        auto r = test::run(ioc, queue::read_status(client, q.shards, tenant, id));
         EXPECT_TRUE(r) << r.error().to_string();
         return r ? *r : std::nullopt;
     }
@@ -113,12 +106,12 @@ TEST_F(sms_transport_test, sends_the_exact_twilio_form_with_basic_auth_and_a_rec
     EXPECT_EQ(r.path, "/2010-04-01/Accounts/AC1/Messages.json");
     EXPECT_EQ(r.header("authorization"), "Basic QUMxOnRvaw==");  // AC1:tok
     EXPECT_EQ(r.header("content-type"), "application/x-www-form-urlencoded");
-    EXPECT_EQ(form_value(r, r.body, "To"), "+14155552671");
-    EXPECT_EQ(form_value(r, r.body, "From"), "+15005550006");
-    EXPECT_EQ(form_value(r, r.body, "Body"), "Your code is 123456");
-    EXPECT_TRUE(form_value(r, r.body, "StatusCallback")
+    EXPECT_EQ(form_value(r.body, "To"), "+14155552671");
+    EXPECT_EQ(form_value(r.body, "From"), "+15005550006");
+    EXPECT_EQ(form_value(r.body, "Body"), "Your code is 123456");
+    EXPECT_TRUE(form_value(r.body, "StatusCallback")
                     .starts_with("https://herald.example/v1/sms/status/tw?id=" + id.str()))
-        << form_value(r, r.body, "StatusCallback");
+        << form_value(r.body, "StatusCallback");
     const auto st = status("acme", id);
     ASSERT_TRUE(st);
     EXPECT_NE(st->reply.find("tw"), std::string::npos) << st->reply;
@@ -140,14 +133,14 @@ TEST_F(sms_transport_test, each_kind_speaks_its_own_api) {
     ASSERT_TRUE(drain(*t));
     ASSERT_EQ(vonage.requests().size(), 1u) << vonage.log();
     const auto v = vonage.requests()[0];
-    EXPECT_EQ(form_value(v, v.body, "to"), "447911123456");
-    EXPECT_EQ(form_value(v, v.body, "type"), "unicode");
-    EXPECT_EQ(form_value(v, v.body, "text"), "Grüße 😀");
+    EXPECT_EQ(form_value(v.body, "to"), "447911123456");
+    EXPECT_EQ(form_value(v.body, "type"), "unicode");
+    EXPECT_EQ(form_value(v.body, "text"), "Grüße 😀");
     ASSERT_EQ(kannel.requests().size(), 1u) << kannel.log();
     const auto k = kannel.requests()[0];
     EXPECT_EQ(k.method, "GET");
-    EXPECT_EQ(form_value(k, k.query, "coding"), "0");
-    EXPECT_EQ(form_value(k, k.query, "text"), "plain text");
+    EXPECT_EQ(form_value(k.query, "coding"), "0");
+    EXPECT_EQ(form_value(k.query, "text"), "plain text");
     ASSERT_EQ(http.requests().size(), 1u) << http.log();
     const auto h = http.requests()[0];
     EXPECT_EQ(h.header("authorization"), "Bearer tok");

@@ -10,17 +10,13 @@
 #include "tests/support/fake_http.hpp"
 #include "tests/support/python_runner.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/run.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <array>
 #include <fstream>
 #include <thread>
 
@@ -32,17 +28,10 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 // build/herald with args: exit status and stdout.
-std::pair<int, std::string> herald(const std::vector<std::string>& args) {
-    std::string cmd = HERALD_BIN;
-    for (const auto& a : args)
-        cmd += " '" + a + "'";
-    FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (auto n = std::fread(buf.data(), 1, buf.size(), p))
-        out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+std::pair<int, std::string> herald(std::vector<std::string> args) {
+    args.insert(args.begin(), HERALD_BIN);
+    auto r = test::run_command(args);
+    return {r.exit_code, r.out};
 }
 
 struct sms_up_test : ::testing::Test {
@@ -52,10 +41,7 @@ struct sms_up_test : ::testing::Test {
     sms::http_client http{ioc.get_executor(), {}};
 
     sms::http_response call(sms::http_request r) {
-        auto f = boost::asio::co_spawn(ioc, http.perform(std::move(r)), boost::asio::use_future);
-        ioc.restart();
-        ioc.run_for(10s);
-        return f.get();
+        return test::run(ioc, http.perform(std::move(r)), std::chrono::seconds(10));
     }
     json::object get_json(const std::string& url, const std::string& key) {
         sms::http_request r;

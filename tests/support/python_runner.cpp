@@ -36,10 +36,16 @@ temp_file::~temp_file() {
 }
 
 process_result run_python(std::string_view script, const std::vector<std::string>& args) {
-    std::string cmd = "/usr/bin/python3 " +
-                      shell_quote(std::string(HERALD_TESTS_DIR) + "/" + std::string(script));
-    for (const auto& a : args)
-        cmd += ' ' + shell_quote(a);
+    std::vector<std::string> argv{"/usr/bin/python3",
+                                  std::string(HERALD_TESTS_DIR) + "/" + std::string(script)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+}
+
+process_result run_command(const std::vector<std::string>& argv) {
+    std::string cmd;
+    for (const auto& a : argv)
+        cmd += (cmd.empty() ? "" : " ") + shell_quote(a);
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) throw std::runtime_error("cannot run " + cmd);
     process_result r;

@@ -32,4 +32,8 @@ struct process_result {
 // Runs tests/<script> (e.g. "dkim/dkim_verify.py") with `args`; arguments are quoted for the shell.
 process_result run_python(std::string_view script, const std::vector<std::string>& args);
 
+// Runs argv[0] with the rest as arguments (each quoted for the shell): its
+// exit status and stdout; stderr goes to the test's stderr.
+process_result run_command(const std::vector<std::string>& argv);
+
 }  // namespace herald::test
