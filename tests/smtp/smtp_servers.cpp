@@ -114,18 +114,7 @@ capture_server::capture_server(std::vector<std::string> flags) : dir_("herald-sm
     argv.insert(argv.end(), flags.begin(), flags.end());
     const auto out = dir_.path() / "stdout";
     proc_ = std::make_unique<child_process>(argv, out, dir_.path() / "stderr");
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    for (;;) {
-        unsigned port = 0;
-        if (std::sscanf(read_file(out).c_str(), "READY %u", &port) == 1) {
-            port_ = static_cast<std::uint16_t>(port);
-            return;
-        }
-        if (!proc_->running() || std::chrono::steady_clock::now() > deadline)
-            throw std::runtime_error("capture server did not start: " +
-                                     read_file(dir_.path() / "stderr"));
-        std::this_thread::sleep_for(20ms);
-    }
+    port_ = ready_port(*proc_, out, dir_.path() / "stderr", "capture server");
 }
 
 std::vector<capture_server::message> capture_server::messages() const {

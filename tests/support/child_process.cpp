@@ -6,9 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace herald::test {
 namespace fs = std::filesystem;
@@ -58,6 +61,19 @@ child_process::~child_process() {
 
 bool child_process::running() {
     return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
+}
+
+std::uint16_t ready_port(child_process& proc, const std::filesystem::path& out,
+                         const std::filesystem::path& err, std::string_view what) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    for (;;) {
+        unsigned port = 0;
+        if (std::sscanf(read_file(out).c_str(), "READY %u", &port) == 1)
+            return static_cast<std::uint16_t>(port);
+        if (!proc.running() || std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error(std::string(what) + " did not start: " + read_file(err));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 }  // namespace herald::test

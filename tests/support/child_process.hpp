@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -40,5 +41,11 @@ private:
 };
 
 std::string read_file(const std::filesystem::path& p);
+
+// The port a test server prints as "READY <port>" on its stdout (`out`),
+// waited for up to 15 s; throws with its stderr (`err`) if it exits or
+// stays silent.
+std::uint16_t ready_port(child_process& proc, const std::filesystem::path& out,
+                         const std::filesystem::path& err, std::string_view what);
 
 }  // namespace herald::test

@@ -49,17 +49,7 @@ fake_http::fake_http(fake_http_options opt) : opt_(std::move(opt)), dir_("herald
     argv.insert(argv.end(), opt_.args.begin(), opt_.args.end());
     const auto out = dir_.path() / "stdout";
     proc_ = std::make_unique<child_process>(argv, out, dir_.path() / "stderr");
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    for (;;) {
-        unsigned port = 0;
-        if (std::sscanf(read_file(out).c_str(), "READY %u", &port) == 1) {
-            port_ = static_cast<std::uint16_t>(port);
-            return;
-        }
-        if (!proc_->running() || std::chrono::steady_clock::now() > deadline)
-            throw std::runtime_error(script + " did not start: " + log());
-        std::this_thread::sleep_for(20ms);
-    }
+    port_ = ready_port(*proc_, out, dir_.path() / "stderr", script);
 }
 
 fake_http::~fake_http() = default;
