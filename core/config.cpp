@@ -244,6 +244,23 @@ constexpr std::array k_fields{
     int_field<&C::sms, &sms_config::provider_down_ms>("sms", "provider_down_ms", 1),
     int_field<&C::sms, &sms_config::provider_down_max_ms>("sms", "provider_down_max_ms", 1),
 
+    int_field<&C::events, &events_config::messages>("events", "messages", 0, 1),
+
+    int_field<&C::webhooks, &webhooks_config::allow_http>("webhooks", "allow_http", 0, 1),
+    int_field<&C::webhooks, &webhooks_config::allow_private>("webhooks", "allow_private", 0, 1),
+    text_field<&C::webhooks, &webhooks_config::ca_file>("webhooks", "ca_file"),
+    int_field<&C::webhooks, &webhooks_config::max_endpoints>("webhooks", "max_endpoints", 1, 1000),
+    int_field<&C::webhooks, &webhooks_config::batch_max>("webhooks", "batch_max", 1, 10000),
+    int_field<&C::webhooks, &webhooks_config::timeout_ms>("webhooks", "timeout_ms", 1),
+    int_field<&C::webhooks, &webhooks_config::backoff_base_ms>("webhooks", "backoff_base_ms", 1),
+    int_field<&C::webhooks, &webhooks_config::backoff_cap_ms>("webhooks", "backoff_cap_ms", 1),
+    int_field<&C::webhooks, &webhooks_config::retry_budget_s>("webhooks", "retry_budget_s", 1),
+    int_field<&C::webhooks, &webhooks_config::max_pending>("webhooks", "max_pending", 1),
+    int_field<&C::webhooks, &webhooks_config::dead_max>("webhooks", "dead_max", 1),
+
+    text_field<&C::metrics, &metrics_config::listen>("metrics", "listen",
+                                                     {.host_port = true, .unset_ok = true}),
+
     text_field<&C::log, &log_config::level>("log", "level", {.choices = k_log_levels}),
     text_field<&C::log, &log_config::format>("log", "format", {.choices = k_log_formats}),
 };
@@ -304,6 +321,11 @@ constexpr std::array k_relations{
              "sms.request_timeout_ms",
              false,
              "a request would time out before its connection could"},
+    relation{{"webhooks.backoff_base_ms", ""},
+             1,
+             "webhooks.backoff_cap_ms",
+             false,
+             "the first webhook retry would already exceed the cap"},
     relation{{"queue.block_ms", ""},
              1,
              "redis.timeout_ms",
@@ -311,9 +333,9 @@ constexpr std::array k_relations{
              "every blocking read would time out the Redis connection"},
 };
 
-constexpr std::array<std::string_view, 14> k_sections{
-    "redis", "queue",     "dedupe", "breaker", "limits",  "watermarks", "smtp",
-    "dkim",  "transport", "local",  "api",     "domains", "sms",        "log"};
+constexpr std::array<std::string_view, 17> k_sections{
+    "redis", "queue", "dedupe",  "breaker", "limits", "watermarks", "smtp",    "dkim", "transport",
+    "local", "api",   "domains", "sms",     "events", "webhooks",   "metrics", "log"};
 
 // Joins message parts with one allocation; it also avoids GCC 12's false
 // -Wrestrict error on long `"literal" + std::string` chains at -O2.
@@ -367,7 +389,7 @@ std::string range_error(const field_spec& f, std::string_view shown) {
 
 std::optional<std::string> text_error(const field_spec& f, const std::string& v) {
     if (f.nonempty && v.empty()) return cat({full_name(f), " must not be empty"});
-    if (f.host_port && !parse_host_port(v))
+    if (f.host_port && !(f.unset_ok && v.empty()) && !parse_host_port(v))
         return cat({full_name(f), " = \"", v, "\" must be host:port (or [v6]:port)"});
     if (!f.choices.empty() && !(f.unset_ok && v.empty()) &&
         std::find(f.choices.begin(), f.choices.end(), v) == f.choices.end())

@@ -227,6 +227,33 @@ struct domains_config {
     std::uint32_t max_per_tenant = 1000;
 };
 
+// Ops visibility (ops/): events, webhooks, metrics.
+struct events_config {
+    // Per-message events (accepted ... delivered) beside the guard events,
+    // which are always written; a tenant's events.messages overrides it.
+    std::uint32_t messages = 1;
+};
+
+struct webhooks_config {
+    std::uint32_t allow_http = 0;            // 1: http:// endpoints too (tests, private setups)
+    std::uint32_t allow_private = 0;         // 1: loopback, private and link-local targets too
+    std::string ca_file;                     // empty: the system's CAs
+    std::uint32_t max_endpoints = 10;        // per tenant
+    std::uint32_t batch_max = 100;           // events per POST
+    std::uint32_t timeout_ms = 10000;        // one POST, connect included
+    std::uint32_t backoff_base_ms = 1000;    // first retry, doubling, with jitter
+    std::uint32_t backoff_cap_ms = 3600000;  // the longest wait between tries
+    std::uint32_t retry_budget_s = 86400;    // then the batch is dead-lettered
+    std::uint32_t max_pending = 1000;        // batches waiting per endpoint
+    std::uint32_t dead_max = 1000;           // dead-lettered batches per tenant
+};
+
+struct metrics_config {
+    // `herald work`'s own /metrics listener; `serve` and `up` answer
+    // /metrics on the API's port. Empty: `work` exposes none.
+    std::string listen = "127.0.0.1:9465";
+};
+
 struct log_config {
     std::string level = "info";  // debug, info, warn, error
     std::string format = "kv";   // kv, json
@@ -246,6 +273,9 @@ struct config {
     api_config api;
     domains_config domains;
     sms_config sms;
+    events_config events;
+    webhooks_config webhooks;
+    metrics_config metrics;
     log_config log;
 };
 
