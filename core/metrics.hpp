@@ -32,6 +32,9 @@ public:
     virtual void count(std::string_view tenant, channel ch, std::string_view outcome,
                        std::uint64_t n) = 0;
     virtual void observe(latency what, double seconds) = 0;
+    // Webhook batches by what became of them: delivered, retried, dead,
+    // replayed.
+    virtual void webhook(std::string_view tenant, std::string_view result, std::uint64_t n) = 0;
 };
 
 namespace detail {
@@ -51,6 +54,10 @@ inline void count(std::string_view tenant, channel ch, std::string_view outcome,
 
 inline void observe(latency what, double seconds) {
     if (auto* s = detail::installed.load(std::memory_order_acquire)) s->observe(what, seconds);
+}
+
+inline void webhook(std::string_view tenant, std::string_view result, std::uint64_t n = 1) {
+    if (auto* s = detail::installed.load(std::memory_order_acquire)) s->webhook(tenant, result, n);
 }
 
 }  // namespace herald::metrics
