@@ -10,6 +10,8 @@ using boost::asio::awaitable;
 awaitable<response> healthz(request&);
 awaitable<response> readyz(request&);
 awaitable<response> openapi(request&);
+// Prometheus' scrape (api/metrics.cpp).
+awaitable<response> metrics(request&);
 
 awaitable<response> post_message(request&);
 awaitable<response> post_batch(request&);

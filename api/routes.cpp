@@ -14,6 +14,7 @@ constexpr std::array k_routes{
     route{"GET",    "/healthz",                                access::anyone, healthz},
     route{"GET",    "/readyz",                                 access::anyone, readyz},
     route{"GET",    "/v1/openapi.yaml",                        access::anyone, openapi},
+    route{"GET",    "/metrics",                                access::anyone, metrics},
 
     route{"POST",   "/v1/messages",                            access::tenant, post_message},
     route{"POST",   "/v1/messages/batch",                      access::tenant, post_batch},

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "domains/rechecker.hpp"
 #include "domains/signing_keys.hpp"
+#include "ops/metrics_listener.hpp"
 #include "queue/worker.hpp"
 #include "ratelimit/domain_throttle.hpp"
 #include "ratelimit/watermarks.hpp"
@@ -128,6 +129,17 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
     ratelimit::watermark_watcher watcher(ioc.get_executor(), redis, clk, cfg.watermarks,
                                          cfg.queue.shards);
 
+    // `herald work` has no API server: its /metrics gets its own listener.
+    // One that cannot bind costs the metrics, not the deliveries.
+    std::optional<ops::metrics_listener> metrics_http;
+    if (!http_api && !cfg.metrics.listen.empty()) {
+        metrics_http.emplace(ioc.get_executor(), redis, ops::install_metrics({cfg.queue.shards}));
+        if (auto bound = metrics_http->start(cfg.metrics.listen); !bound) {
+            log::warn("metrics.listen_failed", {{"error", bound.error().to_string()}});
+            metrics_http.reset();
+        }
+    }
+
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     std::function<void(boost::system::error_code, int)> on_signal =
         [&](boost::system::error_code ec, int sig) {
@@ -152,6 +164,7 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
             }
             rc = 1;
         }
+        if (metrics_http) metrics_http->stop();
         redis.stop();
         signals.cancel();
     });
@@ -193,6 +206,7 @@ int cmd_work(const args& a) {
     if (!f) return status;
     auto cfg = load_or_report(*f);
     if (!cfg) return 1;
+    ops::install_metrics({cfg->queue.shards});
     return run_stack(*cfg, redis_url(*cfg));
 }
 
@@ -228,6 +242,7 @@ int cmd_up(const args& a) {
         key = demo_key(*cfg);
         if (!key) return 1;
     }
+    ops::install_metrics({cfg->queue.shards});
     api::server http_api(*cfg);
     if (auto ok = http_api.start(); !ok) {
         std::cerr << "herald: " << ok.error().to_string() << "\n";
@@ -238,7 +253,8 @@ int cmd_up(const args& a) {
               << "  redis    " << mask_url_password(url)
               << (server ? "  (local, data in " + cfg->local.data_dir + ")" : "") << "\n"
               << transport_line(*cfg) << "\n"
-              << "  api      " << base << "\n";
+              << "  api      " << base << "\n"
+              << "  metrics  " << base << "/metrics\n";
     if (key)
         std::cout << "  key      " << *key << "  (tenant demo; kept in " << cfg->local.data_dir
                   << "/demo-api-key)\n"

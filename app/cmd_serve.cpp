@@ -8,6 +8,7 @@
 #include "app/serve.hpp"
 #include "app/setup.hpp"
 #include "core/log.hpp"
+#include "ops/metrics.hpp"
 #include "queue/tenants.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -73,12 +74,14 @@ int cmd_serve(const args& a) {
         if (!ready) log::warn("startup.redis_not_ready", {{"error", ready.error().to_string()}});
         co_return 0;
     });
+    ops::install_metrics({cfg->queue.shards});
     api::server srv(*cfg);
     if (auto ok = srv.start(); !ok) {
         std::cerr << "herald: " << ok.error().to_string() << "\n";
         return 1;
     }
-    std::cout << "herald serve\n  api      " << api_url(*cfg, srv.port()) << std::endl;
+    std::cout << "herald serve\n  api      " << api_url(*cfg, srv.port()) << "\n  metrics  "
+              << api_url(*cfg, srv.port()) << "/metrics" << std::endl;
     asio::io_context signals_ctx(1);
     asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int sig) {

@@ -32,6 +32,12 @@ public:
     virtual void count(std::string_view tenant, channel ch, std::string_view outcome,
                        std::uint64_t n) = 0;
     virtual void observe(latency what, double seconds) = 0;
+    // The same with the message's channel, which enqueue_to_delivered is
+    // labelled by; a sink without channels keeps only the latency.
+    virtual void observe(latency what, channel ch, double seconds) {
+        (void)ch;
+        observe(what, seconds);
+    }
     // Webhook batches by what became of them: delivered, retried, dead,
     // replayed.
     virtual void webhook(std::string_view tenant, std::string_view result, std::uint64_t n) = 0;
@@ -54,6 +60,10 @@ inline void count(std::string_view tenant, channel ch, std::string_view outcome,
 
 inline void observe(latency what, double seconds) {
     if (auto* s = detail::installed.load(std::memory_order_acquire)) s->observe(what, seconds);
+}
+
+inline void observe(latency what, channel ch, double seconds) {
+    if (auto* s = detail::installed.load(std::memory_order_acquire)) s->observe(what, ch, seconds);
 }
 
 inline void webhook(std::string_view tenant, std::string_view result, std::uint64_t n = 1) {

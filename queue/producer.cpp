@@ -1,6 +1,7 @@
 #include "queue/producer.hpp"
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "queue/errors.hpp"
 #include "queue/keys.hpp"
 #include "queue/library.hpp"
@@ -106,9 +107,19 @@ boost::asio::awaitable<std::vector<result<admitted>>> producer::admit_batch(
                 slot = parse_answer((*answers)[j]);
             else
                 slot = parse_answer(*answers);
+            if (replies) count_answer(batch[calls[k][j]], slot);
         }
     }
     co_return out;
+}
+
+// What the admission function answered, for /metrics. An error without an
+// answer (timeout, lost connection) is no outcome: it may yet have been
+// admitted.
+void producer::count_answer(const admission& a, const result<admitted>& r) {
+    std::string_view outcome = "refused";
+    if (r) outcome = r->duplicate || r->replay ? "duplicate" : "accepted";
+    metrics::count(a.tenant, a.ch, outcome);
 }
 
 }  // namespace herald::queue

@@ -14,6 +14,8 @@
 // idempotency_key_reused, idempotency_in_flight, ...) and queue_errc for
 // Redis trouble; -OOM arrives as backpressure. A `connection_lost` or
 // `timeout` leaves the outcome unknown: retry only with an idempotency key.
+// Each answer the admission function gives is counted per tenant for
+// /metrics (accepted, duplicate, refused; core/metrics.hpp).
 #pragma once
 
 #include "core/clock.hpp"
@@ -67,6 +69,7 @@ private:
                                                      std::vector<result<admitted>>& out) const;
     redis::command call_command(const std::vector<admission>& batch,
                                 const std::vector<std::size_t>& items) const;
+    static void count_answer(const admission& a, const result<admitted>& r);
 
     redis::client& redis_;
     std::uint32_t shards_;

@@ -2,6 +2,7 @@
 
 #include "core/event.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "queue/errors.hpp"
 
 #include <hiredis/async.h>
@@ -146,8 +147,10 @@ struct client::impl : std::enable_shared_from_this<impl> {
         if (rc != REDIS_OK) on_reply(nullptr, nullptr, s);
     }
 
+    // `timed`: the round trip is observed for /metrics; not for commands
+    // that block on purpose.
     asio::awaitable<result<std::vector<reply>>> run_batch(std::vector<command> cmds,
-                                                          steady::time_point deadline) {
+                                                          steady::time_point deadline, bool timed) {
         auto self = shared_from_this();
         while (!connected_ && !stopped_ && steady::now() < deadline)
             co_await up_.wait_until(deadline);
@@ -155,7 +158,12 @@ struct client::impl : std::enable_shared_from_this<impl> {
         if (!connected_)
             co_return queue::make_error(queue::queue_errc::not_connected,
                                         "no connection to " + ep_.str());
-        co_return co_await send(cmds, deadline);
+        const auto sent = steady::now();
+        auto replies = co_await send(cmds, deadline);
+        if (timed && replies)
+            metrics::observe(metrics::latency::redis_round_trip,
+                             std::chrono::duration<double>(steady::now() - sent).count());
+        co_return replies;
     }
 
     // Sends on the current connection without waiting for one (also used
@@ -281,7 +289,7 @@ asio::awaitable<result<std::vector<reply>>> client::pipeline(std::vector<command
                                                              milliseconds extra) {
     auto self = impl_;
     auto deadline = std::chrono::steady_clock::now() + self->opt_.timeout + extra;
-    co_return co_await self->run_batch(std::move(cmds), deadline);
+    co_return co_await self->run_batch(std::move(cmds), deadline, extra.count() == 0);
 }
 
 asio::awaitable<result<reply>> client::exec(command cmd, milliseconds extra) {

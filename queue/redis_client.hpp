@@ -18,6 +18,10 @@
 // A server that answers the handshake's PING with -MISCONF counts as
 // connected, so callers see the refusal of their writes, not `not_connected`.
 //
+// Each answered command or pipeline's round trip is observed for /metrics
+// (metrics::latency::redis_round_trip), except those given `extra` time
+// because they block on purpose.
+//
 // Thread model: all calls on one client must come from its executor, and
 // that executor must not run handlers concurrently (one thread, or a
 // strand).

@@ -1,6 +1,7 @@
 #include "sms/transport.hpp"
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "queue/events.hpp"
 #include "queue/keys.hpp"
 #include "queue/suppressions.hpp"
@@ -164,7 +165,11 @@ asio::awaitable<outcome> sms_transport::try_providers(const delivery& d,
                    count.encoding,
                    status_callback_url(cfg_.sms, p.config(), id)};
         auto request = p.request(s);
+        const auto asked = std::chrono::steady_clock::now();
         auto response = co_await http_.perform(std::move(request));
+        metrics::observe(
+            metrics::latency::sms_request,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count());
         auto answer = response.failure == http_failure::none ? p.classify(response)
                                                              : classify_failure(p.name(), response);
         const ratelimit::health_witness w{d.id.shard, std::string(d.tenant)};

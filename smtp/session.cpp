@@ -1,6 +1,7 @@
 #include "smtp/session.hpp"
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "smtp/dot_stuff.hpp"
 
 #include <algorithm>
@@ -245,10 +246,14 @@ asio::awaitable<void> session::transact(const envelope& env, std::string_view da
 
 asio::awaitable<void> session::exchange(const envelope& env, std::string_view data, transcript& t) {
     ++transactions_;
+    const auto started = std::chrono::steady_clock::now();
     if (opt_.pipelining && ext_.pipelining && env.rcpt_to.size() <= max_pipelined_recipients)
         co_await exchange_pipelined(env, data, t);
     else
         co_await exchange_stepwise(env, data, t);
+    metrics::observe(
+        metrics::latency::smtp_transaction,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 asio::awaitable<void> session::exchange_stepwise(const envelope& env, std::string_view data,

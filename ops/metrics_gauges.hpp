@@ -1,0 +1,53 @@
+// The gauges of /metrics, read from Redis when Prometheus scrapes, never
+// on the hot path: queue depth, each tenant's queue, quota, storage,
+// breaker and pause state, backpressure, and the workers seen. They come
+// from one ops::collect_rates call (window 60 s: the same numbers as
+// GET /v1/stats/rates) plus one pipeline of XINFO CONSUMERS; every herald
+// process reports the same cluster-wide values, so queries take max()
+// over instances.
+//
+// The gauges (README "Metrics and alerts"):
+//   herald_queue_messages{state}         ready | in_flight | deferred | dead, all shards
+//   herald_tenant_queued_messages{tenant}
+//   herald_quota_used{tenant,channel,period}, herald_quota_limit{...} (only when limited)
+//   herald_storage_bytes{tenant}, herald_storage_bytes_limit{tenant} (only when limited)
+//   herald_storage_messages{tenant}, herald_storage_messages_limit{tenant} (only when limited)
+//   herald_breaker_state{tenant}          0 closed, 1 half-open, 2 open: the worst of its breakers
+//   herald_tenant_paused{tenant}          1 paused
+//   herald_backpressure                   1 while admission refuses new work
+//   herald_workers_seen                   consumers of the ingress groups idle < 60 s
+//   herald_gauges_up                      1 when this reading of Redis succeeded
+// A family is written even without samples, so its name is always there.
+#pragma once
+
+#include "core/error.hpp"
+#include "queue/redis_client.hpp"
+
+#include <prometheus/metric_family.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+namespace herald::ops {
+
+// The gauges for an answer of collect_rates (the JSON of
+// GET /v1/stats/rates); members it lacks leave their samples out.
+std::vector<prometheus::MetricFamily> gauges_from_rates(const boost::json::object& rates);
+
+// The distinct consumer names of every shard's ingress groups (both
+// channels) whose idle time is under `recent`. A stream or group that
+// does not exist yet has none.
+boost::asio::awaitable<result<std::size_t>> workers_seen(redis::client& redis, std::uint32_t shards,
+                                                         std::chrono::milliseconds recent);
+
+// Every gauge, read now; what Redis did not answer is left out and
+// herald_gauges_up says so.
+boost::asio::awaitable<std::vector<prometheus::MetricFamily>> read_gauges(redis::client& redis,
+                                                                          std::uint32_t shards,
+                                                                          std::uint64_t now_ms);
+
+}  // namespace herald::ops
