@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "domains/rechecker.hpp"
 #include "domains/signing_keys.hpp"
+#include "ops/metrics_gauges.hpp"
 #include "ops/metrics_listener.hpp"
 #include "queue/worker.hpp"
 #include "ratelimit/domain_throttle.hpp"
@@ -82,9 +83,12 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
         return 1;
     }
     asio::io_context ioc(1);
-    redis::client redis(ioc.get_executor(), *ep,
-                        {std::chrono::milliseconds(cfg.redis.timeout_ms),
-                         std::chrono::milliseconds(cfg.redis.connect_timeout_ms)});
+    // Named, so that /metrics sees this worker on an idle queue too: Redis
+    // 7.0 refreshes a consumer's idle time only when it is given entries.
+    redis::client_options redis_opt{std::chrono::milliseconds(cfg.redis.timeout_ms),
+                                    std::chrono::milliseconds(cfg.redis.connect_timeout_ms)};
+    redis_opt.name = std::string(ops::worker_client_prefix) + consumer_name();
+    redis::client redis(ioc.get_executor(), *ep, redis_opt);
     wall_clock clk;
     // Tenants' own domains: their keys sign mail, and each is checked again
     // when due. Without a master key, a domain's keys cannot open: its mail

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <array>
+#include <charconv>
 #include <optional>
 #include <set>
 #include <string>
@@ -148,10 +149,64 @@ std::vector<MetricFamily> gauges_from_rates(const json::object& rates) {
     return g.take();
 }
 
+namespace {
+
+// Consumers given entries within `recent`, from one XINFO CONSUMERS answer.
+void recent_consumers(const redis::reply& a, std::chrono::milliseconds recent,
+                      std::set<std::string>& seen) {
+    // "no such key" or "NOGROUP": nobody has read this stream yet.
+    if (a.is_error() || !a.is_array()) return;
+    for (const auto& consumer : a.elements) {
+        std::string name;
+        std::optional<std::int64_t> idle;
+        for (std::size_t i = 0; i + 1 < consumer.size(); i += 2) {
+            if (consumer[i].str == "name") name = consumer[i + 1].str;
+            if (consumer[i].str == "idle") idle = consumer[i + 1].as_int();
+        }
+        if (!name.empty() && idle && *idle < recent.count()) seen.insert(std::move(name));
+    }
+}
+
+// Workers' connections whose last command, within `recent`, was
+// XREADGROUP, from CLIENT LIST's lines of "key=value" fields.
+void reading_clients(const redis::reply& a, std::chrono::milliseconds recent,
+                     std::set<std::string>& seen) {
+    if (!a.is_string()) return;  // an ACL may refuse CLIENT LIST
+    std::string_view text = a.str;
+    while (!text.empty()) {
+        const auto eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
+        std::string_view name, cmd;
+        std::optional<std::int64_t> idle_s;
+        while (!line.empty()) {
+            const auto space = line.find(' ');
+            const auto field = line.substr(0, space);
+            line = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+            const auto eq = field.find('=');
+            if (eq == std::string_view::npos) continue;
+            const auto key = field.substr(0, eq), value = field.substr(eq + 1);
+            if (key == "name") name = value;
+            if (key == "cmd") cmd = value;
+            if (key == "idle") {
+                std::int64_t v = 0;
+                auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+                if (ec == std::errc{}) idle_s = v;
+            }
+        }
+        if (name.starts_with(worker_client_prefix) && cmd == "xreadgroup" && idle_s &&
+            *idle_s * 1000 < recent.count())
+            seen.insert(std::string(name.substr(worker_client_prefix.size())));
+    }
+}
+
+}  // namespace
+
 boost::asio::awaitable<result<std::size_t>> workers_seen(redis::client& redis, std::uint32_t shards,
                                                          std::chrono::milliseconds recent) {
     std::vector<redis::command> cmds;
-    cmds.reserve(shards * 2);
+    cmds.reserve(shards * 2 + 1);
+    cmds.push_back(redis::cmd("CLIENT", "LIST", "TYPE", "normal"));
     for (std::uint32_t s = 0; s < shards; ++s)
         for (auto ch : {channel::email, channel::sms})
             cmds.push_back(
@@ -159,19 +214,9 @@ boost::asio::awaitable<result<std::size_t>> workers_seen(redis::client& redis, s
     auto answers = co_await redis.pipeline(std::move(cmds));
     if (!answers) co_return answers.error();
     std::set<std::string> seen;
-    for (const auto& a : *answers) {
-        // "no such key" or "NOGROUP": nobody has read this stream yet.
-        if (a.is_error() || !a.is_array()) continue;
-        for (const auto& consumer : a.elements) {
-            std::string name;
-            std::optional<std::int64_t> idle;
-            for (std::size_t i = 0; i + 1 < consumer.size(); i += 2) {
-                if (consumer[i].str == "name") name = consumer[i + 1].str;
-                if (consumer[i].str == "idle") idle = consumer[i + 1].as_int();
-            }
-            if (!name.empty() && idle && *idle < recent.count()) seen.insert(std::move(name));
-        }
-    }
+    reading_clients(answers->front(), recent, seen);
+    for (std::size_t i = 1; i < answers->size(); ++i)
+        recent_consumers((*answers)[i], recent, seen);
     co_return seen.size();
 }
 
@@ -192,8 +237,7 @@ boost::asio::awaitable<std::vector<MetricFamily>> read_gauges(redis::client& red
         out = gauges_from_rates(json::object{});
     }
     auto workers = co_await workers_seen(redis, shards, std::chrono::seconds(60));
-    auto seen =
-        gauge("herald_workers_seen", "Consumers of the ingress groups that read in the last 60 s");
+    auto seen = gauge("herald_workers_seen", "herald workers that read the queue in the last 60 s");
     if (workers)
         sample(seen, {}, static_cast<double>(*workers));
     else

@@ -15,7 +15,7 @@
 //   herald_breaker_state{tenant}          0 closed, 1 half-open, 2 open: the worst of its breakers
 //   herald_tenant_paused{tenant}          1 paused
 //   herald_backpressure                   1 while admission refuses new work
-//   herald_workers_seen                   consumers of the ingress groups idle < 60 s
+//   herald_workers_seen                   workers that read the queue in the last 60 s
 //   herald_gauges_up                      1 when this reading of Redis succeeded
 // A family is written even without samples, so its name is always there.
 #pragma once
@@ -38,9 +38,17 @@ namespace herald::ops {
 // GET /v1/stats/rates); members it lacks leave their samples out.
 std::vector<prometheus::MetricFamily> gauges_from_rates(const boost::json::object& rates);
 
-// The distinct consumer names of every shard's ingress groups (both
-// channels) whose idle time is under `recent`. A stream or group that
-// does not exist yet has none.
+// What names a worker's Redis connections (CLIENT SETNAME), before its
+// consumer name ("host:pid").
+inline constexpr std::string_view worker_client_prefix = "herald-work:";
+
+// The distinct workers that read the ingress streams within `recent`: the
+// consumers of every shard's ingress groups (both channels) whose idle
+// time is under it, and the connections named worker_client_prefix +
+// consumer whose last command, under as long ago, was XREADGROUP. Both,
+// because Redis 7.0 refreshes a consumer's idle time only when it is
+// given entries: on an idle queue only the connection shows a live
+// worker, and a Redis whose ACL refuses CLIENT LIST still has consumers.
 boost::asio::awaitable<result<std::size_t>> workers_seen(redis::client& redis, std::uint32_t shards,
                                                          std::chrono::milliseconds recent);
 

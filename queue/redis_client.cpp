@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <optional>
 #include <random>
 
@@ -209,11 +210,20 @@ struct client::impl : std::enable_shared_from_this<impl> {
                 hello.push_back({"AUTH", ep_.user, ep_.password});
         }
         if (ep_.db != 0) hello.push_back({"SELECT", std::to_string(ep_.db)});
+        // The name only helps ops see the connection: a Redis that refuses
+        // it (an ACL) still gets used.
+        const std::size_t naming = opt_.name.empty() ? SIZE_MAX : hello.size();
+        if (!opt_.name.empty()) hello.push_back({"CLIENT", "SETNAME", opt_.name});
         hello.push_back({"PING"});
         auto r = co_await send(hello, steady::now() + opt_.connect_timeout);
         if (!r) co_return false;
-        for (const auto& rep : *r) {
+        for (std::size_t i = 0; i < r->size(); ++i) {
+            const auto& rep = (*r)[i];
             if (!rep.is_error()) continue;
+            if (i == naming) {
+                log::warn("redis.name_refused", {{"redis", ep_.str()}, {"reply", rep.str}});
+                continue;
+            }
             // A Redis that cannot persist answers PING with MISCONF, yet
             // reads and its answers to writes still work: the caller must
             // hear that cause, not "no connection".

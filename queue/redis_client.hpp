@@ -58,6 +58,9 @@ struct client_options {
     milliseconds connect_timeout{2000};
     milliseconds backoff_min{50};
     milliseconds backoff_max{2000};
+    // Sent as CLIENT SETNAME on every connection (siblings too), so that
+    // CLIENT LIST tells what a connection is for; empty: none. No spaces.
+    std::string name;
 };
 
 class client {
