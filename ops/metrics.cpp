@@ -5,6 +5,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <sstream>
 #include <unordered_map>
 
@@ -39,6 +40,11 @@ const Histogram::BucketBoundaries k_exchange_buckets{0.005, 0.01, 0.025, 0.05, 0
 const Histogram::BucketBoundaries k_redis_buckets{
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
 
+constexpr const char* k_messages_help =
+    "Messages by tenant, channel and outcome, as this process saw them";
+constexpr const char* k_webhooks_help =
+    "Webhook batches by tenant and result (delivered, retried, dead, replayed)";
+
 std::atomic<std::uint64_t> next_registry_id{1};
 std::atomic<metrics_registry*> installed{nullptr};
 
@@ -66,12 +72,11 @@ metrics_registry::metrics_registry(metrics_options opt)
       prom_(std::make_shared<prometheus::Registry>()),
       messages_(prometheus::BuildCounter()
                     .Name("herald_messages_total")
-                    .Help("Messages by tenant, channel and outcome, as this process saw them")
+                    .Help(k_messages_help)
                     .Register(*prom_)),
       webhooks_(prometheus::BuildCounter()
                     .Name("herald_webhook_batches_total")
-                    .Help("Webhook batches by tenant and result (delivered, retried, dead, "
-                          "replayed)")
+                    .Help(k_webhooks_help)
                     .Register(*prom_)) {
     auto& delivered = prometheus::BuildHistogram()
                           .Name("herald_enqueue_to_delivered_seconds")
@@ -159,6 +164,19 @@ void metrics_registry::webhook(std::string_view tenant, std::string_view result,
 
 std::string metrics_registry::text(const std::vector<prometheus::MetricFamily>& gauges) const {
     auto families = prom_->Collect();
+    // prometheus-cpp leaves out a family nothing was counted in yet; its
+    // name is written all the same, so that queries and alerts on it (a
+    // webhook dead-letter) are known from the start.
+    for (const auto* counters : {&messages_, &webhooks_}) {
+        const auto& name = counters->GetName();
+        const bool written = std::any_of(families.begin(), families.end(),
+                                         [&](const auto& f) { return f.name == name; });
+        if (!written)
+            families.push_back({name,
+                                name == "herald_messages_total" ? k_messages_help : k_webhooks_help,
+                                prometheus::MetricType::Counter,
+                                {}});
+    }
     families.insert(families.end(), gauges.begin(), gauges.end());
     std::ostringstream out;
     prometheus::TextSerializer{}.Serialize(out, families);

@@ -172,6 +172,14 @@ TEST(metrics_gauges_test, an_empty_answer_still_names_every_family) {
         EXPECT_NE(text.find(std::string("# TYPE ") + family + " gauge\n"), std::string::npos)
             << family;
     EXPECT_EQ(sample(text, "herald_backpressure"), -1);
+    // Counters nothing was counted in yet are named as well.
+    EXPECT_NE(text.find("# TYPE herald_messages_total counter\n"), std::string::npos);
+    EXPECT_NE(text.find("# TYPE herald_webhook_batches_total counter\n"), std::string::npos);
+    r.webhook("acme", "dead", 1);
+    const auto after = r.text({});
+    EXPECT_EQ(after.find("# TYPE herald_webhook_batches_total counter\n"),
+              after.rfind("# TYPE herald_webhook_batches_total counter\n"))
+        << "written once";
 }
 
 struct metrics_redis_test : test::queue_fixture {
