@@ -47,7 +47,7 @@ const std::array k_assets{
 response file_answer(std::string_view type, std::string_view body) {
     response res{http::status::ok, 11};
     res.set(http::field::content_type, type);
-    res.set(http::field::content_security_policy, k_policy);
+    res.set("Content-Security-Policy", k_policy);
     res.set("X-Content-Type-Options", "nosniff");
     res.set("Referrer-Policy", "no-referrer");
     // The files change with the binary: a browser asks again each load.
