@@ -67,7 +67,7 @@
     const row = el("div", "bar-row");
     row.append(el("span", "bar-label", label));
     if (limit === null || limit === undefined) {
-      row.append(el("span", "bar-text", show(used) + " (no limit)"));
+      row.append(el("span", "bar-text wide", show(used) + " (no limit)"));
       return row;
     }
     const p = el("progress", "bar");
@@ -257,7 +257,7 @@
     const chartBox = el("div", "chart");
     const details = el("div", "details");
     card.append(head, chartBox, details);
-    return { card: card, head: head, chartBox: chartBox, details: details, plot: null };
+    return { card: card, head: head, chartBox: chartBox, details: details, plot: null, breakerBox: null, breakerSig: "" };
   }
 
   function fillCard(c, t, data) {
@@ -274,7 +274,14 @@
     if (t.paused) parts.push(el("span", "paused", "paused"));
     c.head.replaceChildren(...parts);
     drawChart(c, t, data);
-    c.details.replaceChildren(outcomeTable(t), usage(t), breakers(t));
+    // The breakers' box is rebuilt only when they change, so a button is
+    // not replaced under the pointer while nothing happened to it.
+    const sig = JSON.stringify(t.breakers || []);
+    if (c.breakerSig !== sig || !c.breakerBox) {
+      c.breakerSig = sig;
+      c.breakerBox = breakers(t);
+    }
+    c.details.replaceChildren(outcomeTable(t), usage(t), c.breakerBox);
   }
 
   function labelled(value, label) {
