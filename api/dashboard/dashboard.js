@@ -261,10 +261,11 @@
   }
 
   function fillCard(c, t, data) {
-    c.card.dataset.breaker = t.breaker;
+    const state = t.breaker || "closed";
+    c.card.dataset.breaker = state;
     const rate = el("span", "rate", num(t.rate, 1));
-    const breaker = el("span", "breaker state-" + t.breaker, "breaker " + t.breaker.replace("_", "-"));
-    breaker.dataset.state = t.breaker;
+    const breaker = el("span", "breaker state-" + state, "breaker " + state.replace("_", "-"));
+    breaker.dataset.state = state;
     const parts = [
       el("h2", "name", t.tenant),
       labelled(rate, "msg/s offered"),
