@@ -47,6 +47,9 @@ awaitable<response> create_key(request&);
 awaitable<response> list_keys(request&);
 awaitable<response> revoke_key(request&);
 
+// Live rates (api/stats.cpp): an admin key or a tenant key.
+awaitable<response> stats_rates(request&);
+
 awaitable<response> list_dead(request&);
 awaitable<response> requeue_dead(request&);
 awaitable<response> purge_dead(request&);

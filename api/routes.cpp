@@ -48,6 +48,7 @@ constexpr std::array k_routes{
     route{"POST",   "/v1/tenants/{t}/keys",               access::admin,  create_key},
     route{"GET",    "/v1/tenants/{t}/keys",               access::admin,  list_keys},
     route{"DELETE", "/v1/tenants/{t}/keys/{id}",          access::admin,  revoke_key},
+    route{"GET",    "/v1/stats/rates",                    access::any_key, stats_rates},
     route{"GET",    "/v1/tenants/{t}/dead",               access::admin,  list_dead},
     route{"POST",   "/v1/tenants/{t}/dead/{id}/requeue",  access::admin,  requeue_dead},
     route{"DELETE", "/v1/tenants/{t}/dead",               access::admin,  purge_dead},
