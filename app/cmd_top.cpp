@@ -16,6 +16,7 @@
 #include "app/top_view.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "core/message.hpp"
 #include "ops/rates.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -174,6 +175,8 @@ int cmd_top(const args& a) {
     int status = 0;
     auto vm = parse_command(a, opts, hidden, {}, status);
     if (!vm) return status;
+    if (!tenant.empty())
+        if (auto ok = validate_tenant(tenant); !ok) return print_error(ok.error());
     auto q = ops::make_query(window, std::nullopt,
                              tenant.empty() ? std::nullopt : std::optional<std::string>(tenant));
     if (!q) return print_error(q.error());
