@@ -26,6 +26,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <array>
@@ -100,6 +101,15 @@ private:
                             });
     }
     void stop() {
+        // From here on a second SIGINT or SIGTERM (timeout(1) signals the
+        // process and then its group) waits, blocked, until the process
+        // has put the terminal back and exited: Asio restores the default
+        // action, which would kill it midway, when the signal set goes.
+        sigset_t block;
+        sigemptyset(&block);
+        for (int s : {SIGINT, SIGTERM, SIGHUP})
+            sigaddset(&block, s);
+        ::pthread_sigmask(SIG_BLOCK, &block, nullptr);
         stopped_ = true;
         tick_.cancel();
     }

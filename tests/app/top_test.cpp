@@ -54,12 +54,16 @@ struct top_test : ::testing::Test {
         worker = std::make_unique<test::child_process>(
             std::vector<std::string>{HERALD_BIN, "work", "--config", config.string()},
             dir.path() / "work.out", dir.path() / "work.err");
-        int status = 1;
-        for (int i = 0; i < 100 && status != 0; ++i) {
+        // Mail enqueued before the worker made its consumer groups would
+        // wait unseen: the tenants come once it says it started.
+        bool started = false;
+        for (int i = 0; i < 150 && !started; ++i) {
             std::this_thread::sleep_for(100ms);
-            status = herald({"tenant", "create", "acme"}).exit_code;
+            started = test::read_file(dir.path() / "work.err").find("event=worker.started") !=
+                      std::string::npos;
         }
-        ASSERT_EQ(status, 0) << test::read_file(dir.path() / "work.err");
+        ASSERT_TRUE(started) << test::read_file(dir.path() / "work.err");
+        ASSERT_EQ(herald({"tenant", "create", "acme"}).exit_code, 0);
         ASSERT_EQ(herald({"tenant", "create", "zeta"}).exit_code, 0);
     }
     void TearDown() override { tmux({"kill-server"}); }
