@@ -13,6 +13,10 @@ awaitable<response> openapi(request&);
 // Prometheus' scrape (api/metrics.cpp).
 awaitable<response> metrics(request&);
 
+// The live dashboard's page and files (api/dashboard.cpp).
+awaitable<response> dashboard_page(request&);
+awaitable<response> dashboard_asset(request&);
+
 awaitable<response> post_message(request&);
 awaitable<response> post_batch(request&);
 awaitable<response> get_message(request&);

@@ -17,6 +17,7 @@ constexpr std::string_view usage = R"(usage: herald <command> [options]
   key       create | list | revoke: a tenant's API keys
   domain    add | show | list | verify | rotate | remove: sender domains
   limits    domain <domain> [<per_sec> <burst> | unset]: destination limits
+  top       every tenant's live rates, busiest first, refreshed each second
   config    check | show: validate or print the effective configuration
   spf       check --ip IP --domain D: evaluate a domain's SPF record (RFC 7208)
 
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     if (cmd == "tenant") return herald::app::cmd_tenant(rest);
     if (cmd == "limits") return herald::app::cmd_limits(rest);
     if (cmd == "spf") return herald::app::cmd_spf(rest);
+    if (cmd == "top") return herald::app::cmd_top(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
         std::cout << usage;
         return 0;
