@@ -102,6 +102,15 @@ herald_up_stack::herald_up_stack(const std::string& extra_config) {
         std::getline(in, key_);
     }
     if (key_.empty()) throw std::runtime_error("herald up did not start: " + read_file(log()));
+    // /readyz answers once the library is loaded, but up's API serves
+    // before its worker has laid out the shards (admission answers 503
+    // until then): wait until /metrics sees the worker read.
+    for (int i = 0; i < 300; ++i) {
+        const auto m = http_call(api_port_, "GET", "/metrics");
+        if (m.status == 200 && sample_value(m.body, "herald_workers_seen") >= 1) return;
+        std::this_thread::sleep_for(100ms);
+    }
+    throw std::runtime_error("herald up's worker never read: " + read_file(log()));
 }
 
 http_answer herald_up_stack::send(const std::string& body, const std::string& idempotency_key) {

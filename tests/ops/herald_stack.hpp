@@ -38,8 +38,8 @@ http_answer http_call(std::uint16_t port, const std::string& method, const std::
                       const std::string& body = "",
                       const std::map<std::string, std::string>& headers = {});
 
-// `herald up` in a scratch folder, waited for until /readyz answers and
-// the demo tenant's key is written.
+// `herald up` in a scratch folder, waited for until /readyz answers, the
+// demo tenant's key is written and its worker reads the queue.
 class herald_up_stack {
 public:
     explicit herald_up_stack(const std::string& extra_config = "");
