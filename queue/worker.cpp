@@ -269,7 +269,7 @@ settle_record worker::decide(const queued_message& m, const outcome& o) {
                 report_final(m, o, "unknown", now);
             } else {
                 report_final(m, o, "delivered", now);
-                metrics::observe(metrics::latency::enqueue_to_delivered,
+                metrics::observe(metrics::latency::enqueue_to_delivered, m.ch,
                                  static_cast<double>(now - m.id.ms) / 1000.0);
             }
             break;
