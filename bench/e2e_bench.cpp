@@ -9,12 +9,14 @@
 //   build/bench/e2e_bench [messages=20000] [tenants=32] [ops=on|off]
 //
 // ops=on (the default, as herald runs): an event per transition of every
-// message and a status line per final outcome at info (send stderr to
-// /dev/null); ops=off: guard events only and warn, for the cost ratio.
+// message, a status line per final outcome at info (send stderr to
+// /dev/null) and the Prometheus registry counting; ops=off: guard events
+// only, warn, no registry, for the cost ratio.
 #include "app/bootstrap.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
 #include "dedupe/admission.hpp"
+#include "ops/metrics.hpp"
 #include "queue/producer.hpp"
 #include "queue/worker.hpp"
 #include "smtp/transport.hpp"
@@ -128,6 +130,7 @@ int main(int argc, char** argv) {
     cfg.dkim.keys_dir = keys.string();
     cfg.domains.require_verified = 0;  // the bench sends From a domain nobody verified
     cfg.events.messages = ops ? 1 : 0;
+    if (ops) ops::install_metrics({cfg.queue.shards});
 
     asio::io_context ioc(1);
     redis::client client(ioc.get_executor(), *redis::endpoint::parse(redis_server.url()));
