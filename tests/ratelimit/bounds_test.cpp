@@ -126,6 +126,16 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
         {"domain_checks", 0},
         {"domain_lease", 0},
         {"receipt", 0},
+        // No webhook is registered by this load; tests/ops/webhook_store_test
+        // holds each webhook kind to its cap.
+        {"webhooks", 0},
+        {"webhook_queue", 0},
+        {"webhook_batches", 0},
+        {"webhook_lease", 0},
+        {"webhook_due", 0},
+        {"webhook_dead", 0},
+        {"webhook_dead_batches", 0},
+        {"webhook_stats", 0},
     };
     std::vector<std::pair<std::string, kind>> kinds;
     for (const auto& k : queue::k_key_names) {
