@@ -43,6 +43,14 @@ awaitable<response> create_key(request&);
 awaitable<response> list_keys(request&);
 awaitable<response> revoke_key(request&);
 
+// Signed webhooks (api/webhooks.cpp).
+awaitable<response> create_webhook(request&);
+awaitable<response> list_webhooks(request&);
+awaitable<response> remove_webhook(request&);
+awaitable<response> list_webhook_dead(request&);
+awaitable<response> replay_webhook_dead(request&);
+awaitable<response> replay_webhook_dead_all(request&);
+
 awaitable<response> list_dead(request&);
 awaitable<response> requeue_dead(request&);
 awaitable<response> purge_dead(request&);

@@ -14,6 +14,7 @@ enum class access {
     anyone,  // no key (health, the OpenAPI document; SMS callbacks, signed by the provider)
     tenant,  // a tenant key: acts on its own tenant only
     admin,   // an admin key
+    tenant_or_admin,  // a tenant key for its own tenant, or an admin key naming one (?tenant=)
 };
 
 struct route {
