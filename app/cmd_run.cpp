@@ -105,6 +105,8 @@ public:
                 }
             }
             redis_.stop();
+            // Idle connections and timers may still hold the context: done is done.
+            ioc_.stop();
         });
         thread_ = std::thread([this] { ioc_.run(); });
     }

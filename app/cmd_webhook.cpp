@@ -43,7 +43,8 @@ asio::awaitable<result<json::object>> add(redis::client& redis, const config& cf
     if (!filter) co_return filter.error();
     const auto opts = ops::webhook_resolver_options(cfg);
     if (auto ok = opts.validate(); !ok) co_return at_field(ok.error(), "smtp.dns_servers");
-    dns::resolver resolver(co_await asio::this_coro::executor, opts);
+    auto ex = co_await asio::this_coro::executor;
+    dns::resolver resolver(ex, opts);
     auto made = co_await ops::create_webhook(redis, resolver, cfg, tenant, url, std::move(*filter),
                                              now_ms());
     resolver.stop();
