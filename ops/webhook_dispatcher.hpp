@@ -17,9 +17,10 @@
 // webhooks.timeout_ms; the endpoint is checked again before each POST
 // (ops/webhook_target.hpp) and the request pinned to the checked address.
 // A 2xx answer delivers the batch; anything else is retried after a full
-// jitter backoff (webhooks.backoff_base_ms doubling to backoff_cap_ms)
-// until webhooks.retry_budget_s have passed since its first try, then it
-// goes to the tenant's dead letters.
+// jitter backoff (webhooks.backoff_base_ms doubling to backoff_cap_ms),
+// which the whole endpoint waits out, until webhooks.retry_budget_s have
+// passed since the batch's first try; then it goes to the tenant's dead
+// letters.
 //
 // Lag: the events stream keeps about contract::events_max entries
 // (MAXLEN ~), whatever the group has read. At start and every `lag_check`

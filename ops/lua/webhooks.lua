@@ -64,6 +64,21 @@ do
     return dropped
   end
 
+  -- The endpoint's oldest batch: its id ends with its first event's stream
+  -- id (ops/webhook_batch.hpp), while its score is when it is due, which a
+  -- retry moves. Scans at most max_pending + 1 members, and only when full.
+  local function wh_oldest(q)
+    local best, best_ms, best_seq
+    for _, id in ipairs(redis.call('ZRANGE', q, 0, -1)) do
+      local ms, seq = id:match('(%d+)%-(%d+)$')
+      ms, seq = tonumber(ms) or 0, tonumber(seq) or 0
+      if not best or ms < best_ms or (ms == best_ms and seq < best_seq) then
+        best, best_ms, best_seq = id, ms, seq
+      end
+    end
+    return best
+  end
+
   -- A batch into the endpoint's queue, due at once; past max_pending the
   -- oldest goes to the dead letters. Answers {overflowed, dropped}.
   local function wh_enqueue(shard, tenant, ep, batch, raw, now, max_pending, dead_max)
@@ -72,11 +87,12 @@ do
     redis.call('ZADD', q, now, batch)
     local overflowed, dropped = 0, 0
     while redis.call('ZCARD', q) > max_pending do
-      local old = redis.call('ZPOPMIN', q)
-      local old_raw = redis.call('HGET', b, old[1])
-      redis.call('HDEL', b, old[1])
+      local old = wh_oldest(q)
+      local old_raw = redis.call('HGET', b, old)
+      redis.call('ZREM', q, old)
+      redis.call('HDEL', b, old)
       if old_raw then
-        dropped = dropped + wh_bury(shard, tenant, ep, old[1], old_raw, 'overflow',
+        dropped = dropped + wh_bury(shard, tenant, ep, old, old_raw, 'overflow',
                                     'more than webhooks.max_pending batches waited', now, dead_max)
       end
       overflowed = overflowed + 1
@@ -194,9 +210,11 @@ do
   -- FCALL herald_webhook_settle 1 hd:{sN} <tenant> <endpoint> <batch> <holder> <now>
   --       <delivered|retry|dead> <next_due> <detail> <dead_max>
   -- What became of a claimed batch: gone, due again later (one attempt
-  -- more), or into the dead letters; the endpoint's lease is released when
-  -- this holder still has it. Answers {'ok', dropped} or {'none'} (the
-  -- batch is no longer pending: its endpoint was removed).
+  -- more), or into the dead letters. The endpoint's lease is released when
+  -- this holder still has it; after a failure it is kept until <next_due>
+  -- instead, so an endpoint that is down gets one request per backoff, not
+  -- one per batch. Answers {'ok', dropped} or {'none'} (the batch is no
+  -- longer pending: its endpoint was removed).
   register_checked('herald_webhook_settle', {usage = '<tenant> <endpoint> <batch> <holder> <now> <delivered|retry|dead> <next_due> <detail> <dead_max>',
                                              fixed = 9, numbers = {5, 7, 9},
                                              flags = {'allow-oom'}}, function(keys, args)
@@ -205,7 +223,9 @@ do
         args[8], tonumber(args[9])
     local q, b, lease = wh_queue(shard, tenant, ep), wh_batches(shard, tenant, ep),
         wh_lease(shard, tenant, ep)
-    if redis.call('GET', lease) == holder .. '|' .. batch then redis.call('DEL', lease) end
+    local held = redis.call('GET', lease)
+    local ours = held == holder .. '|' .. batch
+    if ours then redis.call('DEL', lease) end
     local raw = redis.call('HGET', b, batch)
     if not raw then
       wh_refresh_due(shard, tenant, ep)
@@ -216,6 +236,11 @@ do
       local tried, attempts, body = wh_split(raw)
       redis.call('HSET', b, batch, tried .. '|' .. (attempts + 1) .. '|' .. body)
       redis.call('ZADD', q, 'XX', next_due, batch)
+      if (ours or not held) and tonumber(next_due) > now then
+        redis.call('SET', lease, 'backoff', 'PX', tonumber(next_due) - now)
+        redis.call('ZADD', shard .. K.webhook_due, next_due, wh_member(tenant, ep))
+        return {'ok', 0}
+      end
     else
       redis.call('ZREM', q, batch)
       redis.call('HDEL', b, batch)

@@ -177,13 +177,18 @@ TEST_F(webhook_store_test, retries_count_attempts_then_dead_letters_replay_once)
     EXPECT_TRUE(claim().empty()) << "not due before its backoff";
     EXPECT_EQ(server.cmd({"ZSCORE", queue::webhook_queue_key(shard(), tenant, ep), "b1"}).str,
               std::to_string(later));
+    // The endpoint itself waits out the backoff: nothing else of it is claimed.
+    EXPECT_GT(count({"PTTL", queue::webhook_lease_key(shard(), tenant, ep)}), 50000);
+    store({}, {{tenant, ep, "b2", "{}"}});
+    EXPECT_TRUE(claim().empty()) << "a batch due now still waits for the endpoint's backoff";
+    server.cmd({"DEL", queue::webhook_lease_key(shard(), tenant, ep)});
     server.cmd({"ZADD", queue::webhook_queue_key(shard(), tenant, ep), "0", "b1"});
     server.cmd({"ZADD", queue::webhook_due_key(shard()), "0", tenant + " " + ep});
     c = claim();
     ASSERT_EQ(c.size(), 1u);
     EXPECT_EQ(c[0].attempts, 1);
     EXPECT_TRUE(settle(c[0], batch_fate::dead));
-    EXPECT_EQ(pending(ep), 0);
+    EXPECT_EQ(pending(ep), 1) << "b2";
     auto d = dead();
     ASSERT_EQ(d.items.size(), 1u);
     EXPECT_EQ(d.items[0].reason, "retry_budget");
@@ -201,6 +206,7 @@ TEST_F(webhook_store_test, retries_count_attempts_then_dead_letters_replay_once)
     ASSERT_TRUE(r) << r.error().to_string();
     EXPECT_EQ(r->count, 1);
     EXPECT_EQ(dead().total, 0);
+    ASSERT_TRUE(settle(claim().at(0), batch_fate::delivered));  // b2
     c = claim();
     ASSERT_EQ(c.size(), 1u);
     EXPECT_EQ(c[0].id, "b1");
