@@ -8,6 +8,7 @@
 #include "api/lane.hpp"
 #include "core/message.hpp"
 #include "core/metrics.hpp"
+#include "ops/webhook_errors.hpp"
 #include "ops/webhook_registry.hpp"
 #include "ops/webhook_view.hpp"
 

@@ -8,6 +8,7 @@
 //   herald webhook replay --tenant T (<batch id> | --all)  dead batches back to their endpoints
 #include "app/commands.hpp"
 #include "app/setup.hpp"
+#include "core/clock.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
 #include "core/metrics.hpp"

@@ -139,8 +139,8 @@ TEST_F(webhook_cli_test, endpoints_events_dead_letters_and_replay_through_herald
     ASSERT_EQ(a.status, 0);
     const auto& list = a.doc.at("webhooks").as_array();
     ASSERT_EQ(list.size(), 1u);
-    EXPECT_EQ(list[0].at("id"), id);
-    EXPECT_EQ(list[0].at("url"), url);
+    EXPECT_EQ(json::value_to<std::string>(list[0].at("id")), id);
+    EXPECT_EQ(json::value_to<std::string>(list[0].at("url")), url);
     EXPECT_FALSE(list[0].as_object().contains("secret"));
     EXPECT_EQ(a.out.find(secret), std::string::npos);
 
@@ -170,7 +170,7 @@ TEST_F(webhook_cli_test, endpoints_events_dead_letters_and_replay_through_herald
     const auto& dead = a.doc.at("dead").as_array();
     ASSERT_EQ(dead.size(), 1u);
     EXPECT_EQ(dead[0].at("reason"), "retry_budget");
-    EXPECT_EQ(dead[0].at("endpoint"), id);
+    EXPECT_EQ(json::value_to<std::string>(dead[0].at("endpoint")), id);
     EXPECT_EQ(dead[0].at("events"), 1);
     const auto batch = json::value_to<std::string>(dead[0].at("id"));
 

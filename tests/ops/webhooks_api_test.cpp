@@ -33,7 +33,7 @@ TEST_F(webhooks_api_test, a_tenant_registers_lists_and_removes_its_endpoints) {
     ASSERT_EQ(list.status, 200) << list.body;
     const auto& hooks = list.json().at("webhooks").as_array();
     ASSERT_EQ(hooks.size(), 1u);
-    EXPECT_EQ(hooks[0].at("id"), id);
+    EXPECT_EQ(json::value_to<std::string>(hooks[0].at("id")), id);
     EXPECT_FALSE(hooks[0].as_object().contains("secret"));
     EXPECT_EQ(hooks[0].at("pending"), 0);
     EXPECT_EQ(list.body.find(json::value_to<std::string>(doc.at("secret"))), std::string::npos);
