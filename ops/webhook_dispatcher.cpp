@@ -295,16 +295,20 @@ asio::awaitable<void> webhook_dispatcher::check_lag(std::uint32_t shard) {
     auto number = [](auto& m, const char* name) -> std::optional<std::int64_t> {
         return m.contains(name) ? m[name]->as_int() : std::nullopt;
     };
-    // What the group has not read yet: Redis' lag, or (when Redis cannot
-    // tell, NULL) entries added less entries read.
-    std::optional<std::int64_t> unread = number(f, "lag");
-    const auto added = number(s, "entries-added"), read = number(f, "entries-read");
-    if (!unread && added && read) unread = *added - *read;
+    // What the group has not read yet: entries added less entries read, or
+    // Redis' lag when it does not count reads. A group made on an empty
+    // stream has read nothing, though Redis answers NULL for it (and a lag
+    // of the stream's length, however much was trimmed).
+    const std::string last = f.contains("last-delivered-id") ? f["last-delivered-id"]->str : "";
+    const auto added = number(s, "entries-added");
+    auto read = number(f, "entries-read");
+    if (!read && last == "0-0") read = 0;
+    const std::optional<std::int64_t> unread =
+        added && read ? std::optional<std::int64_t>(*added - *read) : number(f, "lag");
     const auto length = number(s, "length").value_or(0);
     const auto* first = s.contains("first-entry") ? s["first-entry"] : nullptr;
-    const bool behind = first && first->is_array() && first->size() > 0 &&
-                        f.contains("last-delivered-id") &&
-                        id_parts((*first)[0].str) > id_parts(f["last-delivered-id"]->str);
+    const bool behind = first && first->is_array() && first->size() > 0 && !last.empty() &&
+                        id_parts((*first)[0].str) > id_parts(last);
     // Behind the stream's first entry, every entry left is unread and
     // whatever else was unread has been trimmed away (MAXLEN ~).
     if (behind && (!unread || *unread > length)) {

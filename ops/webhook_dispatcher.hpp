@@ -25,9 +25,9 @@
 // Lag: the events stream keeps about contract::events_max entries
 // (MAXLEN ~), whatever the group has read. At start and every `lag_check`
 // the dispatcher reads XINFO GROUPS and XINFO STREAM: more unread entries
-// (the group's lag, or entries-added less entries-read when the lag is
-// NULL) than the stream holds, with the group's last-delivered-id before
-// the stream's first entry, means entries were trimmed unread: logged as
+// (entries-added less entries-read; Redis' lag when reads are not counted)
+// than the stream holds, with the group's last-delivered-id before the
+// stream's first entry, means entries were trimmed unread: logged as
 // webhooks.events_lost (error) with the count. Over half the cap unread is
 // webhooks.lagging (warn).
 //

@@ -74,6 +74,7 @@ struct webhook_dispatch_test : test::queue_fixture {
     test::scratch_dir dir{"herald-webhooks"};
     fs::path secrets = dir.path() / "secrets";
     webhooks_config hooks;
+    wall_clock wall;  // retries and budgets run on real time here
 
     webhook_dispatch_test() {
         hooks.allow_http = 1;
@@ -174,7 +175,7 @@ TEST_F(webhook_dispatch_test, signed_batches_reach_the_receiver_filtered_in_orde
     auto rx = receiver();
     const auto ep = endpoint(rx->url("/hook"), "message.*,breaker.*");
     trust(ep.secret);
-    webhook_dispatcher d(ioc.get_executor(), client, clk, options("d1"));
+    webhook_dispatcher d(ioc.get_executor(), client, wall, options("d1"));
     running run(ioc, {&d});
     ASSERT_TRUE(run.until([&] { return groups_ready(); }));
     emit("message.accepted", "m1");
@@ -216,7 +217,7 @@ TEST_F(webhook_dispatch_test, a_wrong_secret_is_refused_by_the_receiver_and_retr
     auto rx = receiver();
     const auto ep = endpoint(rx->url("/hook"));
     trust(new_webhook_secret());  // the receiver knows another secret: our signature is forged
-    webhook_dispatcher d(ioc.get_executor(), client, clk, options("d1"));
+    webhook_dispatcher d(ioc.get_executor(), client, wall, options("d1"));
     running run(ioc, {&d});
     ASSERT_TRUE(run.until([&] { return groups_ready(); }));
     emit("message.bounced", "m9");
@@ -238,7 +239,7 @@ TEST_F(webhook_dispatch_test,
     const auto port = test::free_port();
     const auto ep = endpoint("http://127.0.0.1:" + std::to_string(port) + "/hook");
     trust(ep.secret);
-    webhook_dispatcher d(ioc.get_executor(), client, clk, options("d1"));
+    webhook_dispatcher d(ioc.get_executor(), client, wall, options("d1"));
     running run(ioc, {&d});
     ASSERT_TRUE(run.until([&] { return groups_ready(); }));
     emit("message.dead", "m1", "acme", {"reason", "bounced"});
@@ -277,8 +278,8 @@ TEST_F(webhook_dispatch_test, two_dispatchers_share_the_streams_without_a_batch_
     redis::client second(ioc.get_executor(), *redis::endpoint::parse(server.url()),
                          {std::chrono::milliseconds(redis_timeout_ms)});
     second.start();
-    webhook_dispatcher d1(ioc.get_executor(), client, clk, options("d1"));
-    webhook_dispatcher d2(ioc.get_executor(), second, clk, options("d2"));
+    webhook_dispatcher d1(ioc.get_executor(), client, wall, options("d1"));
+    webhook_dispatcher d2(ioc.get_executor(), second, wall, options("d2"));
     running run(ioc, {&d1, &d2});
     ASSERT_TRUE(run.until([&] { return groups_ready(); }));
     constexpr int n = 200;
@@ -315,7 +316,7 @@ TEST_F(webhook_dispatch_test, a_private_target_is_refused_before_each_post) {
     hooks.retry_budget_s = 1;
     const auto ep = endpoint(rx->url("/hook"));
     trust(ep.secret);
-    webhook_dispatcher d(ioc.get_executor(), client, clk, options("d1"));
+    webhook_dispatcher d(ioc.get_executor(), client, wall, options("d1"));
     running run(ioc, {&d});
     ASSERT_TRUE(run.until([&] { return groups_ready(); }));
     emit("message.delivered", "m1");
@@ -335,7 +336,7 @@ TEST_F(webhook_dispatch_test, a_slow_endpoint_does_not_hold_back_another) {
     const auto b = endpoint(fast->url("/fast"));
     trust(a.secret);
     trust(b.secret);
-    webhook_dispatcher d(ioc.get_executor(), client, clk, options("d1"));
+    webhook_dispatcher d(ioc.get_executor(), client, wall, options("d1"));
     running run(ioc, {&d});
     ASSERT_TRUE(run.until([&] { return groups_ready(); }));
     emit("message.delivered", "m1");
@@ -362,7 +363,7 @@ TEST_F(webhook_dispatch_test, entries_a_dead_dispatcher_read_are_claimed_and_del
     ASSERT_EQ(unacked(stream), 2);
     auto o = options("d1");
     o.reclaim_idle = 200ms;
-    webhook_dispatcher d(ioc.get_executor(), client, clk, o);
+    webhook_dispatcher d(ioc.get_executor(), client, wall, o);
     running run(ioc, {&d});
     ASSERT_TRUE(run.until([&] { return d.counters().delivered >= 1 && pending(ep) == 0; }))
         << rx->log();
@@ -383,7 +384,7 @@ TEST_F(webhook_dispatch_test, events_trimmed_before_the_group_read_them_are_repo
         lines.emplace_back(l);
     });
     {
-        webhook_dispatcher d(ioc.get_executor(), client, clk, options("d1"));
+        webhook_dispatcher d(ioc.get_executor(), client, wall, options("d1"));
         running run(ioc, {&d});
         ASSERT_TRUE(run.until([&] { return groups_ready(); }));
     }
@@ -399,7 +400,7 @@ TEST_F(webhook_dispatch_test, events_trimmed_before_the_group_read_them_are_repo
     const auto kept = count({"XLEN", stream});
     ASSERT_LT(kept, n);
     {
-        webhook_dispatcher d(ioc.get_executor(), client, clk, options("d1"));
+        webhook_dispatcher d(ioc.get_executor(), client, wall, options("d1"));
         running run(ioc, {&d});
         ASSERT_TRUE(run.until([&] { return d.counters().lost_reports >= 1; }));
     }
