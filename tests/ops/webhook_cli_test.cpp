@@ -184,12 +184,13 @@ TEST_F(webhook_cli_test, endpoints_events_dead_letters_and_replay_through_herald
     got = rx->requests();
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0].header("herald-webhook-id"), batch);
-    EXPECT_EQ(herald({"webhook", "dead", "--tenant", tenant}).doc.at("total"), 0);
+    a = herald({"webhook", "dead", "--tenant", tenant});
+    EXPECT_EQ(a.doc.at("total"), 0) << a.out;
 
     a = herald({"webhook", "rm", "--tenant", tenant, id});
     EXPECT_EQ(a.status, 0) << a.out;
-    EXPECT_EQ(herald({"webhook", "list", "--tenant", tenant}).doc.at("webhooks").as_array().size(),
-              0u);
+    a = herald({"webhook", "list", "--tenant", tenant});
+    EXPECT_EQ(a.doc.at("webhooks").as_array().size(), 0u) << a.out;
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ TEST_F(webhooks_api_test, a_tenant_registers_lists_and_removes_its_endpoints) {
 
     auto list = as_acme("GET", "/v1/webhooks");
     ASSERT_EQ(list.status, 200) << list.body;
-    const auto& hooks = list.json().at("webhooks").as_array();
+    const auto list_doc = list.json();  // .at() on a temporary would dangle
+    const auto& hooks = list_doc.at("webhooks").as_array();
     ASSERT_EQ(hooks.size(), 1u);
     EXPECT_EQ(json::value_to<std::string>(hooks[0].at("id")), id);
     EXPECT_FALSE(hooks[0].as_object().contains("secret"));
@@ -40,7 +41,8 @@ TEST_F(webhooks_api_test, a_tenant_registers_lists_and_removes_its_endpoints) {
 
     // Another tenant sees none of it and cannot remove it.
     auto theirs = call("GET", "/v1/webhooks", "", other_key);
-    EXPECT_EQ(theirs.json().at("webhooks").as_array().size(), 0u);
+    const auto their_doc = theirs.json();
+    EXPECT_EQ(their_doc.at("webhooks").as_array().size(), 0u);
     EXPECT_EQ(call("DELETE", "/v1/webhooks/" + id, "", other_key).code(), "webhook_not_found");
     EXPECT_EQ(call("GET", "/v1/webhooks?tenant=acme", "", other_key).status, 403);
 
@@ -48,7 +50,8 @@ TEST_F(webhooks_api_test, a_tenant_registers_lists_and_removes_its_endpoints) {
     EXPECT_EQ(as_admin("GET", "/v1/webhooks").field(), "tenant");
     auto admin = as_admin("GET", "/v1/webhooks?tenant=acme");
     ASSERT_EQ(admin.status, 200);
-    EXPECT_EQ(admin.json().at("webhooks").as_array().size(), 1u);
+    const auto admin_doc = admin.json();
+    EXPECT_EQ(admin_doc.at("webhooks").as_array().size(), 1u);
 
     EXPECT_EQ(as_acme("POST", "/v1/webhooks", R"({"url":"http://127.0.0.1:9/2"})").status, 201);
     auto third = as_acme("POST", "/v1/webhooks", R"({"url":"http://127.0.0.1:9/3"})");
@@ -91,14 +94,16 @@ TEST_F(webhooks_api_test, bad_endpoints_are_refused_with_their_code_and_field) {
 TEST_F(webhooks_api_test, dead_letters_are_listed_and_replayed) {
     auto dead = as_acme("GET", "/v1/webhooks/dead?limit=10");
     ASSERT_EQ(dead.status, 200) << dead.body;
-    EXPECT_EQ(dead.json().at("total"), 0);
+    const auto dead_doc = dead.json();
+    EXPECT_EQ(dead_doc.at("total"), 0);
     EXPECT_EQ(as_admin("GET", "/v1/webhooks/dead?tenant=acme").status, 200);
     auto none = as_acme("POST", "/v1/webhooks/dead/nope/replay");
     EXPECT_EQ(none.status, 404);
     EXPECT_EQ(none.code(), "batch_not_found");
     auto all = as_acme("POST", "/v1/webhooks/dead/replay");
     ASSERT_EQ(all.status, 200) << all.body;
-    EXPECT_EQ(all.json().at("replayed"), 0);
+    const auto all_doc = all.json();
+    EXPECT_EQ(all_doc.at("replayed"), 0);
 }
 
 }  // namespace
