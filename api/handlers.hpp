@@ -43,6 +43,9 @@ awaitable<response> create_key(request&);
 awaitable<response> list_keys(request&);
 awaitable<response> revoke_key(request&);
 
+// Live rates (api/stats.cpp): an admin key or a tenant key.
+awaitable<response> stats_rates(request&);
+
 // Signed webhooks (api/webhooks.cpp).
 awaitable<response> create_webhook(request&);
 awaitable<response> list_webhooks(request&);

@@ -11,10 +11,10 @@
 namespace herald::api {
 
 enum class access {
-    anyone,  // no key (health, the OpenAPI document; SMS callbacks, signed by the provider)
-    tenant,  // a tenant key: acts on its own tenant only
-    admin,   // an admin key
-    tenant_or_admin,  // a tenant key for its own tenant, or an admin key naming one (?tenant=)
+    anyone,   // no key (health, the OpenAPI document; SMS callbacks, signed by the provider)
+    tenant,   // a tenant key: acts on its own tenant only
+    admin,    // an admin key
+    any_key,  // an admin key, or a tenant key for what is its own (the handler checks)
 };
 
 struct route {

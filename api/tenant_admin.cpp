@@ -3,6 +3,7 @@
 #include "core/clock.hpp"
 #include "dedupe/settings.hpp"
 #include "domains/settings.hpp"
+#include "ops/settings.hpp"
 #include "queue/function_call.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
@@ -108,7 +109,7 @@ asio::awaitable<result<void>> change(redis::client& redis, std::uint32_t shards,
 std::vector<tenant_setting> all_settings() {
     std::vector<tenant_setting> all;
     for (auto list : {dedupe::settings(), ratelimit::settings(), smtp::settings(),
-                      domains::settings(), sms::settings()})
+                      domains::settings(), sms::settings(), ops::settings()})
         all.insert(all.end(), list.begin(), list.end());
     return all;
 }

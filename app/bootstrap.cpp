@@ -2,6 +2,7 @@
 
 #include "dedupe/settings.hpp"
 #include "domains/settings.hpp"
+#include "ops/settings.hpp"
 #include "queue/library.hpp"
 #include "ratelimit/settings.hpp"
 #include "sms/settings.hpp"
@@ -14,7 +15,7 @@ boost::asio::awaitable<result<void>> prepare_redis(redis::client& redis, const c
     auto shards = co_await queue::init_shards(redis, cfg.queue);
     if (!shards) co_return shards;
     auto settings = published_defaults(dedupe::settings(), cfg);
-    for (auto rows : {ratelimit::settings(), domains::settings(), sms::settings()})
+    for (auto rows : {ratelimit::settings(), domains::settings(), sms::settings(), ops::settings()})
         for (auto& kv : published_defaults(rows, cfg))
             settings.push_back(std::move(kv));
     co_return co_await queue::publish_settings(redis, cfg.queue.shards, settings);

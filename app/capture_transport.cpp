@@ -44,6 +44,12 @@ bool write_all(int fd, std::string_view data) {
     return true;
 }
 
+outcome captured(std::string code, const std::filesystem::path& file) {
+    auto o = outcome::delivered(std::move(code), file.string());
+    o.relay = "capture";
+    return o;
+}
+
 }  // namespace
 
 outcome capture_transport::write(const delivery& d) {
@@ -78,11 +84,11 @@ outcome capture_transport::write(const delivery& d) {
     int rc = ::link(tmp_path.c_str(), final_path.c_str());
     saved = errno;
     ::unlink(tmp_path.c_str());
-    if (rc == 0) return outcome::delivered("captured", final_path.string());
+    if (rc == 0) return captured("captured", final_path);
     if (saved == EEXIST) {
         replays_.fetch_add(1);
         log::warn("capture.replayed", {{"id", id}});
-        return outcome::delivered("captured_before", final_path.string());
+        return captured("captured_before", final_path);
     }
     return outcome::deferred("capture_io", std::strerror(saved));
 }

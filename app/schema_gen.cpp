@@ -6,6 +6,7 @@
 #include "core/message.hpp"
 #include "dedupe/settings.hpp"
 #include "domains/settings.hpp"
+#include "ops/settings.hpp"
 #include "queue/contract.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
@@ -44,10 +45,15 @@ int main(int argc, char** argv) {
         << "  claim_fields = " << c::claim_fields << ",\n"
         << "  settle_fields = " << c::settle_fields << ",\n"
         << "  renew_fields = " << c::renew_fields << ",\n"
+        << "  group = '" << queue::group_name << "',\n"
         << "  events_max = " << c::events_max << ",\n"
         << "  message_overhead_bytes = " << c::message_overhead_bytes << ",\n"
-        << "  pause_wait_ms = " << c::pause_wait_ms
-        << ",\n"
+        << "  pause_wait_ms = " << c::pause_wait_ms << ",\n"
+        << "  rates_keep_s = " << c::rates_keep_s << ",\n"
+        << "  latency_bounds_ms = {";
+    for (std::size_t i = 0; i < c::latency_bounds_ms.size(); ++i)
+        out << (i ? ", " : "") << c::latency_bounds_ms[i];
+    out << "},\n"
         // The message caps of core/message.hpp, for a raw producer's payload.
         << "  max_headers = " << message_limits{}.max_headers << ",\n"
         << "  max_header_bytes = " << message_limits{}.max_header_bytes << ",\n"
@@ -65,6 +71,7 @@ int main(int argc, char** argv) {
     settings(out, ratelimit::settings());
     settings(out, domains::settings());
     settings(out, sms::settings());
+    settings(out, ops::settings());
     out << "}\n\n"
         << "-- Key suffixes after the shard prefix (queue/keys.hpp): shard .. K.deferred.\n"
         << "local K = {\n";

@@ -6,7 +6,11 @@
 // sink's 250 to the final dot. Everything is admitted as fast as Redis
 // takes it while the worker drains, so latency includes queueing.
 //
-//   build/bench/e2e_bench [messages=20000] [tenants=32]
+//   build/bench/e2e_bench [messages=20000] [tenants=32] [ops=on|off]
+//
+// ops=on (the default, as herald runs): an event per transition of every
+// message and a status line per final outcome at info (send stderr to
+// /dev/null); ops=off: guard events only and warn, for the cost ratio.
 #include "app/bootstrap.hpp"
 #include "core/clock.hpp"
 #include "core/log.hpp"
@@ -105,7 +109,8 @@ int main(int argc, char** argv) {
     using namespace herald::bench;
     const std::size_t n = argc > 1 ? std::stoul(argv[1]) : 20000;
     const std::size_t tenants = argc > 2 ? std::stoul(argv[2]) : 32;
-    log::configure(log::level::warn, false);
+    const bool ops = !(argc > 3 && std::string_view(argv[3]) == "ops=off");
+    log::configure(ops ? log::level::info : log::level::warn, false);
 
     test::redis_server redis_server({"--appendfsync", "everysec"});
     const auto port = test::free_port();
@@ -122,6 +127,7 @@ int main(int argc, char** argv) {
     cfg.smtp.tls = "none";
     cfg.dkim.keys_dir = keys.string();
     cfg.domains.require_verified = 0;  // the bench sends From a domain nobody verified
+    cfg.events.messages = ops ? 1 : 0;
 
     asio::io_context ioc(1);
     redis::client client(ioc.get_executor(), *redis::endpoint::parse(redis_server.url()));
@@ -183,8 +189,9 @@ int main(int argc, char** argv) {
 
     const auto stats = (*smtp)->stats();
     std::printf(
-        "e2e: %zu messages (2-10 KB, RSA-2048 DKIM, %zu tenants) -> smtp-sink on loopback\n", n,
-        tenants);
+        "e2e: %zu messages (2-10 KB, RSA-2048 DKIM, %zu tenants, ops %s) -> smtp-sink on "
+        "loopback\n",
+        n, tenants, ops ? "on" : "off");
     std::printf("  delivered %zu, not delivered %zu, refused at admission %zu\n",
                 timed.latencies.size(), timed.not_delivered, refused);
     std::printf("  %.2f s, %.0f messages/s\n", seconds,

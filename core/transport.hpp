@@ -55,6 +55,7 @@ struct outcome {
     std::string detail;              // e.g. the peer's reply
     std::optional<millis> retry_at;  // a deferral that knows when to come back
     bool used_attempt = true;        // false: not tried (see postponed, refused)
+    std::string relay;               // who answered: "host[address]:port", a provider, "capture"
 
     static outcome delivered(std::string code, std::string detail = {}) {
         return {outcome_kind::delivered, std::move(code), std::move(detail), {}, true};

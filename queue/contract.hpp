@@ -24,7 +24,9 @@ namespace herald::queue::contract {
 // 5: herald_status answers the SMS receipt's provider, provider_id and code
 // after its fixed fields; herald_sms_receipt (sms/lua/receipt.lua).
 // 6: the segments guard (ratelimit/lua/units.lua) joins the chain.
-inline constexpr int protocol = 6;
+// 7: per-message events and live-rate buckets (ops/lua/rates.lua); events
+// carry `ts` (was `at`) and the message `id` before their own fields.
+inline constexpr int protocol = 7;
 
 // Arguments per item of the functions that take many.
 // herald_admit_batch: tenant channel payload hash idem token recipients from_domain
@@ -35,6 +37,16 @@ inline constexpr int renew_fields = 3;   // herald_renew: channel entry id
 
 // XADD ... MAXLEN ~ of every events stream.
 inline constexpr std::uint32_t events_max = 10000;
+
+// How long a second's live-rate bucket (hd:{sN}:rates:<s>) is kept: the
+// longest window GET /v1/stats/rates answers, and a minute to spare.
+inline constexpr std::uint32_t rates_keep_s = 960;
+inline constexpr std::uint32_t rates_window_max_s = 900;
+
+// Upper bounds (ms) of the enqueue-to-delivered latency buckets counted
+// per second beside the rates; one more bucket holds what is longer.
+inline constexpr std::array<std::uint32_t, 16> latency_bounds_ms{
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000, 3600000};
 
 // Charged to the storage quota per queued message beside its payload, and
 // released with it: what a message may keep in Redis besides its entry

@@ -1,8 +1,8 @@
-// The one way to write an event to a shard's bounded events stream
-// (hd:{sN}:events, XADD ... MAXLEN ~ contract::events_max): a type, the
-// tenant (left out when empty: a shard-wide event), then the event's own
-// fields. Guards in Lua write theirs with
-// queue/lua/events.lua; these are the events C++ writes.
+// The one way C++ writes an event to a shard's bounded events stream
+// (hd:{sN}:events, XADD ... MAXLEN ~ contract::events_max), in the schema
+// of queue/lua/events.lua's emit (README "Events"): type, tenant (left out
+// when empty: a shard-wide event), id (the message's, when given), ts
+// (wall-clock ms), then the event's own fields.
 #pragma once
 
 #include "queue/redis_reply.hpp"
@@ -18,6 +18,6 @@ namespace herald::queue {
 using event_fields = std::vector<std::pair<std::string, std::string>>;
 
 redis::command event_command(std::uint32_t shard, std::string_view type, std::string_view tenant,
-                             const event_fields& fields);
+                             const event_fields& fields, std::string_view id = {});
 
 }  // namespace herald::queue

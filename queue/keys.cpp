@@ -82,6 +82,10 @@ std::string receipt_key(std::uint32_t shard, std::string_view id) {
     return shard_prefix(shard) + std::string(key_suffix("receipt")) + std::string(id);
 }
 
+std::string rates_key(std::uint32_t shard, std::int64_t second) {
+    return shard_prefix(shard) + std::string(key_suffix("rates")) + std::to_string(second);
+}
+
 std::string domain_lease_key(std::uint32_t shard, std::string_view tenant,
                              std::string_view domain) {
     return shard_prefix(shard) + std::string(key_suffix("domain_lease")) + std::string(tenant) +

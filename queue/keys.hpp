@@ -12,7 +12,10 @@
 //   hd:{sN}:done:<id>     string  delivered marker "<tenant>|<finished>|<admitted>|<attempts>|
 //                                 <d|u>|<reply>", EX delivered_ttl_s
 //   hd:{sN}:dead          stream  dead letters, MAXLEN ~ dead_max
-//   hd:{sN}:events        stream  breaker, quota, pressure, delivery events, MAXLEN ~ events_max
+//   hd:{sN}:events        stream  every message's transitions and every guard's actions,
+//                                 MAXLEN ~ events_max (README "Events")
+//   hd:{sN}:rates:<s>     hash    second s's counts "<t>|<channel>|<outcome or latency bucket>"
+//                                 (ops/rates.hpp), EX rates_keep_s
 //   hd:{sN}:tenant:<t>    hash    a tenant's own settings
 //   hd:{sN}:stat:<t>:<d>  hash    a tenant's answers on day d (days since the epoch)
 //   hd:{sN}:brks:<t>      zset    the tenant's breaker keys (dedupe/lua/breaker.lua)
@@ -113,6 +116,7 @@ inline constexpr std::array k_key_names{
     key_name{"domain_checks", ":domchk",  key_bound::per_shard},
     key_name{"domain_lease", ":domlease:", key_bound::expires},
     key_name{"receipt",     ":rcpt:",     key_bound::expires},
+    key_name{"rates",       ":rates:",    key_bound::expires},
     key_name{"webhooks",    ":whe:",      key_bound::per_tenant},   // capped (max_endpoints)
     key_name{"webhook_queue", ":whq:",    key_bound::per_endpoint},
     key_name{"webhook_batches", ":whb:",  key_bound::per_endpoint},
@@ -160,6 +164,7 @@ std::string senders_key(std::uint32_t shard, std::string_view tenant);
 std::string domain_checks_key(std::uint32_t shard);
 std::string domain_lease_key(std::uint32_t shard, std::string_view tenant, std::string_view domain);
 std::string receipt_key(std::uint32_t shard, std::string_view id);
+std::string rates_key(std::uint32_t shard, std::int64_t second);
 // Webhooks (ops/webhook_store.hpp): a tenant's endpoints, one endpoint's
 // pending batches (queue, bodies, sender lease), the shard's due endpoints,
 // the tenant's dead-lettered batches and its counters.

@@ -1,6 +1,7 @@
 #include "queue/worker.hpp"
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "queue/consumers.hpp"
 #include "queue/contract.hpp"
 #include "queue/keys.hpp"
@@ -259,19 +260,26 @@ settle_record worker::decide(const queued_message& m, const outcome& o) {
     }
     const retry_policy policy{static_cast<int>(opt_.q.max_attempts), opt_.q.backoff_base_ms,
                               opt_.q.backoff_cap_ms};
-    auto record = queue::decide(m, o, policy, clock_.now_ms(), rng_);
+    const millis now = clock_.now_ms();
+    auto record = queue::decide(m, o, policy, now, rng_);
     switch (record.what) {
         case settle_record::kind::delivered:
             ++counters_.delivered;
+            if (o.kind == outcome_kind::unknown) {
+                report_final(m, o, "unknown", now);
+            } else {
+                report_final(m, o, "delivered", now);
+                metrics::observe(metrics::latency::enqueue_to_delivered,
+                                 static_cast<double>(now - m.id.ms) / 1000.0);
+            }
             break;
         case settle_record::kind::deferred:
             ++counters_.deferred;
+            metrics::count(m.tenant, m.ch, "deferred");
             break;
         case settle_record::kind::dead:
             ++counters_.dead;
-            if (log::enabled(log::level::info))
-                log::info("delivery.dead",
-                          {{"id", m.id.str()}, {"tenant", m.tenant}, {"code", o.code}});
+            report_final(m, o, o.kind == outcome_kind::bounced ? "bounced" : "dead", now);
             break;
         case settle_record::kind::ack:
         case settle_record::kind::limited:
@@ -281,8 +289,49 @@ settle_record worker::decide(const queued_message& m, const outcome& o) {
     return record;
 }
 
+namespace {
+
+// The recipient domain of the log line: the first recipient's, as Postfix
+// logs one line per recipient; an SMS has none (its number is personal).
+std::string_view recipient_domain(const message& msg) {
+    const auto* e = std::get_if<email_message>(&msg.content);
+    if (!e || e->to.empty()) return {};
+    const std::string_view to = e->to.front();
+    const auto at = to.rfind('@');
+    return at == std::string_view::npos ? std::string_view{} : to.substr(at + 1);
+}
+
+// Postfix's "delay=0.35": seconds, two decimals.
+std::string seconds_text(millis ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(std::max<millis>(ms, 0)) / 1000.0);
+    return buf;
+}
+
+}  // namespace
+
+// The line ops grep for, one per final outcome, as Postfix's status=sent:
+// who, where, which attempt, how long since admission, who answered and
+// what it said. Counted for /metrics beside it.
+void worker::report_final(const queued_message& m, const outcome& o, std::string_view status,
+                          millis now) {
+    metrics::count(m.tenant, m.ch, status);
+    if (!log::enabled(log::level::info)) return;
+    log::info("message.final", {{"id", m.id.str()},
+                                {"tenant", m.tenant},
+                                {"channel", to_string(m.ch)},
+                                {"to_domain", recipient_domain(m.msg)},
+                                {"attempt", static_cast<std::int64_t>(m.attempt + 1)},
+                                {"delay", seconds_text(now - m.id.ms)},
+                                {"relay", o.relay},
+                                {"status", status == "delivered" ? "sent" : status},
+                                {"code", o.code},
+                                {"reply", excerpt(o.detail)}});
+}
+
 void worker::dead(const queued_message& m, std::string reason, std::string detail) {
     ++counters_.dead;
+    metrics::count(m.tenant, m.ch, "dead");
     log::warn("message.dead", {{"id", m.id.str()},
                                {"tenant", m.tenant},
                                {"reason", reason},

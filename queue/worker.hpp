@@ -93,6 +93,8 @@ private:
     boost::asio::awaitable<void> deliver(queued_message m, std::shared_ptr<held_lease> lease);
     settle_record decide(const queued_message& m, const outcome& o);
     void dead(const queued_message& m, std::string reason, std::string detail);
+    void report_final(const queued_message& m, const outcome& o, std::string_view status,
+                      millis now);
     std::size_t room() const;  // sends that may start now
     boost::asio::awaitable<void> wait_for_capacity(std::size_t need);
 

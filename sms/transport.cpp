@@ -168,17 +168,21 @@ asio::awaitable<outcome> sms_transport::try_providers(const delivery& d,
         auto answer = response.failure == http_failure::none ? p.classify(response)
                                                              : classify_failure(p.name(), response);
         const ratelimit::health_witness w{d.id.shard, std::string(d.tenant)};
+        // The provider's final word, with its name as the relay of the log line.
+        auto final_answer = [&](outcome_kind kind) {
+            return outcome{kind, answer.code, answer.detail, {}, true, std::string(p.name())};
+        };
         switch (answer.is) {
             case answer_class::accepted:
                 co_await health_.worked(dest, w);
-                co_return outcome::delivered(answer.code, answer.detail);
+                co_return final_answer(outcome_kind::delivered);
             case answer_class::ambiguous:
                 co_await record_unknown(d, p.name(), answer.detail);
-                co_return outcome{outcome_kind::unknown, answer.code, answer.detail, {}, true};
+                co_return final_answer(outcome_kind::unknown);
             case answer_class::permanent:
                 co_await health_.worked(dest, w);
                 if (answer.suppress) co_await suppress(d, to, answer.detail);
-                co_return outcome::bounced(answer.code, answer.detail);
+                co_return final_answer(outcome_kind::bounced);
             case answer_class::retry:
                 soonest(clock_.now_ms() + answer.retry_after.value_or(retry_soon));
                 break;
@@ -227,8 +231,8 @@ asio::awaitable<void> sms_transport::suppress(const delivery& d, const std::stri
 asio::awaitable<void> sms_transport::record_unknown(const delivery& d, const std::string& provider,
                                                     const std::string& detail) {
     const std::string id = d.id.str();
-    const queue::event_fields fields{{"id", id}, {"provider", provider}, {"detail", detail}};
-    auto event = queue::event_command(d.id.shard, "sms.unknown", d.tenant, fields);
+    const queue::event_fields fields{{"provider", provider}, {"detail", detail}};
+    auto event = queue::event_command(d.id.shard, "sms.unknown", d.tenant, fields, id);
     auto r = co_await redis_.exec(std::move(event));
     const bool recorded = static_cast<bool>(r);
     log::warn("sms.unknown",

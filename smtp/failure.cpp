@@ -282,6 +282,7 @@ send_result combine(std::vector<send_result> parts) {
             out.reopens_at = p.reopens_at;
         for (auto& r : p.recipients)
             out.recipients.push_back(std::move(r));
+        if (out.relay.empty()) out.relay = std::move(p.relay);
     }
     out.summarise();
     return out;
@@ -331,7 +332,7 @@ outcome to_outcome(const send_result& r) {
             return x.kind != outcome_kind::deferred || x.code == "destination_suspended";
         });
     if (only_suspended) return outcome::postponed(r.code, r.detail, r.reopens_at);
-    return {r.kind, r.code, r.detail, std::nullopt, true};
+    return {r.kind, r.code, r.detail, std::nullopt, true, r.relay};
 }
 
 health_signal health_of(const send_result& r) noexcept {

@@ -104,6 +104,7 @@ struct send_result {
     std::string detail;  // likewise
     std::vector<recipient_result> recipients;
     millis reopens_at = 0;  // > 0: when the first suspended destination may open
+    std::string relay;      // the host that answered ("host[address]:port"), for the log
 
     std::vector<std::string> retry_recipients() const;
     std::vector<std::string> suppressed_recipients() const;

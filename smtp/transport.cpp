@@ -194,6 +194,7 @@ asio::awaitable<send_result> smtp_transport::try_hosts(const delivery& d, const 
             continue;
         }
         r = co_await pool_->send(dest, part, data);
+        r.relay = dest.str();
         tried = true;
         switch (health_of(r)) {
             case health_signal::failing:
@@ -242,8 +243,8 @@ asio::awaitable<outcome_kind> smtp_transport::unknown_counts_as(const delivery& 
                                                                 const std::string& detail) {
     std::vector<redis::command> cmds{
         redis::cmd("HGET", queue::tenant_key(d.id.shard, d.tenant), "smtp.unknown_outcome"),
-        queue::event_command(d.id.shard, "delivery.unknown", d.tenant,
-                             {{"id", d.id.str()}, {"detail", detail}})};
+        queue::event_command(d.id.shard, "delivery.unknown", d.tenant, {{"detail", detail}},
+                             d.id.str())};
     auto r = co_await redis_.pipeline(std::move(cmds));
     const std::string policy = r && !(*r)[0].is_nil() ? (*r)[0].str : cfg_.smtp.unknown_outcome;
     log::warn("delivery.unknown", {{"id", d.id.str()}, {"tenant", d.tenant}, {"policy", policy}});

@@ -118,6 +118,7 @@ local function open_breaker(ctx, g)
   local till = ctx.now + cool
   local reason = why(ctx, g)
   redis.call('HSET', key, 'until', till, 'cool', cool, 'trips', trips, 'why', reason, 'trickle', 0)
+  redis.call('HDEL', key, 'half')
   redis.call('PEXPIRE', key, cool * 3)
   index_breaker(ctx.shard, ctx.tenant, key, till + 2 * cool, cool * 3)
   ctx.t.breakers_alive = true
@@ -139,7 +140,7 @@ end
 -- count is past the threshold now.
 local function gate(ctx, g)
   local key = breaker_key(ctx.shard, ctx.tenant, g.kind, g.subject)
-  local b = redis.call('HMGET', key, 'until', 'cool', 'why', 'forced', 'trickle')
+  local b = redis.call('HMGET', key, 'until', 'cool', 'why', 'forced', 'trickle', 'half')
   if not b[1] then
     if g.over then return open_breaker(ctx, g) end
     return nil
@@ -158,6 +159,10 @@ local function gate(ctx, g)
     return nil
   end
   if g.over then return open_breaker(ctx, g) end
+  if not b[6] then
+    redis.call('HSET', key, 'half', ctx.now)
+    emit(ctx, 'breaker.half_open', {'breaker', name, 'subject', g.subject})
+  end
   local interval = num(ctx, 'breaker.halfopen_interval_ms')
   local last = tonumber(b[5]) or 0
   if ctx.now - last >= interval then

@@ -191,7 +191,7 @@ local function record(ctx, answer)
 end
 
 -- One message: checked, passed along the guard chain, appended.
-local function admit_one(call, tenant, ch, payload, hash, idem, idem_token, rcpts, from_domain)
+local function admit_checked(call, tenant, ch, payload, hash, idem, idem_token, rcpts, from_domain)
   local t = tenant_state(call, tenant)
   if t.refusal then return t.refusal end
   if ch ~= 'email' and ch ~= 'sms' then
@@ -249,10 +249,34 @@ local function admit_one(call, tenant, ch, payload, hash, idem, idem_token, rcpt
   return answer
 end
 
+-- What admission answered, as live rates and (when the tenant wants them)
+-- events. A tenant admission cannot place (bad name, other shard) or a
+-- channel herald does not have is not counted: neither is bounded.
+local function admit_one(call, tenant, ch, ...)
+  local answer = admit_checked(call, tenant, ch, ...)
+  local t = call.tenants[tenant]
+  if not t or t.refusal or (ch ~= 'email' and ch ~= 'sms') then return answer end
+  local kind = answer[1]
+  local what = kind == 'ok' and answer[3] ~= 'replay' and 'accepted' or
+               kind == 'err' and 'refused' or 'duplicate'
+  RATES.count(call.rates, tenant, ch, what)
+  local ctx = {shard = call.shard, tenant = tenant, now = call.now, settings = t.settings,
+               nums = t.nums}
+  if not message_events(ctx) then return answer end
+  if what == 'accepted' then
+    emit(ctx, 'message.accepted', {'channel', ch}, answer[2])
+  elseif what == 'duplicate' then
+    emit(ctx, 'message.duplicate', {'channel', ch, 'duplicate_of', answer[2]})
+  else
+    emit(ctx, 'message.refused', {'channel', ch, 'code', answer[2], 'detail', answer[3]})
+  end
+  return answer
+end
+
 local function new_call(shard, now)
   now = tonumber(now) or now_ms()
   return {shard = shard, now = now, now_s = tostring(now), day = math.floor(now / 86400000),
-          tenants = {}, order = {}}
+          tenants = {}, order = {}, rates = {}}
 end
 
 -- After the last message: what the guards counted per tenant.
@@ -263,6 +287,7 @@ local function finish(call)
     end
     write_answers(call, t)
   end
+  RATES.write(call.shard, call.now, call.rates)
 end
 
 local OPTIONS = {idem = true, idem_token = true, hash = true, now = true, from_domain = true}

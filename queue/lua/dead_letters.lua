@@ -92,7 +92,7 @@ local function dead_requeue(keys, args)
   local entry = redis.call('XADD', shard .. K.ingress .. ch, '*', unpack(flatten(fresh)))
   redis.call('XDEL', shard .. K.dead, dead_entry)
   status_moved(shard, fresh, entry, now)
-  emit({shard = shard, tenant = tenant, now = now}, 'message.requeued', {'id', id})
+  emit({shard = shard, tenant = tenant, now = now}, 'message.requeued', {}, id)
   return {'ok', entry}
 end
 

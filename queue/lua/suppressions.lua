@@ -44,9 +44,11 @@ local function suppress(keys, args)
     return err('suppression_limit', tenant .. ' has ' .. have .. ' suppressed recipients, limit '
                .. cap .. ': remove some first')
   end
+  local ctx = {shard = shard, tenant = tenant, now = now}
   for _, r in ipairs(rcpts) do
     redis.call('SET', supp_key(shard, tenant, r), now .. '|' .. reason, 'PX', ttl_ms)
     redis.call('ZADD', index, now + ttl_ms, r)
+    emit(ctx, 'recipient.suppressed', {'recipient', r, 'reason', reason})
   end
   supp_index_ttl(index, now)
   return {'ok', #rcpts}

@@ -37,6 +37,7 @@ local function claim(keys, args)
         else
           lease_write(lease, consumer, served, lease_ms, keep_ms)
           verdict = 'ok'
+          if message_events(ctx) then emit(ctx, 'message.leased', {'channel', ctx.ch}, id) end
         end
       end
     end
@@ -66,7 +67,8 @@ end
 -- up). Answers {settled, fenced}.
 
 -- A message that will never be sent: to the dead stream, with its reason,
--- its status record saying so, and a message.dead event, in the same call.
+-- its status record saying so, and its event (message.bounced,
+-- message.expired or message.dead: always written), in the same call.
 local function dead_letter(shard, f, reason, detail, now, dead_max, done_ttl)
   f['reason'] = reason
   f['detail'] = detail
@@ -74,8 +76,11 @@ local function dead_letter(shard, f, reason, detail, now, dead_max, done_ttl)
   local args = {shard .. K.dead, 'MAXLEN', '~', dead_max, '*'}
   for _, x in ipairs(flatten(f)) do args[#args + 1] = x end
   status_ended(shard, f, redis.call('XADD', unpack(args)), now, done_ttl)
-  emit({shard = shard, tenant = f['tenant'] or '', now = now}, 'message.dead',
-       {'id', f['id'] or '', 'reason', reason, 'detail', detail})
+  emit({shard = shard, tenant = f['tenant'] or '', now = now},
+       reason == 'bounced' and 'message.bounced' or reason == 'expired' and 'message.expired' or
+       'message.dead',
+       {'channel', f['channel'] or '', 'attempt', f['attempt'] or '0', 'reason', reason,
+        'detail', detail}, f['id'] or '')
 end
 
 local function split_once(s)
@@ -83,12 +88,46 @@ local function split_once(s)
   return s:sub(1, sep - 1), s:sub(sep + 1)
 end
 
-local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, consumer,
-                          kind, entry, id, arg)
+-- What a settle record did to its message, for the live rates and the
+-- per-message events (when the tenant wants those); only a record that
+-- removed its entry counts, so a batch settled twice is counted once.
+local function report_settled(call, kind, tenant, id, f, head, tail)
+  local ctx = call.ctx
+  ctx.tenant = tenant
+  if kind == 'D' then
+    local admitted, rest = split_once(tail)
+    local attempts, rest2 = split_once(rest)
+    local du, reply = split_once(rest2)
+    attempts = tostring((tonumber(attempts) or 0) + 1)  -- the marker keeps the failed ones before
+    if du == 'u' then
+      RATES.count(call.rates, tenant, call.ch, 'unknown')
+      emit(ctx, 'message.unknown', {'channel', call.ch, 'attempt', attempts, 'reply', reply}, id)
+      return
+    end
+    RATES.count(call.rates, tenant, call.ch, 'delivered')
+    local delay = call.now - (tonumber(admitted) or call.now)
+    RATES.latency(call.rates, tenant, call.ch, delay)
+    if call.events_on(tenant) then
+      emit(ctx, 'message.delivered', {'channel', call.ch, 'attempt', attempts, 'delay_ms', delay,
+                                      'reply', reply}, id)
+    end
+  elseif kind == 'R' then
+    RATES.count(call.rates, tenant, call.ch, 'deferred')
+    if call.events_on(tenant) then
+      emit(ctx, 'message.deferred', {'channel', call.ch, 'attempt', f['attempt'] or '0',
+                                     'next_ms', head, 'reply', tail}, id)
+    end
+  elseif kind == 'X' then
+    RATES.count(call.rates, tenant, call.ch, head == 'bounced' and 'bounced' or 'dead')
+  end
+end
+
+local function settle_one(call, kind, entry, id, arg)
+  local shard, stream = call.shard, call.stream
   local lease = lease_key(shard, id)
   if kind ~= 'D' and kind ~= 'A' then
     local holder = lease_read(lease)
-    if holder ~= nil and holder ~= consumer then return 0, 1 end
+    if holder ~= nil and holder ~= call.consumer then return 0, 1 end
   end
   if kind == 'U' then
     redis.call('DEL', lease)
@@ -96,24 +135,27 @@ local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, con
   end
   local head, tail = split_once(arg)
   local tenant, bytes = head, tonumber(tail) or 0
+  local f, rest
   if kind == 'D' then
-    local count, rest = split_once(tail)
+    local count
+    count, rest = split_once(tail)
     bytes = tonumber(count) or 0
-    redis.call('SET', shard .. K.done .. id, tenant .. '|' .. now .. '|' .. rest, 'EX', done_ttl)
+    redis.call('SET', shard .. K.done .. id, tenant .. '|' .. call.now .. '|' .. rest, 'EX',
+               call.done_ttl)
     -- Only a message re-appended (its entry is not the one its id names)
     -- has a status record to delete.
     if id:sub(1, #entry + 1) ~= entry .. '-' then redis.call('DEL', status_key(shard, id)) end
   elseif kind == 'R' or kind == 'L' or kind == 'X' then
-    local f = entry_fields(stream, entry)
+    f = entry_fields(stream, entry)
     if f then
       f['id'] = id
-      f['channel'] = ch
+      f['channel'] = call.ch
       -- Only what admission charged (it writes `units`) is released.
       tenant, bytes = f['units'] and f['tenant'], #(f['payload'] or '')
       if kind == 'X' then
         local attempts, detail = split_once(tail)
         f['attempt'] = attempts
-        dead_letter(shard, f, head, detail, now, dead_max, done_ttl)
+        dead_letter(shard, f, head, detail, call.now, call.dead_max, call.done_ttl)
       else
         if kind == 'R' then
           f['attempt'] = tostring((tonumber(f['attempt']) or 0) + 1)
@@ -124,25 +166,37 @@ local function settle_one(shard, stream, ch, group, now, done_ttl, dead_max, con
       end
     end
   end
-  redis.call('XACK', stream, group, entry)
+  redis.call('XACK', stream, call.group, entry)
   local removed = redis.call('XDEL', stream, entry)
-  if removed == 1 and (kind == 'D' or kind == 'A' or kind == 'X') then
-    left_queue(shard, tenant, bytes)
+  if removed == 1 then
+    if kind == 'D' or kind == 'A' or kind == 'X' then left_queue(shard, tenant, bytes) end
+    local owner = kind == 'D' and tenant or f and f['tenant']
+    if owner then report_settled(call, kind, owner, id, f, head, kind == 'D' and rest or tail) end
   end
   redis.call('DEL', lease)
   return 1, 0
 end
 
 local function settle(keys, args)
-  local shard, ch, group = keys[1], args[1], args[2]
-  local now, done_ttl, dead_max, consumer = tonumber(args[3]), args[4], args[5], args[6]
-  local stream = shard .. K.ingress .. ch
+  local shard, ch = keys[1], args[1]
+  local now = tonumber(args[3])
+  -- Whether each tenant wants per-message events, read once per call.
+  local wants = {}
+  local function events_on(tenant)
+    if wants[tenant] == nil then
+      wants[tenant] = message_events({settings = load_settings(shard, tenant) or {}})
+    end
+    return wants[tenant]
+  end
+  local call = {shard = shard, ch = ch, group = args[2], now = now, done_ttl = args[4],
+                dead_max = args[5], consumer = args[6], stream = shard .. K.ingress .. ch,
+                rates = {}, ctx = {shard = shard, now = now}, events_on = events_on}
   local settled, fenced = 0, 0
   for i = 7, #args, SCHEMA.settle_fields do
-    local s, f = settle_one(shard, stream, ch, group, now, done_ttl, dead_max, consumer,
-                            args[i], args[i + 1], args[i + 2], args[i + 3])
+    local s, f = settle_one(call, args[i], args[i + 1], args[i + 2], args[i + 3])
     settled, fenced = settled + s, fenced + f
   end
+  RATES.write(shard, now, call.rates)
   return {settled, fenced}
 end
 
@@ -158,7 +212,7 @@ local function promote(keys, args)
   service_clock(shard, tonumber(args[4]))
   local done_ttl = args[5]
   local due = redis.call('ZRANGEBYSCORE', shard .. K.retry, '-inf', now, 'LIMIT', 0, limit)
-  local moved, expired = 0, 0
+  local moved, expired, rates = 0, 0, {}
   for _, id in ipairs(due) do
     local raw = redis.call('HGET', shard .. K.deferred, id)
     local ok, f = pcall(cjson.decode, raw or '')
@@ -169,6 +223,7 @@ local function promote(keys, args)
     elseif tonumber(f['expires'] or 0) <= now then
       dead_letter(shard, f, 'expired', 'max age reached while deferred', now, dead_max, done_ttl)
       left_queue(shard, f['units'] and f['tenant'], #(f['payload'] or ''))
+      if f['tenant'] and f['channel'] then RATES.count(rates, f['tenant'], f['channel'], 'dead') end
       expired = expired + 1
     else
       local ch = f['channel']
@@ -181,6 +236,7 @@ local function promote(keys, args)
     redis.call('HDEL', shard .. K.deferred, id)
     redis.call('ZREM', shard .. K.retry, id)
   end
+  RATES.write(shard, now, rates)
   local nxt = redis.call('ZRANGE', shard .. K.retry, 0, 0, 'WITHSCORES')
   return {moved, expired, nxt[2] and tonumber(nxt[2]) or -1}
 end

@@ -66,7 +66,7 @@ register_guard{
       for _, pct in ipairs({80, 100}) do
         local mark = p.limit * pct / 100
         if u.used - units < mark and u.used >= mark then
-          emit(ctx, 'quota.warning', {'channel', ctx.ch, 'period', p.name, 'percent', pct,
+          emit(ctx, pct < 100 and 'quota.warning' or 'quota.exhausted', {'channel', ctx.ch, 'period', p.name, 'percent', pct,
                                       'used', u.used, 'limit', p.limit})
         end
       end

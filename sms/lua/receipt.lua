@@ -44,7 +44,7 @@ local function sms_receipt(keys, args)
              'at', now)
   redis.call('EXPIRE', key, ttl)
   emit({shard = shard, tenant = tenant, now = now}, 'sms.receipt',
-       {'id', id, 'provider', provider, 'provider_id', pid, 'state', state, 'code', code})
+       {'provider', provider, 'provider_id', pid, 'state', state, 'code', code}, id)
   return {'ok', state, 1}
 end
 

@@ -6,6 +6,7 @@
 #include "queue/contract.hpp"
 #include "dedupe/settings.hpp"
 #include "domains/settings.hpp"
+#include "ops/settings.hpp"
 #include "queue/keys.hpp"
 #include "ratelimit/settings.hpp"
 #include "sms/settings.hpp"
@@ -25,7 +26,7 @@ struct contract_test : test::queue_fixture {
     std::vector<tenant_setting> tables() const {
         std::vector<tenant_setting> all;
         for (auto rows : {dedupe::settings(), ratelimit::settings(), smtp::settings(),
-                          domains::settings(), sms::settings()})
+                          domains::settings(), sms::settings(), ops::settings()})
             all.insert(all.end(), rows.begin(), rows.end());
         return all;
     }

@@ -172,7 +172,8 @@ TEST_F(limits_test, daily_quota_refuses_until_midnight_utc_then_resets) {
     EXPECT_EQ(r.error().retry_after_s, 60);
     EXPECT_EQ(total_len(channel::email), 5);
     auto types = event_types("acme");
-    EXPECT_EQ(std::count(types.begin(), types.end(), "quota.warning"), 2) << "at 80 % and 100 %";
+    EXPECT_EQ(std::count(types.begin(), types.end(), "quota.warning"), 1) << "at 80 %";
+    EXPECT_EQ(std::count(types.begin(), types.end(), "quota.exhausted"), 1) << "at 100 %";
     clk.advance(60'000);  // the next day
     EXPECT_TRUE(try_admit("acme", email_json("late@x.example")));
     EXPECT_TRUE(try_admit("globex", email_json("other@x.example"))) << "quotas are per tenant";
