@@ -40,7 +40,8 @@ struct webhook_cli_test : ::testing::Test {
 
     webhook_cli_test() {
         const std::string common = "[redis]\nurl = \"" + redis.url() +
-                                   "\"\n[queue]\nshards = 4\n[transport]\ncapture_dir = \"" +
+                                   "\"\n[queue]\nshards = 4\n[domains]\nrequire_verified = "
+                                   "0\n[transport]\ncapture_dir = \"" +
                                    (dir.path() / "capture").string() + "\"\n";
         std::ofstream(config) << common << "[api]\nlisten = \"127.0.0.1:" << test::free_port()
                               << "\"\n[webhooks]\nallow_http = 1\nallow_private = 1\n"
@@ -186,6 +187,23 @@ TEST_F(webhook_cli_test, endpoints_events_dead_letters_and_replay_through_herald
     EXPECT_EQ(got[0].header("herald-webhook-id"), batch);
     a = herald({"webhook", "dead", "--tenant", tenant});
     EXPECT_EQ(a.doc.at("total"), 0) << a.out;
+
+    // A message herald delivers: its own events arrive, in order, signed.
+    a = herald({"enqueue", "--tenant", tenant, "--from", "app@example.com", "--to",
+                "you@example.com", "--subject", "hi", "--text", "hello"});
+    ASSERT_EQ(a.status, 0) << a.out;
+    const auto message = json::value_to<std::string>(a.doc.at("id"));
+    std::vector<std::string> types;
+    ASSERT_TRUE(wait([&] {
+        types.clear();
+        for (const auto& r : rx->requests())
+            for (const auto& e : json::parse(r.body).at("events").as_array())
+                if (e.as_object().contains("id") &&
+                    json::value_to<std::string>(e.at("id")) == message)
+                    types.push_back(json::value_to<std::string>(e.at("type")));
+        return !types.empty() && types.back() == "message.delivered";
+    })) << test::read_file(dir.path() / "up.err");
+    EXPECT_EQ(types.front(), "message.accepted");
 
     a = herald({"webhook", "rm", "--tenant", tenant, id});
     EXPECT_EQ(a.status, 0) << a.out;
