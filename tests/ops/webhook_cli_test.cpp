@@ -196,11 +196,13 @@ TEST_F(webhook_cli_test, endpoints_events_dead_letters_and_replay_through_herald
     std::vector<std::string> types;
     ASSERT_TRUE(wait([&] {
         types.clear();
-        for (const auto& r : rx->requests())
-            for (const auto& e : json::parse(r.body).at("events").as_array())
+        for (const auto& r : rx->requests()) {
+            const auto body = json::parse(r.body);  // .at() on a temporary would dangle
+            for (const auto& e : body.at("events").as_array())
                 if (e.as_object().contains("id") &&
                     json::value_to<std::string>(e.at("id")) == message)
                     types.push_back(json::value_to<std::string>(e.at("type")));
+        }
         return !types.empty() && types.back() == "message.delivered";
     })) << test::read_file(dir.path() / "up.err");
     EXPECT_EQ(types.front(), "message.accepted");
