@@ -11,6 +11,10 @@ awaitable<response> healthz(request&);
 awaitable<response> readyz(request&);
 awaitable<response> openapi(request&);
 
+// The live dashboard's page and files (api/dashboard.cpp).
+awaitable<response> dashboard_page(request&);
+awaitable<response> dashboard_asset(request&);
+
 awaitable<response> post_message(request&);
 awaitable<response> post_batch(request&);
 awaitable<response> get_message(request&);

@@ -14,6 +14,8 @@ constexpr std::array k_routes{
     route{"GET",    "/healthz",                                access::anyone, healthz},
     route{"GET",    "/readyz",                                 access::anyone, readyz},
     route{"GET",    "/v1/openapi.yaml",                        access::anyone, openapi},
+    route{"GET",    "/dashboard",                              access::anyone, dashboard_page},
+    route{"GET",    "/dashboard/{asset}",                      access::anyone, dashboard_asset},
 
     route{"POST",   "/v1/messages",                            access::tenant, post_message},
     route{"POST",   "/v1/messages/batch",                      access::tenant, post_batch},

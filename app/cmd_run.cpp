@@ -5,6 +5,7 @@
 #include "app/capture_transport.hpp"
 #include "app/channel_transports.hpp"
 #include "app/commands.hpp"
+#include "app/local_admin_key.hpp"
 #include "app/local_redis.hpp"
 #include "app/serve.hpp"
 #include "app/setup.hpp"
@@ -283,6 +284,16 @@ int cmd_up(const args& a) {
         key = demo_key(*cfg);
         if (!key) return 1;
     }
+    // ... and an admin key for the dashboard, unless the config has one.
+    const bool own_admin_key = server && cfg->api.admin_key.empty();
+    if (own_admin_key) {
+        auto admin = local_admin_key(*cfg);
+        if (!admin) {
+            std::cerr << "herald: " << admin.error().to_string() << "\n";
+            return 1;
+        }
+        cfg->api.admin_key = *admin;
+    }
     api::server http_api(*cfg);
     if (auto ok = http_api.start(); !ok) {
         std::cerr << "herald: " << ok.error().to_string() << "\n";
@@ -302,6 +313,10 @@ int cmd_up(const args& a) {
                   << "/demo-api-key)\" -d '{\"channel\":\"email\","
                   << "\"from\":\"app@example.com\",\"to\":\"you@example.com\",\"subject\":\"hi\","
                   << "\"text\":\"hello\"}'\n";
+    std::cout << "  dashboard " << base << "/dashboard"
+              << (own_admin_key ? "  (admin key kept in " + cfg->local.data_dir + "/admin-api-key)"
+                                : "  (admin key: api.admin_key)")
+              << "\n";
     std::cout << "  stop     Ctrl-C (drains in-flight work first)\n" << std::flush;
     return run_stack(*cfg, url, &http_api);
 }

@@ -18,6 +18,7 @@ constexpr std::string_view usage = R"(usage: herald <command> [options]
   domain    add | show | list | verify | rotate | remove: sender domains
   webhook   add | list | rm | dead | replay: a tenant's signed webhooks
   limits    domain <domain> [<per_sec> <burst> | unset]: destination limits
+  top       every tenant's live rates, busiest first, refreshed each second
   config    check | show: validate or print the effective configuration
   spf       check --ip IP --domain D: evaluate a domain's SPF record (RFC 7208)
 
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     if (cmd == "tenant") return herald::app::cmd_tenant(rest);
     if (cmd == "limits") return herald::app::cmd_limits(rest);
     if (cmd == "spf") return herald::app::cmd_spf(rest);
+    if (cmd == "top") return herald::app::cmd_top(rest);
     if (cmd == "webhook") return herald::app::cmd_webhook(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
         std::cout << usage;

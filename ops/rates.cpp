@@ -169,7 +169,7 @@ void merge_shard(const json::object& shard, double step, std::map<std::string, t
     }
 }
 
-json::object tenant_answer(const std::string& name, tenant_view& v) {
+json::object tenant_answer(const std::string& name, tenant_view& v, std::size_t points) {
     const auto& s = v.state;
     json::object quota;
     if (const auto* q = object_at(s, "quota")) {
@@ -201,6 +201,11 @@ json::object tenant_answer(const std::string& name, tenant_view& v) {
     json::object totals;
     for (auto o : k_outcomes)
         totals[o] = static_cast<std::int64_t>(v.totals[std::string(o)]);
+    // A channel with traffic has a series for every outcome, zeros too.
+    for (auto& [ch, per_outcome] : v.series)
+        for (auto o : k_outcomes)
+            if (!per_outcome.as_object().contains(o))
+                per_outcome.as_object()[o] = json::array(points, 0.0);
     const auto* paused = s.if_contains("paused");
     return json::object{
         {"tenant", name},
@@ -320,7 +325,7 @@ asio::awaitable<result<json::object>> collect_rates(redis::client& redis, std::u
         t.push_back(first_ms + static_cast<std::int64_t>(i) * q.step_s * 1000);
     std::vector<json::object> rows;
     for (auto& [name, v] : views)
-        rows.push_back(tenant_answer(name, v));
+        rows.push_back(tenant_answer(name, v, points));
     std::stable_sort(rows.begin(), rows.end(), [](const json::object& a, const json::object& b) {
         return a.at("rate").as_double() > b.at("rate").as_double();
     });

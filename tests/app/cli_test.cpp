@@ -182,6 +182,20 @@ TEST_F(cli_test, up_serves_the_api_and_only_its_own_local_stack_gets_a_demo_key)
         }
     }
     EXPECT_EQ(answer.status, 202) << answer.body;
+    // The config names no admin key: the local stack made one for the
+    // dashboard, kept beside the demo key, and it opens the admin routes.
+    const auto admin_file = local / "redis" / "admin-api-key";
+    std::string admin;
+    std::ifstream(admin_file) >> admin;
+    EXPECT_EQ(admin.size(), 43u) << "256 bits in base64url";
+    EXPECT_EQ(fs::status(admin_file).permissions() & fs::perms::others_read, fs::perms::none);
+    {
+        test::raw_connection c(api_port);
+        c.send("GET /v1/stats/rates HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin +
+               "\r\n\r\n");
+        const auto rates = c.read();
+        EXPECT_EQ(rates.status, 200) << rates.body;
+    }
     bool captured = false;
     for (int i = 0; i < 40 && !captured; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -193,6 +207,13 @@ TEST_F(cli_test, up_serves_the_api_and_only_its_own_local_stack_gets_a_demo_key)
     // The next run keeps the key that still works.
     auto again = herald({"up", "--config", (dir / "local.toml").string()}, 2500);
     EXPECT_NE(again.out.find("  key      " + key), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("/dashboard  (admin key kept in " + (local / "redis").string() +
+                             "/admin-api-key)"),
+              std::string::npos)
+        << again.out;
+    std::string admin_again;
+    std::ifstream(admin_file) >> admin_again;
+    EXPECT_EQ(admin_again, admin) << "the next run keeps the admin key";
 }
 
 TEST_F(cli_test, tenants_and_keys_from_the_cli) {

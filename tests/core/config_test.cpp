@@ -415,7 +415,7 @@ TEST(config, describe_lists_every_setting) {
     EXPECT_NE(text.find("dedupe.window_ms = 600000\n"), std::string::npos) << text;
     EXPECT_NE(text.find("breaker.content_max = 20\n"), std::string::npos) << text;
     EXPECT_NE(text.find("api.listen = \"127.0.0.1:8025\"\n"), std::string::npos) << text;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 118);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 131);
     EXPECT_NE(text.find("domains.require_verified = 1\n"), std::string::npos) << text;
     EXPECT_NE(text.find("queue.consumer_idle_ms = 3600000\n"), std::string::npos) << text;
 }

@@ -80,6 +80,9 @@ TEST_F(rates_test, counts_each_outcome_exactly_and_sorts_by_current_rate) {
     for (const auto& v : acme.at("series").at("email").at("accepted").as_array())
         accepted += v.as_double();
     EXPECT_DOUBLE_EQ(accepted, 7);
+    EXPECT_EQ(acme.at("series").at("email").at("unknown").as_array().size(), 60u)
+        << "every outcome has a series, zeros too";
+    EXPECT_FALSE(acme.at("series").as_object().contains("sms")) << "no SMS traffic, no SMS series";
     EXPECT_EQ(r.at("t").as_array().size(), 60u);
     EXPECT_EQ(total(row(r, "globex"), "delivered"), 3);
     EXPECT_EQ(total(row(r, "quiet"), "accepted"), 0);

@@ -153,9 +153,9 @@ TEST_F(raw_door_test, what_passes_the_door_but_cannot_be_sent_is_dead_on_first_r
     for (const auto& e : events.elements) {
         const auto& f = e[1];
         for (std::size_t i = 0; i + 1 < f.size(); i += 2)
-            seen = seen || (f[i].str == "type" && f[i + 1].str == "message.dead");
+            seen = seen || (f[i].str == "type" && f[i + 1].str == "message.bounced");
     }
-    EXPECT_TRUE(seen) << "no message.dead event";
+    EXPECT_TRUE(seen) << "no message.bounced event";
     std::filesystem::remove_all(dir);
 }
 

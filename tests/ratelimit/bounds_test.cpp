@@ -126,6 +126,7 @@ TEST_F(bounds_test, mixed_traffic_leaves_only_bounded_keys) {
         {"domain_checks", 0},
         {"domain_lease", 0},
         {"receipt", 0},
+        {"rates", shards * 60},  // one per shard and second of the load (under a minute)
         // No webhook is registered by this load; tests/ops/webhook_store_test
         // holds each webhook kind to its cap.
         {"webhooks", 0},
