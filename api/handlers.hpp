@@ -52,6 +52,14 @@ awaitable<response> revoke_key(request&);
 // Live rates (api/stats.cpp): an admin key or a tenant key.
 awaitable<response> stats_rates(request&);
 
+// Signed webhooks (api/webhooks.cpp).
+awaitable<response> create_webhook(request&);
+awaitable<response> list_webhooks(request&);
+awaitable<response> remove_webhook(request&);
+awaitable<response> list_webhook_dead(request&);
+awaitable<response> replay_webhook_dead(request&);
+awaitable<response> replay_webhook_dead_all(request&);
+
 awaitable<response> list_dead(request&);
 awaitable<response> requeue_dead(request&);
 awaitable<response> purge_dead(request&);

@@ -31,6 +31,13 @@ constexpr std::array k_routes{
     route{"POST",   "/v1/sms/inbound/{provider}",              access::anyone, sms_inbound},
     route{"GET",    "/v1/sms/inbound/{provider}",              access::anyone, sms_inbound},
 
+    route{"POST",   "/v1/webhooks",                            access::any_key, create_webhook},
+    route{"GET",    "/v1/webhooks",                            access::any_key, list_webhooks},
+    route{"GET",    "/v1/webhooks/dead",                       access::any_key, list_webhook_dead},
+    route{"POST",   "/v1/webhooks/dead/replay",                access::any_key, replay_webhook_dead_all},
+    route{"POST",   "/v1/webhooks/dead/{id}/replay",           access::any_key, replay_webhook_dead},
+    route{"DELETE", "/v1/webhooks/{id}",                       access::any_key, remove_webhook},
+
     route{"POST",   "/v1/domains",                             access::tenant, add_domain},
     route{"GET",    "/v1/domains",                             access::tenant, list_domains},
     route{"GET",    "/v1/domains/{domain}",                    access::tenant, show_domain},

@@ -14,6 +14,8 @@
 #include "domains/signing_keys.hpp"
 #include "ops/metrics_gauges.hpp"
 #include "ops/metrics_listener.hpp"
+#include "ops/webhook_dispatcher.hpp"
+#include "ops/webhook_registry.hpp"
 #include "queue/worker.hpp"
 #include "ratelimit/domain_throttle.hpp"
 #include "ratelimit/watermarks.hpp"
@@ -35,6 +37,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <thread>
+
+#include <boost/asio/post.hpp>
 
 namespace herald::app {
 namespace {
@@ -75,6 +80,53 @@ asio::awaitable<void> serve(redis::client& redis, queue::worker& w, transport& t
         rc = 1;
     }
 }
+
+// The webhook dispatcher on a thread, an io_context and a Redis connection
+// of its own: a slow endpoint or a burst of batches never holds up the
+// worker's loop.
+class webhook_thread {
+public:
+    webhook_thread(const config& cfg, const redis::endpoint& ep, std::string consumer)
+        : redis_(ioc_.get_executor(), ep,
+                 {std::chrono::milliseconds(cfg.redis.timeout_ms),
+                  std::chrono::milliseconds(cfg.redis.connect_timeout_ms)}),
+          dispatcher_(ioc_.get_executor(), redis_, clock_,
+                      {.shards = cfg.queue.shards,
+                       .hooks = cfg.webhooks,
+                       .consumer = std::move(consumer),
+                       .dns = ops::webhook_resolver_options(cfg),
+                       .drain = std::chrono::milliseconds(cfg.queue.drain_timeout_ms)}) {}
+
+    void start() {
+        redis_.start();
+        asio::co_spawn(ioc_, dispatcher_.run(), [this](std::exception_ptr e) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    log::error("webhooks.crashed", {{"error", ex.what()}});
+                }
+            }
+            redis_.stop();
+            // Idle connections and timers may still hold the context: done is done.
+            ioc_.stop();
+        });
+        thread_ = std::thread([this] { ioc_.run(); });
+    }
+    // Any thread; returns once the dispatcher has finished.
+    void stop_and_join() {
+        asio::post(ioc_, [this] { dispatcher_.stop(); });
+        if (thread_.joinable()) thread_.join();
+    }
+    ~webhook_thread() { stop_and_join(); }
+
+private:
+    asio::io_context ioc_{1};
+    wall_clock clock_;
+    redis::client redis_;
+    ops::webhook_dispatcher dispatcher_;
+    std::thread thread_;
+};
 
 // `http_api`, when given, is drained by the same signals.
 int run_stack(const config& cfg, const std::string& url, api::server* http_api = nullptr) {
@@ -158,6 +210,8 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
         };
     signals.async_wait(on_signal);
 
+    webhook_thread hooks(cfg, *ep, consumer_name());
+    hooks.start();
     int rc = 0;
     redis.start();
     asio::co_spawn(ioc, serve(redis, w, *t, watcher, checker, cfg, rc), [&](std::exception_ptr e) {
@@ -174,6 +228,7 @@ int run_stack(const config& cfg, const std::string& url, api::server* http_api =
         signals.cancel();
     });
     ioc.run();
+    hooks.stop_and_join();
     if (http_api) {
         http_api->drain();
         http_api->join();

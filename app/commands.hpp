@@ -27,5 +27,6 @@ int cmd_key(const args& a);
 int cmd_domain(const args& a);
 int cmd_spf(const args& a);
 int cmd_top(const args& a);
+int cmd_webhook(const args& a);
 
 }  // namespace herald::app

@@ -16,6 +16,7 @@ constexpr std::string_view usage = R"(usage: herald <command> [options]
   tenant    create | list | show | set | unset | pause | resume | breaker
   key       create | list | revoke: a tenant's API keys
   domain    add | show | list | verify | rotate | remove: sender domains
+  webhook   add | list | rm | dead | replay: a tenant's signed webhooks
   limits    domain <domain> [<per_sec> <burst> | unset]: destination limits
   top       every tenant's live rates, busiest first, refreshed each second
   config    check | show: validate or print the effective configuration
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
     if (cmd == "limits") return herald::app::cmd_limits(rest);
     if (cmd == "spf") return herald::app::cmd_spf(rest);
     if (cmd == "top") return herald::app::cmd_top(rest);
+    if (cmd == "webhook") return herald::app::cmd_webhook(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
         std::cout << usage;
         return 0;

@@ -104,6 +104,57 @@ std::string status_key(std::uint32_t shard, std::string_view message_id) {
     return shard_prefix(shard) + std::string(key_suffix("status")) + std::string(message_id);
 }
 
+namespace {
+std::string tenant_part(std::uint32_t shard, std::string_view name, std::string_view tenant) {
+    std::string k = shard_prefix(shard);
+    k += name;
+    k += tenant;
+    return k;
+}
+std::string endpoint_part(std::uint32_t shard, std::string_view name, std::string_view tenant,
+                          std::string_view endpoint) {
+    std::string k = tenant_part(shard, name, tenant);
+    k += ':';
+    k += endpoint;
+    return k;
+}
+}  // namespace
+
+std::string webhooks_key(std::uint32_t shard, std::string_view tenant) {
+    return tenant_part(shard, key_suffix("webhooks"), tenant);
+}
+
+std::string webhook_queue_key(std::uint32_t shard, std::string_view tenant,
+                              std::string_view endpoint) {
+    return endpoint_part(shard, key_suffix("webhook_queue"), tenant, endpoint);
+}
+
+std::string webhook_batches_key(std::uint32_t shard, std::string_view tenant,
+                                std::string_view endpoint) {
+    return endpoint_part(shard, key_suffix("webhook_batches"), tenant, endpoint);
+}
+
+std::string webhook_lease_key(std::uint32_t shard, std::string_view tenant,
+                              std::string_view endpoint) {
+    return endpoint_part(shard, key_suffix("webhook_lease"), tenant, endpoint);
+}
+
+std::string webhook_due_key(std::uint32_t shard) {
+    return shard_prefix(shard) + std::string(key_suffix("webhook_due"));
+}
+
+std::string webhook_dead_key(std::uint32_t shard, std::string_view tenant) {
+    return tenant_part(shard, key_suffix("webhook_dead"), tenant);
+}
+
+std::string webhook_dead_batches_key(std::uint32_t shard, std::string_view tenant) {
+    return tenant_part(shard, key_suffix("webhook_dead_batches"), tenant);
+}
+
+std::string webhook_stats_key(std::uint32_t shard, std::string_view tenant) {
+    return tenant_part(shard, key_suffix("webhook_stats"), tenant);
+}
+
 // Tenants are not a shard's: the registry lists all of them in one key.
 std::string tenants_key() {
     return "hd:{t}:tenants";

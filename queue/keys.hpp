@@ -37,6 +37,17 @@
 //   hd:{d}:limited        set     the domains with a limit of their own
 //   hd:{h:<dest>}:health  hash    a destination's health (ratelimit/lua/health.lua), PX
 //   hd:{p:<provider>}:rl  string  an SMS provider's GCRA state (sms.providers per_sec)
+//   hd:{sN}:whe:<t>       hash    the tenant's webhook endpoints: id -> JSON (ops/webhook_store),
+//                                 at most webhooks.max_endpoints
+//   hd:{sN}:whq:<t>:<e>   zset    endpoint e's pending batches by due time (ms), capped at
+//                                 webhooks.max_pending (the oldest goes to the dead letters)
+//   hd:{sN}:whb:<t>:<e>   hash    those batches: id -> "<first try ms>|<attempts>|<body>"
+//   hd:{sN}:whl:<t>:<e>   string  the sender holding endpoint e's one request in flight, PX
+//   hd:{sN}:whdue         zset    "<t> <e>" by when the endpoint may be claimed next
+//   hd:{sN}:whd:<t>       zset    the tenant's dead-lettered batches by death (ms), capped at
+//                                 webhooks.dead_max (the oldest dropped, counted)
+//   hd:{sN}:whdb:<t>      hash    those batches: id -> JSON (endpoint, reason, body, ...)
+//   hd:{sN}:whst:<t>      hash    the tenant's webhook counters (overflowed, dropped)
 //
 // Every key is built here, from the suffix table below, which app/schema_gen
 // writes into the Lua library as K (shard .. K.deferred); no other file
@@ -58,10 +69,12 @@ inline constexpr std::string_view group_name = "workers";
 // Why a kind of key cannot grow without limit; tests/ratelimit/bounds_test
 // audits a live keyspace against this column.
 enum class key_bound {
-    per_shard,   // a fixed number per shard: streams trimmed by MAXLEN, queues
-                 // counted under the storage quota, the shard's own hashes
-    per_tenant,  // one per tenant (its settings, its storage usage)
-    expires,     // every key of the kind has a TTL, set in the call that makes it
+    per_shard,     // a fixed number per shard: streams trimmed by MAXLEN, queues
+                   // counted under the storage quota, the shard's own hashes
+    per_tenant,    // one per tenant (its settings, its storage usage)
+    expires,       // every key of the kind has a TTL, set in the call that makes it
+    per_endpoint,  // one per webhook endpoint (at most webhooks.max_endpoints a tenant),
+                   // each capped (webhooks.max_pending)
 };
 
 // Every key of a shard is "hd:{sN}" + a suffix from this table [+ parts].
@@ -104,6 +117,14 @@ inline constexpr std::array k_key_names{
     key_name{"domain_lease", ":domlease:", key_bound::expires},
     key_name{"receipt",     ":rcpt:",     key_bound::expires},
     key_name{"rates",       ":rates:",    key_bound::expires},
+    key_name{"webhooks",    ":whe:",      key_bound::per_tenant},   // capped (max_endpoints)
+    key_name{"webhook_queue", ":whq:",    key_bound::per_endpoint},
+    key_name{"webhook_batches", ":whb:",  key_bound::per_endpoint},
+    key_name{"webhook_lease", ":whl:",    key_bound::expires},
+    key_name{"webhook_due", ":whdue",     key_bound::per_shard},    // one member per endpoint
+    key_name{"webhook_dead", ":whd:",     key_bound::per_tenant},   // capped (dead_max)
+    key_name{"webhook_dead_batches", ":whdb:", key_bound::per_tenant},  // capped (dead_max)
+    key_name{"webhook_stats", ":whst:",   key_bound::per_tenant},   // fixed fields
 };
 // clang-format on
 
@@ -144,6 +165,20 @@ std::string domain_checks_key(std::uint32_t shard);
 std::string domain_lease_key(std::uint32_t shard, std::string_view tenant, std::string_view domain);
 std::string receipt_key(std::uint32_t shard, std::string_view id);
 std::string rates_key(std::uint32_t shard, std::int64_t second);
+// Webhooks (ops/webhook_store.hpp): a tenant's endpoints, one endpoint's
+// pending batches (queue, bodies, sender lease), the shard's due endpoints,
+// the tenant's dead-lettered batches and its counters.
+std::string webhooks_key(std::uint32_t shard, std::string_view tenant);
+std::string webhook_queue_key(std::uint32_t shard, std::string_view tenant,
+                              std::string_view endpoint);
+std::string webhook_batches_key(std::uint32_t shard, std::string_view tenant,
+                                std::string_view endpoint);
+std::string webhook_lease_key(std::uint32_t shard, std::string_view tenant,
+                              std::string_view endpoint);
+std::string webhook_due_key(std::uint32_t shard);
+std::string webhook_dead_key(std::uint32_t shard, std::string_view tenant);
+std::string webhook_dead_batches_key(std::uint32_t shard, std::string_view tenant);
+std::string webhook_stats_key(std::uint32_t shard, std::string_view tenant);
 // The tenant registry: global, so in a slot of its own ({t}).
 std::string tenants_key();
 // A delivery destination ("mx1.example.net:25"): its own hash tag.

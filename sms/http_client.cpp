@@ -119,13 +119,17 @@ void http_global_init() {
 namespace {
 
 struct transfer {
-    ~transfer() { curl_slist_free_all(header_list); }
+    ~transfer() {
+        curl_slist_free_all(header_list);
+        curl_slist_free_all(resolve_list);
+    }
 
     http_request req;
     done_handler handler;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     CURL* easy = nullptr;
     curl_slist* header_list = nullptr;
+    curl_slist* resolve_list = nullptr;
     http_response resp;
     bool truncated = false;
     bool resend_stopped = false;
@@ -269,6 +273,12 @@ CURLcode http_client::impl::configure(transfer& t) {
     // wait up to a second for a server that does not answer it.
     t.header_list = curl_slist_append(t.header_list, "Expect:");
     set(CURLOPT_HTTPHEADER, t.header_list);
+    if (!r.resolve.empty()) {
+        for (const auto& pin : r.resolve)
+            t.resolve_list = curl_slist_append(t.resolve_list, pin.c_str());
+        set(CURLOPT_RESOLVE, t.resolve_list);
+        set(CURLOPT_PROXY, "");  // a proxy would connect wherever its DNS says
+    }
     if (r.method == "GET") {
         set(CURLOPT_HTTPGET, 1L);
     } else {

@@ -41,6 +41,10 @@ struct http_request {
     std::vector<std::string> headers;  // "Name: value"
     std::string body;                  // POST only
     std::string user, password;        // HTTP basic auth when user is not empty
+    // "host:port:address" entries (CURLOPT_RESOLVE): the request connects to
+    // the address checked beforehand (webhooks), not to what DNS says now.
+    // When given, no proxy is used either, so nothing else picks the peer.
+    std::vector<std::string> resolve;
 };
 
 // Why no HTTP answer came back.

@@ -255,7 +255,7 @@ register_checked('herald_promote',
                  {usage = '<now_ms> <limit> <dead_max> <stall_ms> <done_ttl_s>', fixed = 5,
                   numbers = {1, 2, 3, 4, 5}, flags = {'allow-oom'}}, promote)
 
--- FCALL herald_forget_consumers 1 hd:{sN}:in:<channel> <group> <name> <min_idle_ms> <except>
+-- FCALL herald_forget_consumers 1 hd:{sN}:in:<channel> | hd:{sN}:events <group> <name> <min_idle_ms> <except>
 -- Removes the group's consumers that hold no pending entries, in the same
 -- call as the check (a consumer's pending entries would be lost with it):
 -- `name` alone when given, else every consumer but `except` idle for at
@@ -280,5 +280,6 @@ end
 
 register_checked('herald_forget_consumers',
                  {usage = '<group> <name | ""> <min_idle_ms> <except>', fixed = 4, numbers = {3},
-                  key = '^hd:{s%d+}:in:%a+$', key_text = 'hd:{sN}:in:<channel>',
+                  -- the ingress streams' group, and the events stream's (ops/ webhooks)
+                  key = '^hd:{s%d+}:[%a:]+$', key_text = 'hd:{sN}:in:<channel> | hd:{sN}:events',
                   flags = {'allow-oom'}}, forget_consumers)

@@ -221,6 +221,27 @@ TEST_F(HttpClientTest, HostNameWithTwoAddressesConnects) {
     EXPECT_EQ(srv_.requests().size(), 1u);
 }
 
+// A pinned address (webhooks: the one checked against the address-scope
+// rules) is where the request goes, whatever DNS would say: a name that
+// does not resolve at all reaches the server, with its own Host header.
+TEST_F(HttpClientTest, PinnedAddressIsWhereTheRequestGoes) {
+    const std::string port = std::to_string(srv_.port());
+    auto req = post("http://hooks.invalid:" + port + "/pinned");
+    req.resolve = {"hooks.invalid:" + port + ":127.0.0.1"};
+    const auto r = perform(req);
+    ASSERT_EQ(r.failure, http_failure::none) << r.error;
+    EXPECT_EQ(r.status, 200);
+    const auto got = srv_.requests();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].path, "/pinned");
+    EXPECT_EQ(got[0].header("host"), "hooks.invalid:" + port);
+    // Without the pin (a client of its own: curl keeps pins in its handle's
+    // DNS cache) the name does not resolve, and nothing is sent.
+    http_client plain{ioc_.get_executor(), {.connect_timeout = 2s, .total_timeout = 5s}};
+    EXPECT_EQ(perform(plain, post("http://hooks.invalid:" + port + "/x")).failure,
+              http_failure::not_sent);
+}
+
 TEST_F(HttpClientTest, ConnectionRefusedIsNotSent) {
     const auto r = perform(post("http://127.0.0.1:" + std::to_string(closed_port()) + "/x"));
     EXPECT_EQ(r.failure, http_failure::not_sent);
