@@ -5,9 +5,9 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
-#include <cstdint>
 #include <string_view>
 #include <vector>
 
