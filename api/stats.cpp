@@ -9,16 +9,6 @@
 
 namespace herald::api::handlers {
 
-namespace {
-
-std::optional<std::string_view> optional_param(const request& r, std::string_view name) {
-    auto it = r.query.find(name);
-    if (it == r.query.end()) return std::nullopt;
-    return (*it).value;
-}
-
-}  // namespace
-
 awaitable<response> stats_rates(request& r) {
     std::optional<std::string> tenant;
     const std::string asked = query_param(r, "tenant");
@@ -33,11 +23,7 @@ awaitable<response> stats_rates(request& r) {
             co_return error_answer(at_field(ok.error(), "tenant"));
         tenant = asked;
     }
-    const std::string window(optional_param(r, "window").value_or(""));
-    const std::string step(optional_param(r, "step").value_or(""));
-    auto q = ops::make_query(
-        window.empty() ? std::nullopt : std::optional<std::string_view>(window),
-        step.empty() ? std::nullopt : std::optional<std::string_view>(step), std::move(tenant));
+    auto q = ops::make_query(query_param(r, "window"), query_param(r, "step"), std::move(tenant));
     if (!q) co_return error_answer(q.error());
     auto answer = co_await ops::collect_rates(r.on.redis, r.on.cfg.queue.shards, std::move(*q),
                                               wall_clock().now_ms());

@@ -71,10 +71,8 @@ int cmd_domain(const args& a) {
                   << opts;
         return 2;
     }
-    auto cfg = load_or_report(config_flag);
+    auto cfg = load_tool_config(config_flag);
     if (!cfg) return 1;
-    if (!log::enabled(log::level::debug))
-        log::configure(log::level::warn, cfg->log.format == "json");
     return with_redis(*cfg, [&](redis::client& redis) -> asio::awaitable<int> {
         auto ex = co_await asio::this_coro::executor;
         auto resolver = domains_resolver(ex, *cfg);

@@ -125,11 +125,8 @@ int cmd_enqueue(const args& a) {
     int status = 0;
     auto f = parse_flags(a, status);
     if (!f) return status;
-    auto cfg = load_or_report(f->config);
+    auto cfg = load_tool_config(f->config);
     if (!cfg) return 1;
-    // A one-shot command answers on stdout; connection chatter is noise.
-    if (!log::enabled(log::level::debug))
-        log::configure(log::level::warn, cfg->log.format == "json");
     auto ch = parse_channel(f->channel);
     if (!ch)
         return print_error(make_error(errc::invalid_argument, "--channel must be email or sms"));

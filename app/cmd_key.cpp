@@ -39,10 +39,8 @@ int cmd_key(const args& a) {
         return 2;
     }
     if (auto ok = validate_tenant(tenant); !ok) return print_error(ok.error());
-    auto cfg = load_or_report(config_flag);
+    auto cfg = load_tool_config(config_flag);
     if (!cfg) return 1;
-    if (!log::enabled(log::level::debug))
-        log::configure(log::level::warn, cfg->log.format == "json");
     const auto shards = cfg->queue.shards;
     return with_redis(*cfg, [&](redis::client& redis) -> asio::awaitable<int> {
         json::value out;

@@ -51,10 +51,8 @@ int cmd_limits(const args& all) {
     if (!is_domain(a[1]))
         return print_error(
             make_error(errc::invalid_argument, "a domain is lower-case a-z 0-9 . -"));
-    auto cfg = load_or_report(config_flag);
+    auto cfg = load_tool_config(config_flag);
     if (!cfg) return 1;
-    if (!log::enabled(log::level::debug))
-        log::configure(log::level::warn, cfg->log.format == "json");
     return with_redis(*cfg, [&](redis::client& redis) -> asio::awaitable<int> {
         // A change also keeps the index of limited domains, which the
         // workers read instead of scanning the keyspace.

@@ -82,10 +82,8 @@ int cmd_tenant(const args& all) {
         std::from_chars(seconds_text.data(), seconds_text.data() + seconds_text.size(), seconds);
     if (ec != std::errc{} || p != seconds_text.data() + seconds_text.size() || seconds == 0)
         return print_error(make_error(errc::invalid_argument, "--seconds must be a number > 0"));
-    auto cfg = load_or_report(config_flag);
+    auto cfg = load_tool_config(config_flag);
     if (!cfg) return 1;
-    if (!log::enabled(log::level::debug))
-        log::configure(log::level::warn, cfg->log.format == "json");
     const std::uint32_t shards = cfg->queue.shards;
     using json_result = result<json::value>;
 

@@ -187,7 +187,7 @@ int cmd_top(const args& a) {
     if (!vm) return status;
     if (!tenant.empty())
         if (auto ok = validate_tenant(tenant); !ok) return print_error(ok.error());
-    auto q = ops::make_query(window, std::nullopt,
+    auto q = ops::make_query(window, "",
                              tenant.empty() ? std::nullopt : std::optional<std::string>(tenant));
     if (!q) return print_error(q.error());
     o.query = *q;

@@ -38,6 +38,13 @@ std::optional<config> load_or_report(const std::string& flag, std::vector<std::s
     return loaded.cfg;
 }
 
+std::optional<config> load_tool_config(const std::string& flag) {
+    auto cfg = load_or_report(flag);
+    if (cfg && !log::enabled(log::level::debug))
+        log::configure(log::level::warn, cfg->log.format == "json");
+    return cfg;
+}
+
 int print_error(const error& e) {
     boost::json::object err{{"code", e.name()}, {"status", e.http_status()}, {"message", e.detail}};
     if (!e.field.empty()) err["field"] = e.field;

@@ -42,6 +42,11 @@ std::optional<boost::program_options::variables_map> parse_command(
 std::optional<config> load_or_report(const std::string& flag,
                                      std::vector<std::string>* given = nullptr);
 
+// The same for a one-shot tool whose answer is JSON on stdout: its logs
+// are quieted to warnings (unless the config asks for debug), so they never
+// mix with the answer.
+std::optional<config> load_tool_config(const std::string& flag);
+
 // Prints {"error": {code, status, message[, retry_after]}} on stdout, the
 // answer of every one-shot command that refuses; returns exit code 1.
 int print_error(const error& e);

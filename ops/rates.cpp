@@ -111,47 +111,48 @@ json::array counts_to_rates(const json::array& counts, double step) {
     return out;
 }
 
+// Calls fn(view, field name, value) for each field of herald_stats'
+// map `name` whose tenant is asked for (registered, or the one named).
+template <class Fn>
+void each_field(const json::object& shard, std::string_view name,
+                std::map<std::string, tenant_view>& views, Fn fn) {
+    const auto* fields = object_at(shard, name);
+    if (!fields) return;
+    for (const auto& [key, value] : *fields) {
+        auto f = split_field(key);
+        if (!f) continue;
+        if (auto it = views.find(std::string(f->tenant)); it != views.end())
+            fn(it->second, *f, value);
+    }
+}
+
 void merge_shard(const json::object& shard, double step, std::map<std::string, tenant_view>& views,
                  json::object& queue, json::object& pressure) {
-    if (const auto* series = object_at(shard, "series")) {
-        for (const auto& [key, counts] : *series) {
-            auto f = split_field(key);
-            if (!f || !counts.is_array()) continue;
-            auto it = views.find(std::string(f->tenant));
-            if (it == views.end()) continue;  // not registered, or not asked for
-            auto& v = it->second;
-            double sum = 0;
-            for (const auto& c : counts.get_array())
-                sum += number(&c);
-            v.totals[std::string(f->rest)] += sum;
-            auto& ch = v.series[f->ch];
-            if (!ch.is_object()) ch = json::object{};
-            ch.get_object()[f->rest] = counts_to_rates(counts.get_array(), step);
-        }
-    }
-    if (const auto* latency = object_at(shard, "latency")) {
-        for (const auto& [key, counts] : *latency) {
-            auto f = split_field(key);
-            if (!f || !counts.is_array()) continue;
-            auto it = views.find(std::string(f->tenant));
-            if (it == views.end()) continue;
-            const auto& a = counts.get_array();
-            for (std::size_t i = 0; i < a.size() && i < it->second.latency.size(); ++i)
-                it->second.latency[i] += number(&a[i]);
-        }
-    }
-    if (const auto* recent = object_at(shard, "recent")) {
-        for (const auto& [key, n] : *recent) {
-            auto f = split_field(key);
-            if (!f) continue;
-            auto it = views.find(std::string(f->tenant));
-            if (it == views.end()) continue;
-            if (f->rest == "accepted" || f->rest == "duplicate" || f->rest == "refused")
-                it->second.offered += number(&n);
-            else if (f->rest == "delivered")
-                it->second.sent += number(&n);
-        }
-    }
+    each_field(shard, "series", views,
+               [&](tenant_view& v, const field_name& f, const json::value& counts) {
+                   if (!counts.is_array()) return;
+                   double sum = 0;
+                   for (const auto& c : counts.get_array())
+                       sum += number(&c);
+                   v.totals[std::string(f.rest)] += sum;
+                   auto& ch = v.series[f.ch];
+                   if (!ch.is_object()) ch = json::object{};
+                   ch.get_object()[f.rest] = counts_to_rates(counts.get_array(), step);
+               });
+    each_field(shard, "latency", views,
+               [](tenant_view& v, const field_name&, const json::value& counts) {
+                   if (!counts.is_array()) return;
+                   const auto& a = counts.get_array();
+                   for (std::size_t i = 0; i < a.size() && i < v.latency.size(); ++i)
+                       v.latency[i] += number(&a[i]);
+               });
+    each_field(shard, "recent", views,
+               [](tenant_view& v, const field_name& f, const json::value& n) {
+                   if (f.rest == "accepted" || f.rest == "duplicate" || f.rest == "refused")
+                       v.offered += number(&n);
+                   else if (f.rest == "delivered")
+                       v.sent += number(&n);
+               });
     if (const auto* tenants = object_at(shard, "tenants"))
         for (const auto& [name, state] : *tenants)
             if (auto it = views.find(std::string(name)); it != views.end() && state.is_object())
@@ -229,6 +230,8 @@ json::object tenant_answer(const std::string& name, tenant_view& v, std::size_t 
 
 }  // namespace
 
+namespace {
+
 result<std::uint32_t> parse_span(std::string_view text, std::string_view field) {
     std::uint32_t unit = 1;
     std::string_view digits = text;
@@ -244,18 +247,19 @@ result<std::uint32_t> parse_span(std::string_view text, std::string_view field) 
     return n * unit;
 }
 
-result<rates_query> make_query(std::optional<std::string_view> window,
-                               std::optional<std::string_view> step,
+}  // namespace
+
+result<rates_query> make_query(std::string_view window, std::string_view step,
                                std::optional<std::string> tenant) {
     rates_query q;
     q.tenant = std::move(tenant);
-    if (window) {
-        auto w = parse_span(*window, "window");
+    if (!window.empty()) {
+        auto w = parse_span(window, "window");
         if (!w) return w.error();
         q.window_s = *w;
     }
-    if (step) {
-        auto s = parse_span(*step, "step");
+    if (!step.empty()) {
+        auto s = parse_span(step, "step");
         if (!s) return s.error();
         q.step_s = *s;
     }

@@ -26,11 +26,9 @@ struct rates_query {
     std::optional<std::string> tenant;  // one tenant, or every registered tenant
 };
 
-// Parses "15m", "90s" or "900" (seconds) for ?window= and ?step=; the
-// error names the field.
-result<std::uint32_t> parse_span(std::string_view text, std::string_view field);
-result<rates_query> make_query(std::optional<std::string_view> window,
-                               std::optional<std::string_view> step,
+// ?window= and ?step= as "15m", "90s" or "900" (seconds); empty: the
+// default. The error names the field.
+result<rates_query> make_query(std::string_view window, std::string_view step,
                                std::optional<std::string> tenant);
 
 boost::asio::awaitable<result<boost::json::object>> collect_rates(redis::client& redis,

@@ -123,13 +123,13 @@ TEST_F(rates_test, a_window_and_a_step_are_checked_and_name_their_field) {
     ASSERT_TRUE(good);
     EXPECT_EQ(good->window_s, 900u);
     EXPECT_EQ(good->step_s, 10u);
-    auto bad = ops::make_query("2h", std::nullopt, std::nullopt);
+    auto bad = ops::make_query("2h", "", std::nullopt);
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().field, "window");
     auto step = ops::make_query("60", "61", std::nullopt);
     ASSERT_FALSE(step);
     EXPECT_EQ(step.error().field, "step");
-    auto junk = ops::make_query("ten", std::nullopt, std::nullopt);
+    auto junk = ops::make_query("ten", "", std::nullopt);
     ASSERT_FALSE(junk);
     EXPECT_EQ(junk.error().field, "window");
 }
